@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Jobdir: AsyncParsableCommand {
@@ -10,4 +11,22 @@ struct Jobdir: AsyncParsableCommand {
             History.self, Logs.self, Trigger.self, Cancel.self, Approve.self, Reject.self,
         ]
     )
+
+    /// Runs the chosen verb; usage errors exit 2 (SPEC section 7), not 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,53 @@
+import Glibc
+
+/// Reads a job file's bytes after the checks SPEC section 6 asks for: a
+/// regular file, at most 1 MiB, owned by the daemon's user or root and not
+/// writable by group or others (as cron refuses such crontabs).
+package enum JobFileReader {
+    /// The file's bytes, or the one problem that stops it being read.
+    package static func read(_ path: String) -> Result<[UInt8], Diagnostic> {
+        let start = SourceMark(file: path, line: 1, column: 1)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        guard fd >= 0 else { return .failure(Diagnostic("cannot open: \(String(cString: strerror(errno)))", at: start)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return .failure(Diagnostic("cannot stat: \(String(cString: strerror(errno)))", at: start)) }
+        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(Diagnostic("not a regular file", at: start)) }
+        if let refusal = ownershipProblem(uid: info.st_uid, mode: info.st_mode, path: path) {
+            return .failure(Diagnostic(refusal, at: start))
+        }
+        guard Int(info.st_size) <= YAMLReader.maxBytes else {
+            return .failure(Diagnostic("file is \(info.st_size) bytes; a job file may be at most 1 MiB", at: start))
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { return .failure(Diagnostic("cannot read: \(String(cString: strerror(errno)))", at: start)) }
+            if count == 0 { break }
+            filled += count
+        }
+        guard filled <= YAMLReader.maxBytes else {
+            return .failure(Diagnostic("file is larger than 1 MiB; a job file may be at most 1 MiB", at: start))
+        }
+        return .success(Array(bytes[0..<filled]))
+    }
+
+    /// Why a file with this owner and mode is refused, or nil when it is accepted.
+    package static func ownershipProblem(uid: uid_t, mode: mode_t, path: String) -> String? {
+        let me = geteuid()
+        if uid != me && uid != 0 {
+            return "refused: owned by \(userName(uid)), not by \(userName(me)) (the daemon's user) or root; run `chown \(userName(me)) \(path)`"
+        }
+        if mode & (S_IWGRP | S_IWOTH) != 0 {
+            return "refused: writable by group or others (mode \(String(mode & 0o777, radix: 8))); run `chmod go-w \(path)`"
+        }
+        return nil
+    }
+
+    static func userName(_ uid: uid_t) -> String {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid \(uid)" }
+        return String(cString: name)
+    }
+}
