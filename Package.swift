@@ -41,12 +41,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers shared by the test targets: temp dirs, running processes, waiting on conditions.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
-        .testTarget(name: "DefinitionsTests", dependencies: ["Definitions"]),
+        .testTarget(
+            name: "DefinitionsTests",
+            dependencies: ["Definitions", "TestSupport"],
+            exclude: ["Corpus", "schema_check.py"]
+        ),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Scheduling"]),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Definitions"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -314,7 +314,7 @@ private struct Fields {
         if let approvers = fields["approvers"], let names = checker.strings(approvers, key: "approval.approvers") {
             for (name, item) in names {
                 let bare = name.hasPrefix("@") ? String(name.dropFirst()) : name
-                if bare.isEmpty || bare.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "/" }) {
+                if bare.isEmpty || bare.hasPrefix("@") || bare.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "/" }) {
                     checker.report("`approval.approvers`: `\(name)` is not a user name or @group", at: item)
                 } else {
                     policy.approvers.append(name)

@@ -1,0 +1,174 @@
+/// The JSON Schema (draft 2020-12) of a job file, for editors' YAML language
+/// servers. It accepts what `JobFileParser` accepts, except what a schema
+/// cannot see: cron syntax, time zone names, `${VAR}` syntax, `after` targets
+/// and chain cycles, and the file-level limits of `YAMLReader`.
+package enum JobSchema {
+    package static let text = #"""
+    {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://jobdir.invalid/schema/job/v1.json",
+      "title": "jobdir job file",
+      "description": "One job: a command and the triggers that run it.",
+      "type": "object",
+      "required": ["command"],
+      "additionalProperties": false,
+      "properties": {
+        "description": {"type": "string", "description": "Shown by list and status."},
+        "command": {
+          "description": "A string runs as SHELL -c STRING; a list is an argv run directly, no shell.",
+          "oneOf": [
+            {"type": "string", "minLength": 1},
+            {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/scalar"}}
+          ]
+        },
+        "shell": {"type": "string", "pattern": "^/", "description": "Absolute path of the shell for string commands (default /bin/sh)."},
+        "workdir": {"type": "string", "minLength": 1, "description": "Working directory (default: the job file's directory)."},
+        "env": {
+          "type": "object",
+          "description": "Added to the environment; ${VAR} expands from the daemon's environment, $$ is a literal $.",
+          "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "not": {"pattern": "^JOBDIR_"}},
+          "additionalProperties": {"$ref": "#/$defs/scalar"}
+        },
+        "env_file": {"$ref": "#/$defs/stringOrList", "description": "KEY=VALUE files read at each run."},
+        "schedule": {"$ref": "#/$defs/stringOrList", "description": "Cron expressions, @hourly ... @yearly, @every DURATION, @reboot."},
+        "timezone": {"type": "string", "minLength": 1, "description": "IANA zone for schedule (default: the daemon's local zone)."},
+        "every": {"$ref": "#/$defs/positiveDuration", "description": "Fixed interval anchored at the time the job was first seen."},
+        "at": {
+          "description": "One-shot times, RFC 3339 with an offset.",
+          "oneOf": [
+            {"$ref": "#/$defs/timestamp"},
+            {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/timestamp"}}
+          ]
+        },
+        "watch": {
+          "type": "object",
+          "description": "File-change trigger.",
+          "required": ["paths"],
+          "additionalProperties": false,
+          "properties": {
+            "paths": {"$ref": "#/$defs/stringOrList"},
+            "events": {
+              "oneOf": [
+                {"$ref": "#/$defs/watchEvent"},
+                {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/watchEvent"}}
+              ]
+            },
+            "debounce": {"$ref": "#/$defs/duration"}
+          }
+        },
+        "after": {
+          "description": "Run after another job's execution ends.",
+          "oneOf": [
+            {"$ref": "#/$defs/afterLink"},
+            {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/afterLink"}}
+          ]
+        },
+        "enabled": {"type": "boolean"},
+        "timeout": {"$ref": "#/$defs/positiveDuration"},
+        "kill_grace": {"$ref": "#/$defs/duration"},
+        "retries": {
+          "oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": 1000},
+            {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "max": {"type": "integer", "minimum": 0, "maximum": 1000},
+                "backoff": {"$ref": "#/$defs/duration"},
+                "max_backoff": {"$ref": "#/$defs/duration"}
+              }
+            }
+          ]
+        },
+        "overlap": {"enum": ["skip", "queue", "allow", "replace"]},
+        "max_queued": {"type": "integer", "minimum": 1, "maximum": 10000},
+        "pool": {"$ref": "#/$defs/name"},
+        "catchup": {"enum": ["none", "latest", "all"]},
+        "max_catchup": {"type": "integer", "minimum": 1, "maximum": 100000},
+        "starting_deadline": {"$ref": "#/$defs/positiveDuration"},
+        "approval": {
+          "oneOf": [
+            {"const": "required"},
+            {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "approvers": {
+                  "oneOf": [
+                    {"$ref": "#/$defs/approver"},
+                    {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/approver"}}
+                  ]
+                },
+                "timeout": {"$ref": "#/$defs/positiveDuration"}
+              }
+            }
+          ]
+        },
+        "output": {
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {"max_bytes": {"$ref": "#/$defs/size"}}
+        },
+        "history": {
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "keep": {"type": "integer", "minimum": 1, "maximum": 1000000},
+            "max_age": {"$ref": "#/$defs/positiveDuration"}
+          }
+        },
+        "labels": {"type": "object", "additionalProperties": {"$ref": "#/$defs/scalar"}}
+      },
+      "$defs": {
+        "scalar": {"type": ["string", "number", "boolean"]},
+        "stringOrList": {
+          "oneOf": [
+            {"type": "string", "minLength": 1},
+            {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}
+          ]
+        },
+        "duration": {
+          "oneOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string", "pattern": "^(([0-9]+(ms|s|m|h|d))+|[0-9]+)$"}
+          ]
+        },
+        "positiveDuration": {
+          "allOf": [
+            {"$ref": "#/$defs/duration"},
+            {"not": {"const": 0}},
+            {"not": {"type": "string", "pattern": "^((0+(ms|s|m|h|d))+|0+)$"}}
+          ]
+        },
+        "size": {
+          "oneOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "string", "pattern": "^[0-9]*[1-9][0-9]*(B|KiB|MiB|GiB)?$"}
+          ]
+        },
+        "timestamp": {
+          "type": "string",
+          "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+        },
+        "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
+        "jobID": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(/[A-Za-z0-9][A-Za-z0-9._-]{0,63})*$"},
+        "afterLink": {
+          "oneOf": [
+            {"$ref": "#/$defs/jobID"},
+            {
+              "type": "object",
+              "required": ["job"],
+              "additionalProperties": false,
+              "properties": {
+                "job": {"$ref": "#/$defs/jobID"},
+                "on": {"enum": ["success", "failure", "always"]}
+              }
+            }
+          ]
+        },
+        "watchEvent": {"enum": ["create", "modify", "delete", "move"]},
+        "approver": {"type": "string", "pattern": "^@?[^\\s:/@][^\\s:/]*$"}
+      }
+    }
+    """#
+}

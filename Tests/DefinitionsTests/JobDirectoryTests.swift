@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Definitions
+
+@Suite struct JobDirectoryTests {
+    @Test func classifiesPathsBySpecRules() {
+        #expect(JobPathRules.classify("backup.yaml") == .job(JobID("backup")!))
+        #expect(JobPathRules.classify("reports/weekly.yml") == .job(JobID("reports/weekly")!))
+        #expect(JobPathRules.classify("_defaults.yaml") == .defaults)
+        for ignored in [".git/x.yaml", "_drafts/x.yaml", "sub/_x.yaml", "a.yaml~", "#a.yaml#", ".a.yaml.swp", "a.swx", "a.tmp", "a.json", "README", "sub/.hidden.yaml"] {
+            #expect(JobPathRules.classify(ignored) == .ignored, "\(ignored)")
+        }
+        guard case .invalidID(let reason) = JobPathRules.classify("bad name.yaml") else { Issue.record("accepted"); return }
+        #expect(reason.hasPrefix("`bad name` cannot be part of a job id"))
+        if case .job = JobPathRules.classify("-dash/x.yaml") { Issue.record("accepted a segment starting with -") }
+        if case .job = JobPathRules.classify(String(repeating: "a", count: 65) + ".yaml") { Issue.record("accepted 65 characters") }
+    }
+
+    @Test func loadsADirectoryWithDefaultsAndNestedJobs() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("_defaults.yaml", "timeout: 7m\n")
+        try dir.write("a.yaml", "command: echo a\n")
+        try dir.write("reports/weekly.yml", "command: echo w\nafter: a\n")
+        try dir.write("_drafts/ignored.yaml", "not: valid\n")
+        try dir.write(".git/ignored.yaml", "not: valid\n")
+        try dir.write("notes.txt", "x")
+        let catalog = JobDirectory(root: dir.path).loadAll()
+        #expect(catalog.problems.isEmpty, "\(catalog.problems)")
+        #expect(catalog.definitions.keys.map(\.rawValue).sorted() == ["a", "reports/weekly"])
+        #expect(catalog.definitions[JobID("a")!]?.timeout == .seconds(420))
+        #expect(catalog.definitions[JobID("reports/weekly")!]?.workdir == dir.path + "/reports")
+    }
+
+    @Test func changingDefaultsChangesTheDefinitionHash() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("a.yaml", "command: echo a\n")
+        let before = JobDirectory(root: dir.path).loadAll().definitions[JobID("a")!]?.sha256
+        try dir.write("_defaults.yaml", "timeout: 7m\n")
+        let after = JobDirectory(root: dir.path).loadAll().definitions[JobID("a")!]?.sha256
+        #expect(before != nil && after != nil && before != after)
+    }
+
+    @Test func duplicateIDsAreErrorsForBothFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("a.yaml", "command: echo x\n")
+        try dir.write("a.yml", "command: echo y\n")
+        let catalog = JobDirectory(root: dir.path).loadAll()
+        #expect(catalog.definitions.isEmpty)
+        #expect(catalog.problems.map(\.description) == [
+            "\(dir.path)/a.yaml:1:1: duplicate job id `a`: also defined by \(dir.path)/a.yml",
+            "\(dir.path)/a.yml:1:1: duplicate job id `a`: also defined by \(dir.path)/a.yaml",
+        ])
+    }
+
+    @Test func invalidDefaultsBlockEveryJobWithAReason() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("_defaults.yaml", "timeout: never\n")
+        try dir.write("a.yaml", "command: x\n")
+        let catalog = JobDirectory(root: dir.path).loadAll()
+        #expect(catalog.problems.map(\.description) == [
+            "\(dir.path)/_defaults.yaml:1:10: `timeout` must be a duration like 500ms, 90s, 5m, 1h30m or 2d; found `never`",
+            "\(dir.path)/a.yaml:1:1: not loaded: \(dir.path)/_defaults.yaml has errors; fix it first",
+        ])
+    }
+
+    @Test func refusesGroupWritableFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("a.yaml", "command: x\n", mode: 0o664)
+        let catalog = JobDirectory(root: dir.path).loadAll()
+        #expect(catalog.problems.map(\.description) == ["\(dir.path)/a.yaml:1:1: refused: writable by group or others (mode 664); run `chmod go-w \(dir.path)/a.yaml`"])
+    }
+
+    @Test func refusesFilesOwnedByAnotherUser() throws {
+        guard geteuid() == 0 else {
+            // Changing a file's owner needs root; the mode check above still runs.
+            print("skipped: refusesFilesOwnedByAnotherUser needs root to chown")
+            return
+        }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = try dir.write("a.yaml", "command: x\n")
+        let nobody = try #require(getpwnam("nobody"))
+        #expect(chown(file, nobody.pointee.pw_uid, nobody.pointee.pw_gid) == 0)
+        let catalog = JobDirectory(root: dir.path).loadAll()
+        #expect(catalog.problems.first?.message.hasPrefix("refused: owned by nobody, not by root (the daemon's user) or root") == true)
+    }
+
+    @Test func reportsUnknownUpstreamsAndCycles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("a.yaml", "command: x\nafter: c\n")
+        try dir.write("b.yaml", "command: x\nafter: a\n")
+        try dir.write("c.yaml", "command: x\nafter: b\n")
+        try dir.write("d.yaml", "command: x\nafter: bb\n")
+        let problems = JobDirectory(root: dir.path).loadAll().problems.map(\.description)
+        #expect(problems == [
+            "\(dir.path)/a.yaml:2:8: `after` makes a chain cycle: a → b → c → a",
+            "\(dir.path)/b.yaml:2:8: `after` makes a chain cycle: a → b → c → a",
+            "\(dir.path)/c.yaml:2:8: `after` makes a chain cycle: a → b → c → a",
+            "\(dir.path)/d.yaml:2:8: `after`: no job `bb`; did you mean `b`?",
+        ])
+    }
+
+    @Test func missingDirectoryIsOneClearProblem() {
+        let catalog = JobDirectory(root: "/nonexistent/jobs").loadAll()
+        #expect(catalog.problems.map(\.description) == ["/nonexistent/jobs:1:1: cannot read the jobs directory: No such file or directory"])
+    }
+}

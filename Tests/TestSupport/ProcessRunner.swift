@@ -1,0 +1,53 @@
+import Foundation
+
+/// The outcome of running a program to its end.
+package struct ProcessResult: Sendable {
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
+}
+
+/// Runs programs for tests and locates the built `jobdir` binary.
+package enum ProcessRunner {
+    /// The `jobdir` binary built beside the test bundle (or `$JOBDIR_BINARY`).
+    package static var jobdirBinary: String {
+        if let override = ProcessInfo.processInfo.environment["JOBDIR_BINARY"] { return override }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // Swift Testing may run from inside the .xctest bundle path.
+        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("jobdir").path), directory.path != "/" {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent("jobdir").path
+    }
+
+    /// Runs `executable` with `arguments` to its end, feeding nothing on stdin.
+    package static func run(_ executable: String, _ arguments: [String], currentDirectory: String? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let done = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in done.signal() }
+        try process.run()
+        // Drain both pipes before waiting so a chatty child cannot block on a full pipe.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        done.wait()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs the `jobdir` binary.
+    package static func jobdir(_ arguments: [String], currentDirectory: String? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
+        try run(jobdirBinary, arguments, currentDirectory: currentDirectory, environment: environment)
+    }
+
+    /// The package's root directory, found from this file's path.
+    package static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+}
