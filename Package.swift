@@ -17,6 +17,8 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // epoll, timerfd, signalfd, eventfd and inotify headers for the edges.
+        .systemLibrary(name: "CLinux"),
         // Pure: cron expressions and their evaluation in a time zone.
         .target(name: "Cron"),
         // Pure: YAML node tree with positions, job definitions, discovery rules.
@@ -28,11 +30,11 @@ let package = Package(
         // Edge: spawning runs in their own sessions, timeouts, output capture.
         .target(name: "Execution"),
         // Edge: inotify.
-        .target(name: "Watching"),
+        .target(name: "Watching", dependencies: ["CLinux"]),
         // Wiring: the daemon's run loop.
         .target(
             name: "Daemon",
-            dependencies: ["Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching"]
+            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching"]
         ),
         .executableTarget(
             name: "jobdir",

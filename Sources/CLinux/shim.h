@@ -1,0 +1,6 @@
+// Linux interfaces that Swift's Glibc module does not expose.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>

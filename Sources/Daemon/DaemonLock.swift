@@ -1,0 +1,37 @@
+import Foundation
+import Glibc
+import Watching
+
+/// `state/jobdir.lock`, held with flock by the running daemon: one daemon per
+/// state directory. The lock file holds the holder's pid, for the refusal message.
+final class DaemonLock {
+    enum Failure: Error {
+        case heldBy(pid: String)
+        case system(SystemError)
+    }
+
+    private let descriptor: Int32
+
+    init(path: String) throws(Failure) {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .system(SystemError("open", path: path)) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = read(fd, &buffer, buffer.count)
+            close(fd)
+            if code == EWOULDBLOCK {
+                let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                throw .heldBy(pid: pid.isEmpty ? "unknown" : pid)
+            }
+            throw .system(SystemError("flock", path: path, code: code))
+        }
+        descriptor = fd
+        let text = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, text, text.count, 0)
+        _ = fsync(fd)
+    }
+
+    deinit { close(descriptor) }
+}

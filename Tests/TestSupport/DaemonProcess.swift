@@ -1,0 +1,48 @@
+import Foundation
+
+/// A `jobdir run` started on temp directories for an end-to-end test.
+package final class DaemonProcess: @unchecked Sendable {
+    package let jobs: String
+    package let state: String
+    package let logFile: String
+    private let process = Process()
+    private let exited = DispatchSemaphore(value: 0)
+
+    /// Starts the daemon; its stderr goes to `logFile`.
+    package init(jobs: String, state: String, arguments: [String] = [], environment: [String: String]? = nil) throws {
+        self.jobs = jobs
+        self.state = state
+        logFile = state + ".daemon.log"
+        FileManager.default.createFile(atPath: logFile, contents: nil)
+        process.executableURL = URL(fileURLWithPath: ProcessRunner.jobdirBinary)
+        process.arguments = ["run", "--jobs", jobs, "--state", state] + arguments
+        if let environment { process.environment = environment }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: logFile)
+        process.standardError = FileHandle(forWritingAtPath: logFile)
+        let exited = self.exited
+        process.terminationHandler = { _ in exited.signal() }
+        try process.run()
+    }
+
+    package var pid: Int32 { process.processIdentifier }
+    package var isRunning: Bool { process.isRunning }
+    package var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    /// Sends `signal` and waits up to `timeout` for the daemon to exit; returns its status.
+    @discardableResult
+    package func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) -> Int32? {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let seconds = Double(timeout.components.seconds)
+        guard exited.wait(timeout: .now() + seconds) == .success else { return nil }
+        exited.signal()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            _ = exited.wait(timeout: .now() + 5)
+        }
+    }
+}
