@@ -13,7 +13,7 @@ package final class DaemonProcess: @unchecked Sendable {
         self.jobs = jobs
         self.state = state
         logFile = state + ".daemon.log"
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         process.executableURL = URL(fileURLWithPath: ProcessRunner.jobdirBinary)
         process.arguments = ["run", "--jobs", jobs, "--state", state] + arguments
         if let environment { process.environment = environment }
