@@ -1,0 +1,53 @@
+import Definitions
+import Foundation
+import Glibc
+
+/// One line per event on stderr: `TIME EVENT key=value ...`, or one JSON
+/// object per line with `--log-format json`.
+package struct DaemonLog: Sendable {
+    package enum Format: String, Sendable { case text, json }
+
+    package var format: Format
+
+    package init(format: Format) { self.format = format }
+
+    package func event(_ name: String, _ fields: KeyValuePairs<String, String?> = [:]) {
+        let time = Timestamp.format(Date())
+        var line: String
+        switch format {
+        case .text:
+            line = time + " " + name
+            for (key, value) in fields {
+                guard let value else { continue }
+                line += " \(key)=" + (value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) || value.isEmpty ? quoted(value) : value)
+            }
+        case .json:
+            line = "{\"time\":\(quoted(time)),\"event\":\(quoted(name))"
+            for (key, value) in fields {
+                guard let value else { continue }
+                line += ",\(quoted(key)):\(quoted(value))"
+            }
+            line += "}"
+        }
+        line += "\n"
+        let bytes = Array(line.utf8)
+        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    /// A JSON string literal (also used for text values that need quoting).
+    private func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
