@@ -24,7 +24,7 @@ let package = Package(
         // Pure: triggers, due times, run policies, the execution state machine.
         .target(name: "Scheduling", dependencies: ["Definitions", "Cron"]),
         // Edge: atomic JSON files and the layout of state/.
-        .target(name: "StateStore", dependencies: ["Scheduling", "Definitions"]),
+        .target(name: "StateStore", dependencies: ["Scheduling"]),
         // Edge: spawning runs in their own sessions, timeouts, output capture.
         .target(name: "Execution"),
         // Edge: inotify.
