@@ -26,7 +26,7 @@ let package = Package(
         // Edge: atomic JSON files and the layout of state/.
         .target(name: "StateStore", dependencies: ["Scheduling"]),
         // Edge: spawning runs in their own sessions, timeouts, output capture.
-        .target(name: "Execution"),
+        .target(name: "Execution", dependencies: ["Scheduling"]),
         // Edge: inotify.
         .target(name: "Watching"),
         // Wiring: the daemon's run loop.
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "DefinitionsTests", dependencies: ["Definitions"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Scheduling"]),
-        .testTarget(name: "ExecutionTests", dependencies: ["Execution"]),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Definitions"]),
     ],
     swiftLanguageModes: [.v6]
