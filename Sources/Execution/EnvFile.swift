@@ -26,7 +26,7 @@ package enum EnvFile {
     package static func parse(_ text: String, path: String) throws(EnvFileError) -> [String: String] {
         var result: [String: String] = [:]
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             var line = Substring(rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine)
             line = line.drop { $0 == " " || $0 == "\t" }
