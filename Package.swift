@@ -44,7 +44,13 @@ let package = Package(
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
         .testTarget(name: "DefinitionsTests", dependencies: ["Definitions"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron"]),
-        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Scheduling"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Scheduling", "atomic-writer-fixture"]),
+        // A separate writer process for StateStoreTests' crash test (SIGKILLed in a loop).
+        .executableTarget(
+            name: "atomic-writer-fixture",
+            dependencies: ["StateStore", "Scheduling"],
+            path: "Tests/Fixtures/AtomicWriter"
+        ),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Definitions"]),
     ],
