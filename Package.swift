@@ -41,6 +41,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // swift run -c release exec-benchmark: per-run overhead of spawn + record writes.
+        .executableTarget(
+            name: "exec-benchmark",
+            dependencies: ["Execution", "StateStore", "Scheduling"],
+            path: "Benchmarks/ExecBenchmark"
+        ),
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
         .testTarget(name: "DefinitionsTests", dependencies: ["Definitions"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron"]),

@@ -15,12 +15,12 @@ struct ChildReaper {
         var unknownSince: [Int32: Int64] = [:]
         var backoffMicroseconds: UInt32 = 500
         while true {
-            var info = siginfo_t()
-            if waitid(P_ALL, 0, &info, WEXITED | WNOWAIT) == -1 {
-                if errno == ECHILD { supervisor.spawned.wait() }
+            let pid: pid_t
+            do { pid = try Sys.peekEndedChild() } catch {
+                // No child at all: sleep until the next spawn.
+                if error.code == ECHILD { supervisor.spawned.wait() }
                 continue
             }
-            let pid = info._sifields._sigchld.si_pid
             if reapIfLeader(pid) {
                 backoffMicroseconds = 500
                 continue
@@ -63,15 +63,13 @@ struct ChildReaper {
     /// Reaps `pid` if it is a registered run leader and has ended; hands its status on.
     private func reapIfLeader(_ pid: Int32) -> Bool {
         guard let token = supervisor.state.withLock({ $0.leaders[pid] }) else { return false }
-        var status: Int32 = 0
-        var usage = rusage()
-        var r: pid_t
-        repeat { r = wait4(pid, &status, WNOHANG, &usage) } while r == -1 && errno == EINTR
-        guard r == pid else { return r == -1 }
-        let resourceUsage = WaitStatus.resourceUsage(usage)
+        let reaped: (status: Int32, usage: rusage)?
+        do { reaped = try Sys.reap(pid) } catch { return false }
+        guard let reaped else { return false }
+        let resourceUsage = WaitStatus.resourceUsage(reaped.usage)
         supervisor.state.withLock { s in
             s.leaders[pid] = nil
-            s.exits.append((token, status, resourceUsage))
+            s.exits.append((token, reaped.status, resourceUsage))
         }
         supervisor.wake()
         return true
@@ -83,9 +81,6 @@ struct ChildReaper {
     }
 
     private func reapAndDiscard(_ pid: Int32) {
-        var status: Int32 = 0
-        var usage = rusage()
-        var r: pid_t
-        repeat { r = wait4(pid, &status, WNOHANG, &usage) } while r == -1 && errno == EINTR
+        _ = try? Sys.reap(pid)
     }
 }

@@ -56,7 +56,7 @@ final class IOLoop {
             timeout = Int32(clamping: max(0, (next - now + 999_999) / 1_000_000))
         }
         guard (try? Sys.poll(&fds, timeoutMilliseconds: timeout)) != nil else { return }
-        if fds[0].revents != 0 { drainWakePipe() }
+        if fds[0].revents != 0 { Sys.drain(supervisor.wakeRead) }
         for (index, run) in polled.enumerated() where fds[index + 1].revents != 0 {
             drain(run)
         }
@@ -144,11 +144,6 @@ final class IOLoop {
         Sys.close(run.outputFD)
         run.outputFD = -1
         finishRuns()
-    }
-
-    private func drainWakePipe() {
-        var scratch = [UInt8](repeating: 0, count: 256)
-        while scratch.withUnsafeMutableBytes({ Glibc.read(supervisor.wakeRead, $0.baseAddress, $0.count) }) > 0 {}
     }
 
     // MARK: Finishing

@@ -65,8 +65,7 @@ final class Supervisor: Sendable {
 
     /// Wakes the I/O thread.
     func wake() {
-        var byte: UInt8 = 1
-        _ = Glibc.write(wakeWrite, &byte, 1)
+        Sys.poke(wakeWrite)
     }
 
     func newToken() -> UInt64 {

@@ -110,6 +110,35 @@ enum Sys {
         }
     }
 
+    /// Blocks until some child has ended and returns its pid without reaping it
+    /// (`waitid(P_ALL, WEXITED | WNOWAIT)`); ECHILD when there is no child at all.
+    static func peekEndedChild() throws(Errno) -> pid_t {
+        var info = siginfo_t()
+        _ = try retrying("waitid") { waitid(P_ALL, 0, &info, WEXITED | WNOWAIT) }
+        return info._sifields._sigchld.si_pid
+    }
+
+    /// Reaps `pid` if it has ended (`wait4(pid, WNOHANG)`): its status word and rusage,
+    /// or nil if it is still running.
+    static func reap(_ pid: pid_t) throws(Errno) -> (status: Int32, usage: rusage)? {
+        var status: Int32 = 0
+        var usage = rusage()
+        let r = try retrying("wait4") { wait4(pid, &status, WNOHANG, &usage) }
+        return r == pid ? (status, usage) : nil
+    }
+
+    /// Writes one byte to a non-blocking pipe; a full pipe already means "wake up".
+    static func poke(_ fd: Int32) {
+        var byte: UInt8 = 1
+        _ = try? retrying("write") { Glibc.write(fd, &byte, 1) }
+    }
+
+    /// Empties a non-blocking pipe.
+    static func drain(_ fd: Int32) {
+        var scratch = [UInt8](repeating: 0, count: 256)
+        while let n = try? scratch.withUnsafeMutableBytes({ (b) throws(Errno) -> Int? in try read(fd, into: b) }), n > 0 {}
+    }
+
     /// Monotonic time in nanoseconds (CLOCK_MONOTONIC).
     static func monotonicNanoseconds() -> Int64 {
         var ts = timespec()
