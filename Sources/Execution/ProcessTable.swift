@@ -34,6 +34,27 @@ package enum ProcessTable {
         return (try? Sys.kill(-pgid, signal)) ?? false
     }
 
+    /// Ends process group `pgid` as SPEC section 8 asks of recovery and shutdown: SIGTERM,
+    /// then SIGKILL if members remain after `grace`. Polls the group every 10 ms from an
+    /// async context (no thread is blocked). Returns whether the group is gone at the end.
+    @discardableResult
+    package static func terminateGroup(_ pgid: Int32, grace: Duration) async -> Bool {
+        guard signalGroup(pgid, SIGTERM) else { return true }
+        let clock = ContinuousClock()
+        let deadline = clock.now + grace
+        while clock.now < deadline {
+            if !groupExists(pgid) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        signalGroup(pgid, SIGKILL)
+        let killDeadline = clock.now + .seconds(1)
+        while clock.now < killDeadline {
+            if !groupExists(pgid) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return !groupExists(pgid)
+    }
+
     /// Fields 3... of /proc/PID/stat (after the command name in parentheses).
     private static func statFields(_ pid: Int32) -> [Substring]? {
         guard let bytes = try? Sys.readSmallFile("/proc/\(pid)/stat"),

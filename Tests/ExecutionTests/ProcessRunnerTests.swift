@@ -54,7 +54,7 @@ import Scheduling
         let dir = TempDirectory()
         defer { dir.remove() }
         let box = StartedBox()
-        let task = Task { await runner.run(shell("read x < /dev/zero; sleep 5", in: dir, id: "st")) { box.set($0) } }
+        let task = Task { await runner.run(shell("sleep 1000", in: dir, id: "st")) { box.set($0) } }
         #expect(await eventually { box.process != nil })
         let process = try #require(box.process)
         #expect(ProcessTable.startTime(of: process.pid) == process.startTime)
@@ -122,6 +122,7 @@ import Scheduling
         #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(2))
         let pgid = try #require(box.process?.processGroup)
         #expect(await eventually { kill(-pgid, 0) == -1 && errno == ESRCH }, "process group \(pgid) still exists")
+        #expect(await eventually { zombieChildren().isEmpty })
     }
 
     @Test func timeoutEscalatesToSIGKILLAfterTheGrace() async throws {
@@ -174,6 +175,7 @@ import Scheduling
         #expect(dir.read("left.log") == "bye\n")
         let pgid = try #require(box.process?.processGroup)
         #expect(await eventually { kill(-pgid, 0) == -1 && errno == ESRCH })
+        #expect(await eventually { zombieChildren().isEmpty })
     }
 
     @Test func hugeOutputStaysWithinTheBound() async throws {
@@ -220,5 +222,41 @@ import Scheduling
         #expect(outcomes.filter { $0.termination == .exited(code: 0) }.count == 30)
         #expect(outcomes.filter { $0.termination == .exited(code: 7) }.count == 30)
         #expect(await eventually { zombieChildren().isEmpty })
+    }
+
+    @Test func terminateGroupEndsARunningGroup() async throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let box = StartedBox()
+        let task = Task { await runner.run(shell("sleep 1000 & sleep 1000", in: dir)) { box.set($0) } }
+        #expect(await eventually { box.process != nil })
+        let pgid = try #require(box.process?.processGroup)
+        #expect(ProcessTable.groupExists(pgid))
+        #expect(await ProcessTable.terminateGroup(pgid, grace: .seconds(2)))
+        let outcome = await task.value
+        #expect(outcome.termination == .signaled(signal: SIGTERM))
+        #expect(outcome.stoppedBy == nil)
+    }
+
+    /// A child spawned by other code in this process is not reaped by the runner's
+    /// reaper, and runs finish while that child waits as a zombie for its owner.
+    @Test func foreignChildrenAreLeftToTheirOwner() async throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        _ = await runner.run(SpawnRequest(id: "warm", arguments: ["/bin/true"], environment: [:], logPath: dir.file("w.log")))
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup("exit 42"), nil]
+        defer { argv.forEach { free($0) } }
+        try #require(posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ) == 0)
+        let foreign = pid
+        #expect(await eventually(within: 0.5) { zombieChildren().contains(foreign) })
+        for i in 0..<5 {
+            let outcome = await runner.run(SpawnRequest(id: "r\(i)", arguments: ["/bin/sh", "-c", "exit \(i)"],
+                                                        environment: [:], logPath: dir.file("r.log")))
+            #expect(outcome.termination == .exited(code: Int32(i)))
+        }
+        var status: Int32 = 0
+        #expect(waitpid(foreign, &status, 0) == foreign)
+        #expect((status >> 8) & 0xff == 42)
     }
 }
