@@ -23,7 +23,10 @@ package struct RunOutcome: Sendable {
     package var finishedAt: Date
     /// Measured on the monotonic clock.
     package var duration: Duration
-    /// CPU time and peak RSS of the main process (and the children it waited for).
+    /// CPU time and peak RSS of the main process (and the children it waited for), from
+    /// `wait4`. posix_spawn starts the child on the daemon's address space (CLONE_VM), and
+    /// the kernel carries that address space's peak into the child's `ru_maxrss` at exec:
+    /// for commands smaller than the daemon, `maxRSSKiB` shows the daemon's peak instead.
     package var resourceUsage: ResourceUsage?
     package var output: CapturedOutput
     /// The main process left others behind in its process group; they were sent SIGTERM

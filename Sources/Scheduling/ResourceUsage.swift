@@ -1,5 +1,6 @@
 /// The record's `rusage` object: CPU time and peak memory of the run's main process
-/// and the descendants it waited for (from `wait4`).
+/// and the descendants it waited for (from `wait4`). `max_rss_kib` is at least the
+/// spawning daemon's own peak (see `RunOutcome.resourceUsage` in Execution).
 package struct ResourceUsage: Hashable, Sendable, Codable {
     package var userCPUMilliseconds: Int64
     package var systemCPUMilliseconds: Int64

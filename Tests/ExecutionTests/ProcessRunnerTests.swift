@@ -109,6 +109,19 @@ import Scheduling
         #expect(usage.maxRSSKiB > 0)
     }
 
+    /// The child's own peak is reported when it exceeds ours. (A child spawned with
+    /// posix_spawn's CLONE_VM starts on our address space, so the kernel reports at
+    /// least this process's peak RSS for small commands.)
+    @Test func maxRSSSeesTheChildsPeak() async throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let small = try #require(await runner.run(shell("true", in: dir)).resourceUsage)
+        let big = try #require(await runner.run(shell(#"x=$(head -c 60000000 /dev/zero | tr '\0' a); echo ${#x}"#, in: dir, id: "rss")).resourceUsage)
+        #expect(dir.read("rss.log") == "60000000\n")
+        #expect(big.maxRSSKiB >= 100_000)
+        #expect(big.maxRSSKiB > small.maxRSSKiB)
+    }
+
     @Test func timeoutEndsTheWholeProcessGroup() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }
