@@ -26,9 +26,9 @@ let package = Package(
         // Pure: triggers, due times, run policies, the execution state machine.
         .target(name: "Scheduling", dependencies: ["Definitions", "Cron"]),
         // Edge: atomic JSON files and the layout of state/.
-        .target(name: "StateStore", dependencies: ["Scheduling", "Definitions"]),
+        .target(name: "StateStore", dependencies: ["Scheduling"]),
         // Edge: spawning runs in their own sessions, timeouts, output capture.
-        .target(name: "Execution"),
+        .target(name: "Execution", dependencies: ["Scheduling"]),
         // Edge: inotify.
         .target(name: "Watching", dependencies: ["CLinux"]),
         // Wiring: the daemon's run loop.
@@ -45,6 +45,12 @@ let package = Package(
         ),
         // Helpers shared by the test targets: temp dirs, running processes, waiting on conditions.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // swift run -c release exec-benchmark: per-run overhead of spawn + record writes.
+        .executableTarget(
+            name: "exec-benchmark",
+            dependencies: ["Execution", "StateStore", "Scheduling"],
+            path: "Benchmarks/ExecBenchmark"
+        ),
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
         .testTarget(
             name: "DefinitionsTests",
@@ -52,8 +58,14 @@ let package = Package(
             exclude: ["Corpus", "schema_check.py"]
         ),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron"]),
-        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Scheduling"]),
-        .testTarget(name: "ExecutionTests", dependencies: ["Execution"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Scheduling", "atomic-writer-fixture"]),
+        // A separate writer process for StateStoreTests' crash test (SIGKILLed in a loop).
+        .executableTarget(
+            name: "atomic-writer-fixture",
+            dependencies: ["StateStore", "Scheduling"],
+            path: "Tests/Fixtures/AtomicWriter"
+        ),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,1 +1,151 @@
-// StateStore module.
+import Foundation
+import Glibc
+import Scheduling
+
+/// The daemon's access to state/: creates the layout, writes every file atomically,
+/// reads execution records back, prunes history. Stateless apart from the root path,
+/// so any number of threads may use one store (each path has one writer: the daemon).
+package struct StateStore: Sendable {
+    package let layout: StateLayout
+
+    package init(root: String) {
+        layout = StateLayout(root: root)
+    }
+
+    /// Creates state/ (mode 0700) and its subdirectories if absent, then removes stray
+    /// temp files left by a crashed writer. Call once at daemon start, with the lock held.
+    /// Returns the paths of the temp files removed.
+    @discardableResult
+    package func prepare() throws(StateStoreError) -> [String] {
+        try makeDirectories(layout.root)
+        for directory in layout.topLevelDirectories { try makeDirectories(directory) }
+        return try removeStrayTemporaries()
+    }
+
+    /// Removes every file below state/ that has the shape of our temp files.
+    package func removeStrayTemporaries() throws(StateStoreError) -> [String] {
+        var removed: [String] = []
+        var pending = [layout.root]
+        while let directory = pending.popLast() {
+            let entries: [(name: String, isDirectory: Bool)]
+            do { entries = try Sys.listDirectory(directory) } catch { throw StateStoreError(error, path: directory) }
+            for entry in entries {
+                let path = directory + "/" + entry.name
+                if entry.isDirectory {
+                    pending.append(path)
+                } else if AtomicFile.isTemporaryName(entry.name) {
+                    do { try Sys.unlinkat(AT_FDCWD, path) } catch { throw StateStoreError(error, path: path) }
+                    removed.append(path)
+                }
+            }
+        }
+        return removed.sorted()
+    }
+
+    /// Writes `record` to `executions/<job>/<id>.json`, atomically and durably.
+    package func write(_ record: ExecutionRecord) throws(StateStoreError) {
+        let path = try executionPath(job: record.job, id: record.id)
+        try writeDocument(record, to: path)
+    }
+
+    /// Writes any document (result, daemon, approval) atomically, creating its directory.
+    package func writeDocument<T: Encodable>(_ value: T, to path: String) throws(StateStoreError) {
+        let bytes = try StateJSON.encode(value, path: path)
+        try makeDirectories(AtomicFile.split(path).directory)
+        try AtomicFile.write(bytes, to: path)
+    }
+
+    /// One record, or nil if it does not exist.
+    package func record(job: String, id: ExecutionID) throws(StateStoreError) -> ExecutionRecord? {
+        let path = try executionPath(job: job, id: id)
+        do {
+            let bytes = try AtomicFile.read(path)
+            return try StateJSON.decode(ExecutionRecord.self, from: bytes, path: path)
+        } catch where error.errno == ENOENT {
+            return nil
+        }
+    }
+
+    /// The records of `job`, sorted by id (oldest first). Files that are not records
+    /// (temp files, other names) are ignored; a record that does not parse is an error.
+    package func executions(job: String) throws(StateStoreError) -> [ExecutionRecord] {
+        try recordIDs(job: job).map { (id) throws(StateStoreError) -> ExecutionRecord in
+            let path = layout.executionFile(job: job, id: id)
+            return try StateJSON.decode(ExecutionRecord.self, from: try AtomicFile.read(path), path: path)
+        }
+    }
+
+    /// Ids of the records of `job`, sorted.
+    package func recordIDs(job: String) throws(StateStoreError) -> [ExecutionID] {
+        guard StateLayout.isSafeJobID(job) else { throw invalidJob(job) }
+        let directory = layout.executionsDirectory(job: job)
+        let entries: [(name: String, isDirectory: Bool)]
+        do { entries = try Sys.listDirectory(directory) } catch {
+            if error.code == ENOENT { return [] }
+            throw StateStoreError(error, path: directory)
+        }
+        return entries.compactMap { entry in
+            guard !entry.isDirectory, entry.name.hasSuffix(".json") else { return nil }
+            return ExecutionID(rawValue: String(entry.name.dropLast(5)))
+        }.sorted()
+    }
+
+    /// Applies `retention` to `job` after a run: removes the victims' records and logs
+    /// in one batch, then fsyncs the two directories once. Returns the removed ids.
+    @discardableResult
+    package func pruneHistory(job: String, retention: HistoryRetention, now: Date) throws(StateStoreError) -> [ExecutionID] {
+        let victims = retention.victims(try executions(job: job), now: now)
+        guard !victims.isEmpty else { return [] }
+        for record in victims {
+            for path in [layout.executionFile(job: job, id: record.id), layout.logFile(job: job, id: record.id)] {
+                do { try Sys.unlinkat(AT_FDCWD, path) } catch {
+                    if error.code != ENOENT { throw StateStoreError(error, path: path) }
+                }
+            }
+        }
+        for directory in [layout.executionsDirectory(job: job), layout.logsDirectory(job: job)] {
+            try? syncDirectory(directory)
+        }
+        return victims.map(\.id)
+    }
+
+    /// Creates the log's directory and returns the log's absolute path.
+    package func prepareLog(job: String, id: ExecutionID) throws(StateStoreError) -> String {
+        guard StateLayout.isSafeJobID(job) else { throw invalidJob(job) }
+        try makeDirectories(layout.logsDirectory(job: job))
+        return layout.logFile(job: job, id: id)
+    }
+
+    private func executionPath(job: String, id: ExecutionID) throws(StateStoreError) -> String {
+        guard StateLayout.isSafeJobID(job) else { throw invalidJob(job) }
+        return layout.executionFile(job: job, id: id)
+    }
+
+    private func invalidJob(_ job: String) -> StateStoreError {
+        StateStoreError(code: .invalidName, path: layout.executionsDirectory(job: job),
+                        message: "job id `\(job)` cannot name a path in the state directory")
+    }
+
+    /// `mkdir -p` with mode 0700; each new directory's parent is fsynced so it survives a crash.
+    private func makeDirectories(_ path: String) throws(StateStoreError) {
+        if let st = try? Sys.status(path) {
+            if (st.st_mode & S_IFMT) == S_IFDIR { return }
+            throw StateStoreError(code: .system, path: path, errno: ENOTDIR, message: "exists and is not a directory")
+        }
+        let (parent, _) = AtomicFile.split(path)
+        if parent != path { try makeDirectories(parent) }
+        do { try Sys.mkdir(path, 0o700) } catch {
+            if error.code != EEXIST { throw StateStoreError(error, path: path) }
+            return
+        }
+        try? syncDirectory(parent)
+    }
+
+    private func syncDirectory(_ path: String) throws(StateStoreError) {
+        do {
+            let fd = try Sys.open(path, O_RDONLY | O_DIRECTORY)
+            defer { Sys.close(fd) }
+            try Sys.fsync(fd)
+        } catch { throw StateStoreError(error, path: path) }
+    }
+}

@@ -1,0 +1,50 @@
+import Glibc
+
+/// glibc functions and constants that Swift's Glibc module does not expose (they sit
+/// behind `_GNU_SOURCE`): looked up once with `dlsym`, with their C signatures.
+enum LibcExtras {
+    /// `POSIX_SPAWN_SETSID` from <spawn.h> (glibc ≥ 2.26).
+    static let spawnSetSID: Int16 = 0x80
+    /// `PR_SET_CHILD_SUBREAPER` from <linux/prctl.h>.
+    static let prSetChildSubreaper: Int32 = 36
+
+    private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>?, Int32) -> Int32
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?) -> Int32
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    private typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+
+    private static func symbol<T>(_ name: String, as type: T.Type) -> T? {
+        guard let handle = dlopen(nil, RTLD_NOW), let pointer = dlsym(handle, name) else { return nil }
+        return unsafeBitCast(pointer, to: type)
+    }
+
+    private static let pipe2Function = symbol("pipe2", as: Pipe2.self)
+    private static let addChdirFunction = symbol("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)
+    private static let addCloseFromFunction = symbol("posix_spawn_file_actions_addclosefrom_np", as: AddCloseFrom.self)
+    private static let prctlFunction = symbol("prctl", as: Prctl.self)
+
+    static func pipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32 {
+        guard let f = pipe2Function else { errno = ENOSYS; return -1 }
+        return f(fds, flags)
+    }
+
+    /// Returns an errno (0 on success), like the posix_spawn family.
+    static func addChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: String) -> Int32 {
+        guard let f = addChdirFunction else { return ENOSYS }
+        return path.withCString { f(actions, $0) }
+    }
+
+    /// Whether the child can be told to close every descriptor from 3 up (glibc ≥ 2.34).
+    static var canCloseFrom: Bool { addCloseFromFunction != nil }
+
+    static func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) -> Int32 {
+        guard let f = addCloseFromFunction else { return ENOSYS }
+        return f(actions, lowest)
+    }
+
+    /// Makes this process the reaper of its orphaned descendants.
+    static func becomeChildSubreaper() -> Bool {
+        guard let f = prctlFunction else { return false }
+        return f(prSetChildSubreaper, 1, 0, 0, 0) == 0
+    }
+}

@@ -1,0 +1,65 @@
+import Glibc
+
+/// Reads facts about processes from /proc and probes process groups; for the runner and
+/// for the daemon's recovery (is the recorded run still alive, and is it the same process?).
+package enum ProcessTable {
+    /// The kernel start time of `pid` in clock ticks since boot (`/proc/PID/stat` field 22);
+    /// nil if there is no such process.
+    package static func startTime(of pid: Int32) -> UInt64? {
+        guard let fields = statFields(pid), fields.count > 19 else { return nil }
+        return UInt64(fields[19])
+    }
+
+    /// The process group of `pid` (field 5), also for zombies.
+    package static func processGroup(of pid: Int32) -> Int32? {
+        guard let fields = statFields(pid), fields.count > 2 else { return nil }
+        return Int32(fields[2])
+    }
+
+    /// Whether any process (zombies included) is in process group `pgid`.
+    package static func groupExists(_ pgid: Int32) -> Bool {
+        guard pgid > 1 else { return false }
+        return (try? Sys.kill(-pgid, 0)) ?? true
+    }
+
+    /// Whether `pid` is alive and is the process that had `startTime`.
+    package static func isSameProcess(pid: Int32, startTime: UInt64) -> Bool {
+        self.startTime(of: pid) == startTime
+    }
+
+    /// Sends `signal` to every process in group `pgid`; false if the group is gone.
+    @discardableResult
+    package static func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {
+        guard pgid > 1 else { return false }
+        return (try? Sys.kill(-pgid, signal)) ?? false
+    }
+
+    /// Ends process group `pgid` as SPEC section 8 asks of recovery and shutdown: SIGTERM,
+    /// then SIGKILL if members remain after `grace`. Polls the group every 10 ms from an
+    /// async context (no thread is blocked). Returns whether the group is gone at the end.
+    @discardableResult
+    package static func terminateGroup(_ pgid: Int32, grace: Duration) async -> Bool {
+        guard signalGroup(pgid, SIGTERM) else { return true }
+        let clock = ContinuousClock()
+        let deadline = clock.now + grace
+        while clock.now < deadline {
+            if !groupExists(pgid) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        signalGroup(pgid, SIGKILL)
+        let killDeadline = clock.now + .seconds(1)
+        while clock.now < killDeadline {
+            if !groupExists(pgid) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return !groupExists(pgid)
+    }
+
+    /// Fields 3... of /proc/PID/stat (after the command name in parentheses).
+    private static func statFields(_ pid: Int32) -> [Substring]? {
+        guard let bytes = try? Sys.readSmallFile("/proc/\(pid)/stat"),
+              let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let rest = String(decoding: bytes[(close + 1)...], as: UTF8.self)
+        return rest.split(separator: " ", omittingEmptySubsequences: true)
+    }
+}

@@ -1,0 +1,69 @@
+import Glibc
+
+/// Atomic replacement of a file: a reader (in any process) sees the old content or the
+/// new content, never a partial or empty file, even if the writer is killed at any instant.
+///
+/// Recipe: temp file `.<name>.tmp.<pid>.<random>` in the same directory, opened
+/// `O_CREAT|O_EXCL|O_CLOEXEC`; write all; fsync; rename over the target; fsync the directory.
+package enum AtomicFile {
+    /// Replaces `path` with `bytes`. On failure the previous version stays in place and
+    /// the temp file is removed; the error carries the path and errno.
+    package static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644) throws(StateStoreError) {
+        let (directory, name) = split(path)
+        let dirFD: Int32
+        do { dirFD = try Sys.open(directory, O_RDONLY | O_DIRECTORY) } catch { throw StateStoreError(error, path: path) }
+        defer { Sys.close(dirFD) }
+
+        let temp = temporaryName(for: name)
+        let fd: Int32
+        do { fd = try Sys.openat(dirFD, temp, O_WRONLY | O_CREAT | O_EXCL, permissions) } catch {
+            throw StateStoreError(error, path: path)
+        }
+        do {
+            try Sys.writeAll(fd, bytes)
+            try Sys.fsync(fd)
+            Sys.close(fd)
+        } catch {
+            Sys.close(fd)
+            try? Sys.unlinkat(dirFD, temp)
+            throw StateStoreError(error, path: path)
+        }
+        do { try Sys.renameat(dirFD, temp, dirFD, name) } catch {
+            try? Sys.unlinkat(dirFD, temp)
+            throw StateStoreError(error, path: path)
+        }
+        do { try Sys.fsync(dirFD) } catch { throw StateStoreError(error, path: directory) }
+    }
+
+    /// Reads a whole file.
+    package static func read(_ path: String) throws(StateStoreError) -> [UInt8] {
+        do {
+            let fd = try Sys.open(path, O_RDONLY)
+            defer { Sys.close(fd) }
+            return try Sys.readAll(fd)
+        } catch { throw StateStoreError(error, path: path) }
+    }
+
+    /// `.<name>.tmp.<pid>.<8 hex>`: recognisably ours, unique per writer.
+    static func temporaryName(for name: String) -> String {
+        let random = UInt32.random(in: 0...UInt32.max)
+        let hex = String(random, radix: 16)
+        return ".\(name).tmp.\(getpid()).\(String(repeating: "0", count: 8 - hex.count))\(hex)"
+    }
+
+    /// Whether `name` has the shape of one of our temp files.
+    package static func isTemporaryName(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 5, parts[0].isEmpty, parts[parts.count - 3] == "tmp",
+              !parts[1..<(parts.count - 3)].joined(separator: ".").isEmpty else { return false }
+        let pid = parts[parts.count - 2], hex = parts[parts.count - 1]
+        return !pid.isEmpty && pid.allSatisfy(\.isASCII) && pid.allSatisfy(\.isNumber)
+            && hex.count == 8 && hex.allSatisfy { $0.isHexDigit && $0.isASCII }
+    }
+
+    static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Glibc
+import Testing
+@testable import StateStore
+
+@Suite(.serialized) struct AtomicFileTests {
+    @Test func replacesTheFileAndLeavesNoTemp() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let path = dir.file("a.json")
+        try AtomicFile.write(Array("one\n".utf8), to: path)
+        try AtomicFile.write(Array("two\n".utf8), to: path)
+        #expect(dir.read("a.json") == "two\n")
+        #expect(dir.names() == ["a.json"])
+        var st = stat()
+        stat(path, &st)
+        #expect(st.st_mode & 0o777 == 0o644)
+    }
+
+    @Test func temporaryNamesAreRecognisablyOurs() {
+        let name = AtomicFile.temporaryName(for: "20261123T013000.000Z-cron-7f3a.json")
+        #expect(name.hasPrefix(".20261123T013000.000Z-cron-7f3a.json.tmp.\(getpid())."))
+        #expect(AtomicFile.isTemporaryName(name))
+        for other in ["a.json", ".gitignore", ".a.tmp", ".a.tmp.12.zzzzzzzz", ".a.tmp.x.0123abcd", "a.tmp.1.0123abcd", "..tmp.1.0123abcd"] {
+            #expect(!AtomicFile.isTemporaryName(other), "\(other)")
+        }
+        #expect(AtomicFile.isTemporaryName(".daemon.json.tmp.1.0123abcd"))
+    }
+
+    @Test func missingDirectoryIsATypedError() {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let path = dir.file("missing/a.json")
+        #expect(throws: StateStoreError(code: .system, path: path, errno: ENOENT, message: "open: No such file or directory (errno 2)")) {
+            try AtomicFile.write([1], to: path)
+        }
+    }
+
+    @Test func targetThatIsADirectoryKeepsItAndLeavesNoTemp() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        mkdir(dir.file("taken"), 0o700)
+        do {
+            try AtomicFile.write([1], to: dir.file("taken"))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.errno == EISDIR)
+            #expect(error.path == dir.file("taken"))
+        }
+        #expect(dir.names() == ["taken"])
+    }
+
+    @Test(.enabled(if: getuid() != 0, "root bypasses directory permissions; EROFS and ENOSPC are tested instead"))
+    func readOnlyDirectoryIsEACCES() throws {
+        let dir = TempDirectory()
+        defer { chmod(dir.path, 0o700); dir.remove() }
+        try AtomicFile.write(Array("v1".utf8), to: dir.file("a.json"))
+        chmod(dir.path, 0o500)
+        #expect(throws: StateStoreError.self) { try AtomicFile.write(Array("v2".utf8), to: dir.file("a.json")) }
+        do { try AtomicFile.write(Array("v2".utf8), to: dir.file("a.json")) } catch { #expect(error.errno == EACCES) }
+        #expect(dir.read("a.json") == "v1")
+    }
+
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
+    func fullDiskIsENOSPCAndKeepsThePreviousVersion() throws {
+        let dir = TempDirectory()
+        defer { umount2(dir.path, Int32(MNT_DETACH)); dir.remove() }
+        try #require(mount("tmpfs", dir.path, "tmpfs", 0, "size=64k") == 0, "mount: \(String(cString: strerror(errno)))")
+        let path = dir.file("a.json")
+        try AtomicFile.write(Array(repeating: UInt8(ascii: "a"), count: 1000), to: path)
+        do {
+            try AtomicFile.write(Array(repeating: UInt8(ascii: "b"), count: 200_000), to: path)
+            Issue.record("expected ENOSPC")
+        } catch {
+            #expect(error.errno == ENOSPC)
+            #expect(error.path == path)
+            #expect(error.description.contains("No space left on device"))
+        }
+        #expect(dir.read("a.json") == String(repeating: "a", count: 1000))
+        #expect(dir.names() == ["a.json"])
+    }
+
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
+    func readOnlyFileSystemIsEROFSAndKeepsThePreviousVersion() throws {
+        let dir = TempDirectory()
+        defer { umount2(dir.path, Int32(MNT_DETACH)); dir.remove() }
+        try #require(mount("tmpfs", dir.path, "tmpfs", 0, "size=64k") == 0)
+        let path = dir.file("a.json")
+        try AtomicFile.write(Array("v1".utf8), to: path)
+        try #require(mount("tmpfs", dir.path, "tmpfs", UInt(MS_REMOUNT | MS_RDONLY), "size=64k") == 0)
+        do {
+            try AtomicFile.write(Array("v2".utf8), to: path)
+            Issue.record("expected EROFS")
+        } catch {
+            #expect(error.errno == EROFS)
+            #expect(error.path == path)
+        }
+        #expect(dir.read("a.json") == "v1")
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Glibc
+import Scheduling
+import Testing
+@testable import StateStore
+
+@Suite(.serialized) struct StateStoreTests {
+    @Test func layoutFollowsTheSpec() {
+        let layout = StateLayout(root: "/var/lib/jobdir/state/")
+        let id = ExecutionID(rawValue: "20261123T013000.000Z-cron-7f3a")!
+        #expect(layout.daemonFile == "/var/lib/jobdir/state/daemon.json")
+        #expect(layout.lockFile == "/var/lib/jobdir/state/jobdir.lock")
+        #expect(layout.resultFile(job: "reports/weekly") == "/var/lib/jobdir/state/results/reports/weekly.json")
+        #expect(layout.executionFile(job: "reports/weekly", id: id) ==
+                "/var/lib/jobdir/state/executions/reports/weekly/20261123T013000.000Z-cron-7f3a.json")
+        #expect(layout.logRelativePath(job: "reports/weekly", id: id) == "logs/reports/weekly/20261123T013000.000Z-cron-7f3a.log")
+        #expect(layout.approvalFile(id: id) == "/var/lib/jobdir/state/approvals/20261123T013000.000Z-cron-7f3a.json")
+        #expect(layout.approveMarker(id: id).hasSuffix("approvals/20261123T013000.000Z-cron-7f3a.approve"))
+        #expect(layout.rejectMarker(id: id).hasSuffix("approvals/20261123T013000.000Z-cron-7f3a.reject"))
+        #expect(layout.triggerFile(job: "reports/weekly") == "/var/lib/jobdir/state/triggers/reports/weekly")
+        #expect(layout.cancelFile(id: id) == "/var/lib/jobdir/state/cancel/20261123T013000.000Z-cron-7f3a")
+        #expect(StateLayout.isSafeJobID("reports/weekly"))
+        for bad in ["", "../x", "a/../b", "/abs", "a//b", "a/", ".hidden"] { #expect(!StateLayout.isSafeJobID(bad), "\(bad)") }
+    }
+
+    @Test func prepareCreatesThePrivateLayout() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let root = dir.file("state")
+        try StateStore(root: root).prepare()
+        var st = stat()
+        stat(root, &st)
+        #expect(st.st_mode & 0o777 == 0o700)
+        #expect(dir.names("state") == ["approvals", "cancel", "executions", "logs", "results", "triggers"])
+    }
+
+    @Test func writesRecordsAsSortedPrettyJSONWithNulls() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        try store.prepare()
+        let record = sampleRecord()
+        try store.write(record)
+        let text = dir.read("executions/reports/weekly/20261123T013000.000Z-cron-7f3a.json")
+        #expect(text.hasSuffix("}\n"))
+        #expect(text.contains(#""retry_of" : null"#))
+        #expect(text.contains(#""approval" : null"#))
+        #expect(text.contains(#""created_at" : "2026-11-23T01:30:00.000Z""#))
+        #expect(text.contains(#""schema" : "jobdir.execution/v1""#))
+        #expect(text.contains(#""command" : ["#), "slashes unescaped and pretty-printed")
+        #expect(text.contains(#""/bin/sh""#))
+        let topKeys = text.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.dropFirst(3).prefix { $0 != "\"" } }
+        #expect(topKeys.count == 23)
+        #expect(topKeys == topKeys.sorted())
+        #expect(try store.record(job: "reports/weekly", id: record.id) == record)
+        #expect(try store.record(job: "reports/weekly", id: ExecutionID(rawValue: "20001123T013000.000Z-cron-0000")!) == nil)
+    }
+
+    @Test func readsRecordsBackSortedAndIgnoresOtherFiles() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        let records = [5, 1, 3, 2].map { sampleRecord(job: "a", minutes: $0) } + [sampleRecord(job: "a/b", minutes: 0)]
+        for r in records { try store.write(r) }
+        _ = FileManager.default.createFile(atPath: dir.file("executions/a/notes.txt"), contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("executions/a/.x.json.tmp.1.0123abcd"), contents: Data())
+        let read = try store.executions(job: "a")
+        #expect(read.map(\.id) == records.filter { $0.job == "a" }.map(\.id).sorted())
+        #expect(try store.executions(job: "a/b").count == 1)
+        #expect(try store.executions(job: "never-ran").isEmpty)
+        #expect(throws: StateStoreError.self) { try store.executions(job: "../etc") }
+    }
+
+    @Test func removesOnlyStrayTemporaries() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.file("state"))
+        try store.prepare()
+        try store.write(sampleRecord())
+        let stray = [dir.file("state/.daemon.json.tmp.4242.0123abcd"),
+                     dir.file("state/executions/reports/weekly/.20261123T013000.000Z-cron-7f3a.json.tmp.17.deadbeef")]
+        let kept = [dir.file("state/.gitignore"), dir.file("state/triggers/job.tmp")]
+        for path in stray + kept { _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8)) }
+        #expect(try store.prepare() == stray.sorted())
+        for path in stray { #expect(!FileManager.default.fileExists(atPath: path)) }
+        for path in kept { #expect(FileManager.default.fileExists(atPath: path)) }
+        #expect(try store.executions(job: "reports/weekly").count == 1)
+    }
+
+    @Test func retentionKeepsTheNewestAndNeverANonTerminalRecord() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        try store.prepare()
+        // Six records, oldest first; the oldest is still running, the third is queued.
+        var records = try (0..<6).map { try finished(sampleRecord(job: "j", minutes: $0)) }
+        records[0] = try transition(sampleRecord(job: "j", minutes: 0), .start, at: t0)
+        records[2] = sampleRecord(job: "j", minutes: 2)
+        for r in records {
+            try store.write(r)
+            let log = try store.prepareLog(job: "j", id: r.id)
+            _ = FileManager.default.createFile(atPath: log, contents: Data("log".utf8))
+        }
+        let removed = try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 2), now: t0)
+        #expect(removed == [records[1].id, records[3].id])
+        #expect(try store.recordIDs(job: "j") == [records[0].id, records[2].id, records[4].id, records[5].id])
+        #expect(dir.names("logs/j") == [records[0], records[2], records[4], records[5]].map { "\($0.id.rawValue).log" })
+        #expect(try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 2), now: t0).isEmpty)
+    }
+
+    @Test func retentionByAge() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        let records = try [0, 60, 120].map { try finished(sampleRecord(job: "j", minutes: $0)) }
+        for r in records { try store.write(r) }
+        // At t0 + 150 min with max_age 60 min: records that finished before t0 + 90 min go.
+        let now = t0.addingTimeInterval(150 * 60)
+        let removed = try store.pruneHistory(job: "j", retention: HistoryRetention(keep: nil, maxAge: .seconds(3600)), now: now)
+        #expect(removed == [records[0].id, records[1].id])
+        #expect(try store.recordIDs(job: "j") == [records[2].id])
+    }
+
+    @Test func writeDocumentCreatesDirectoriesForNestedJobs() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        struct Result: Encodable { let schema = "jobdir.result/v1"; let job: String }
+        try store.writeDocument(Result(job: "reports/weekly"), to: store.layout.resultFile(job: "reports/weekly"))
+        #expect(dir.read("results/reports/weekly.json") == "{\n  \"job\" : \"reports/weekly\",\n  \"schema\" : \"jobdir.result/v1\"\n}\n")
+    }
+}
