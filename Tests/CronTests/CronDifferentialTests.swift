@@ -1,0 +1,123 @@
+import Cron
+import Foundation
+import Testing
+
+/// Compares the engine with the reference, Python's cronsim, on a seeded random corpus.
+@Suite struct CronDifferentialTests {
+    static let seed: UInt64 = 0x6A6F_6264_6972_0003
+    static let caseCount = 50_000
+    static let firesPerCase = 5
+    static let zones = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "America/Santiago"]
+
+    struct Case {
+        var expression: String
+        var zone: String
+        var start: Int64
+    }
+
+    /// Start instants: mostly within three hours of a DST transition of the zone
+    /// (1970-2060, plus a few far-future ones from the TZ footer rule), some anywhere.
+    static func corpus() throws -> [Case] {
+        var generator = CronCorpusGenerator(seed: seed)
+        var transitions = [String: [Int64]]()
+        var rules = [String: TimeZoneRules]()
+        for zone in zones {
+            let rule = try TimeZoneRules(named: zone)
+            rules[zone] = rule
+            transitions[zone] = rule.transitions(in: 0..<2_900_000_000) + rule.transitions(in: 4_100_000_000..<16_000_000_000)
+        }
+        var cases = [Case]()
+        cases.reserveCapacity(caseCount)
+        for _ in 0..<caseCount {
+            let zone = zones[generator.int(0...(zones.count - 1))]
+            let list = transitions[zone] ?? []
+            var start: Int64
+            if list.isEmpty || generator.chance(15) {
+                start = Int64(generator.int(0...3_000_000_000))
+            } else {
+                let t = list[generator.int(0...(list.count - 1))]
+                switch generator.int(0...9) {
+                case 0: start = t + Int64(generator.int(-2...1))
+                case 1, 2, 3: start = t + Int64(generator.int(-180...180)) * 60
+                default: start = t + Int64(generator.int(-10_800...10_800))
+                }
+            }
+            cases.append(Case(expression: generator.expression(), zone: zone, start: start))
+        }
+        return cases
+    }
+
+    @Test func agreesWithCronsimOnRandomCorpus() throws {
+        print("cron differential test: seed 0x\(String(Self.seed, radix: 16)), \(Self.caseCount) cases, \(Self.firesPerCase) fires each")
+        let cases = try Self.corpus()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cron-differential-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("in.tsv")
+        let output = directory.appendingPathComponent("out.tsv")
+        var text = ""
+        for c in cases { text += "\(c.expression)\t\(c.zone)\t\(c.start)\t\(Self.firesPerCase)\n" }
+        try Data(text.utf8).write(to: input)
+
+        let answers = try Self.runOracle(input: input, output: output)
+        try #require(answers.count == cases.count, "the oracle answered \(answers.count) of \(cases.count) cases")
+
+        var rules = [String: TimeZoneRules]()
+        for zone in Self.zones { rules[zone] = try TimeZoneRules(named: zone) }
+        var mismatches = [String]()
+        var compared = (fires: 0, rejections: 0)
+        for (c, answer) in zip(cases, answers) {
+            let zone = rules[c.zone] ?? .utc
+            var ours: String
+            do {
+                let expression = try CronExpression(c.expression)
+                var fires = [String]()
+                var after = c.start
+                while fires.count < Self.firesPerCase, let next = expression.nextFire(afterUTC: after, in: zone) {
+                    fires.append(String(next))
+                    after = next
+                }
+                ours = (["ok"] + fires).joined(separator: " ")
+            } catch {
+                // Never-firing expressions are refused here; cronsim accepts them and yields nothing.
+                ours = answer == "ok" ? "ok" : "error"
+            }
+            let theirs = answer.hasPrefix("error") ? "error" : answer
+            if ours == "error" { compared.rejections += 1 } else { compared.fires += 1 }
+            if ours != theirs {
+                mismatches.append("\(c.expression) | \(c.zone) | start \(c.start): cronsim \(answer) | ours \(ours)")
+            }
+        }
+        print("cron differential test: \(compared.fires) cases with fire times, \(compared.rejections) rejected, \(mismatches.count) mismatches")
+        for line in mismatches.prefix(30) { print("MISMATCH " + line) }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches with cronsim (seed 0x\(String(Self.seed, radix: 16)))")
+    }
+
+    /// Runs the cronsim oracle script; fails with an install hint if python3 or cronsim is missing.
+    static func runOracle(input: URL, output: URL) throws -> [String] {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("differential/cronsim_oracle.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, input.path, output.path]
+        let errors = Pipe()
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            Issue.record("cannot run python3 (\(error)); install Python 3 and `pip install cronsim`")
+            throw error
+        }
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: stderr, as: UTF8.self)
+            Issue.record("the cronsim oracle failed (exit \(process.terminationStatus)): \(message) — `pip install cronsim` (and python3) are needed")
+            throw OracleFailure()
+        }
+        let text = try String(contentsOf: output, encoding: .utf8)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
+    struct OracleFailure: Error {}
+}
