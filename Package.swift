@@ -41,6 +41,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "cron-benchmark", dependencies: ["Cron"], path: "Benchmarks/CronBenchmark"),
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
         .testTarget(name: "DefinitionsTests", dependencies: ["Definitions"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron"]),
