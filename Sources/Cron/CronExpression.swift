@@ -1,3 +1,5 @@
+import Foundation
+
 /// A parsed cron expression: 5 fields (minute hour day-of-month month day-of-week),
 /// 6 with a leading seconds field, or a macro (`@daily` ...).
 ///
@@ -22,14 +24,14 @@ package struct CronExpression: Sendable, Hashable {
         self.text = text
         let upper = text.uppercased()
         var parts = Self.splitOnWhitespace(upper)
-        if parts.count == 1, parts[0].hasPrefix("@") {
-            let name = parts[0].lowercased()
-            guard let macro = Self.macros.first(where: { $0.name == name }) else {
+        if let first = parts.first, first.hasPrefix("@") {
+            let name = first.lowercased()
+            guard parts.count == 1, let macro = Self.macros.first(where: { $0.name == name }) else {
                 let known = Self.macros.map(\.name).joined(separator: ", ")
                 if name == "@reboot" || name == "@every" {
-                    throw CronSyntaxError(message: "\(name) is not a cron expression (it belongs in a job's schedule, not here); cron macros are \(known)")
+                    throw CronSyntaxError(message: "`\(name)` is not a cron expression (job files handle @reboot and @every themselves); cron macros are \(known)")
                 }
-                throw CronSyntaxError(message: "unknown macro `\(parts[0])`; expected one of \(known)")
+                throw CronSyntaxError(message: "unknown macro `\(text.trimmingCharacters(in: .whitespacesAndNewlines))`; expected one of \(known)")
             }
             parts = Self.splitOnWhitespace(macro.expansion)
         }
