@@ -50,6 +50,7 @@ import Testing
     @Test func agreesWithCronsimOnRandomCorpus() throws {
         print("cron differential test: seed 0x\(String(Self.seed, radix: 16)), \(Self.caseCount) cases, \(Self.firesPerCase) fires each")
         let cases = try Self.corpus()
+        Self.expectEveryFeatureCovered(cases.map(\.expression))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cron-differential-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -91,6 +92,38 @@ import Testing
         print("cron differential test: \(compared.fires) cases with fire times, \(compared.rejections) rejected, \(mismatches.count) mismatches")
         for line in mismatches.prefix(30) { print("MISMATCH " + line) }
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches with cronsim (seed 0x\(String(Self.seed, radix: 16)))")
+    }
+
+    /// The corpus must exercise every syntax feature, each many times.
+    static func expectEveryFeatureCovered(_ expressions: [String]) {
+        func fields(_ text: String) -> [Substring] { text.uppercased().split(whereSeparator: \.isWhitespace) }
+        let features: [(String, (String) -> Bool)] = [
+            ("macro", { $0.hasPrefix("@") }),
+            ("6 fields", { fields($0).count == 6 }),
+            ("list", { $0.contains(",") }),
+            ("range", { $0.contains("-") }),
+            ("step", { $0.contains("/") }),
+            ("range with step", { $0.range(of: #"\d+-\d+/\d+"#, options: .regularExpression) != nil }),
+            ("month name", { text in CronFieldNames.months.contains { text.uppercased().contains($0) } }),
+            ("day name", { text in CronFieldNames.days.contains { text.uppercased().contains($0) } }),
+            ("L", { fields($0).count == 5 && fields($0)[2].split(separator: ",").contains("L") }),
+            ("LW", { fields($0).count == 5 && fields($0)[2].contains("LW") }),
+            ("nL", { fields($0).count == 5 && fields($0)[4].range(of: #"\dL"#, options: .regularExpression) != nil }),
+            ("#n", { $0.contains("#") }),
+            ("7 = Sunday", { fields($0).count == 5 && fields($0)[4].contains("7") }),
+            ("OR rule", { fields($0).count == 5 && !fields($0)[2].hasPrefix("*") && !fields($0)[4].hasPrefix("*") }),
+            ("AND rule", { fields($0).count == 5 && fields($0)[2] != "*" && fields($0)[4].hasPrefix("*") }),
+            ("DST fix-up", { fields($0).count == 5 && !fields($0)[0].hasPrefix("*") && !fields($0)[1].hasPrefix("*") }),
+        ]
+        for (name, test) in features {
+            let count = expressions.filter(test).count
+            #expect(count >= 100, "the corpus has \(count) expressions with \(name)")
+        }
+    }
+
+    enum CronFieldNames {
+        static let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+        static let days = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
     }
 
     /// Runs the cronsim oracle script; fails with an install hint if python3 or cronsim is missing.
