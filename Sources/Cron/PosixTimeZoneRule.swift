@@ -89,6 +89,12 @@ struct PosixTimeZoneRule: Sendable, Hashable {
             return true
         }
 
+        mutating func skipAnyByte() -> Bool {
+            guard !atEnd else { return false }
+            index += 1
+            return true
+        }
+
         static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
 
         /// `<...>` or a run of characters other than `<0-9:.+-,`.
@@ -148,7 +154,7 @@ struct PosixTimeZoneRule: Sendable, Hashable {
             if eat(UInt8(ascii: "M")) {
                 guard let month = number(maxDigits: 2), (1...12).contains(month),
                       eat(UInt8(ascii: ".")), let week = number(maxDigits: 1), (1...5).contains(week),
-                      peek != nil, let _ = Optional(index += 1),
+                      skipAnyByte(),  // zoneinfo's pattern has `.` unescaped here: any character
                       let weekday = number(maxDigits: 1), (0...6).contains(weekday)
                 else { return nil }
                 if eat(UInt8(ascii: "/")) {

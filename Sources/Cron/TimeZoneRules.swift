@@ -14,8 +14,7 @@ package struct TimeZoneRules: Sendable, Hashable, CustomStringConvertible {
     package var description: String { identifier }
 
     package static func == (lhs: TimeZoneRules, rhs: TimeZoneRules) -> Bool {
-        lhs.identifier == rhs.identifier && lhs.table === rhs.table
-            || (lhs.identifier == rhs.identifier && lhs.table.isEqual(to: rhs.table))
+        lhs.identifier == rhs.identifier && (lhs.table === rhs.table || lhs.table.isEqual(to: rhs.table))
     }
 
     package func hash(into hasher: inout Hasher) { hasher.combine(identifier) }
@@ -108,9 +107,6 @@ package struct TimeZoneRules: Sendable, Hashable, CustomStringConvertible {
     package func offset(at date: Date) -> Int {
         Int(offset(atUTC: Int64(floor(date.timeIntervalSince1970))))
     }
-
-    /// True if the zone never changes its offset.
-    var isFixed: Bool { table.transitions.isEmpty }
 
     // MARK: Table
 
