@@ -24,6 +24,42 @@ package struct CronCorpusGenerator: Sendable {
 
     private mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
 
+    /// The zones of the differential corpus.
+    package static let zones = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
+                                "Asia/Kathmandu", "America/Santiago"]
+
+    /// One differential case: an expression, a zone (index into `zones`) and a start instant.
+    package struct Case: Sendable {
+        package var expression: String
+        package var zone: Int
+        package var start: Int64
+    }
+
+    /// Transitions that starts cluster around: 1970-2061, and 2100-2477 (the TZ footer rule).
+    package static func clusterPoints(of zone: TimeZoneRules) -> [Int64] {
+        zone.transitions(in: 0..<2_900_000_000) + zone.transitions(in: 4_100_000_000..<16_000_000_000)
+    }
+
+    /// The next case; `clusterPoints[i]` belongs to `zones[i]`. Starts are mostly within
+    /// three hours of a DST transition of the zone (some exactly at it, some on whole
+    /// minutes), the rest anywhere in 1970-2065.
+    package mutating func nextCase(clusterPoints: [[Int64]]) -> Case {
+        let zone = int(0...(clusterPoints.count - 1))
+        let list = clusterPoints[zone]
+        var start: Int64
+        if list.isEmpty || chance(15) {
+            start = Int64(int(0...3_000_000_000))
+        } else {
+            let t = list[int(0...(list.count - 1))]
+            switch int(0...9) {
+            case 0: start = t + Int64(int(-2...1))
+            case 1, 2, 3: start = t + Int64(int(-180...180)) * 60
+            default: start = t + Int64(int(-10_800...10_800))
+            }
+        }
+        return Case(expression: expression(), zone: zone, start: start)
+    }
+
     /// One expression.
     package mutating func expression() -> String {
         if chance(3) {

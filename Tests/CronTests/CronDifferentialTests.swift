@@ -7,7 +7,7 @@ import Testing
     static let seed: UInt64 = 0x6A6F_6264_6972_0003
     static let caseCount = 50_000
     static let firesPerCase = 5
-    static let zones = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "America/Santiago"]
+    static let zones = CronCorpusGenerator.zones
 
     struct Case {
         var expression: String
@@ -15,36 +15,14 @@ import Testing
         var start: Int64
     }
 
-    /// Start instants: mostly within three hours of a DST transition of the zone
-    /// (1970-2060, plus a few far-future ones from the TZ footer rule), some anywhere.
+    /// The corpus (see `CronCorpusGenerator.nextCase`); the benchmark draws the same one.
     static func corpus() throws -> [Case] {
         var generator = CronCorpusGenerator(seed: seed)
-        var transitions = [String: [Int64]]()
-        var rules = [String: TimeZoneRules]()
-        for zone in zones {
-            let rule = try TimeZoneRules(named: zone)
-            rules[zone] = rule
-            transitions[zone] = rule.transitions(in: 0..<2_900_000_000) + rule.transitions(in: 4_100_000_000..<16_000_000_000)
+        let points = try zones.map { CronCorpusGenerator.clusterPoints(of: try TimeZoneRules(named: $0)) }
+        return (0..<caseCount).map { _ in
+            let c = generator.nextCase(clusterPoints: points)
+            return Case(expression: c.expression, zone: zones[c.zone], start: c.start)
         }
-        var cases = [Case]()
-        cases.reserveCapacity(caseCount)
-        for _ in 0..<caseCount {
-            let zone = zones[generator.int(0...(zones.count - 1))]
-            let list = transitions[zone] ?? []
-            var start: Int64
-            if list.isEmpty || generator.chance(15) {
-                start = Int64(generator.int(0...3_000_000_000))
-            } else {
-                let t = list[generator.int(0...(list.count - 1))]
-                switch generator.int(0...9) {
-                case 0: start = t + Int64(generator.int(-2...1))
-                case 1, 2, 3: start = t + Int64(generator.int(-180...180)) * 60
-                default: start = t + Int64(generator.int(-10_800...10_800))
-                }
-            }
-            cases.append(Case(expression: generator.expression(), zone: zone, start: start))
-        }
-        return cases
     }
 
     @Test func agreesWithCronsimOnRandomCorpus() throws {
