@@ -73,6 +73,16 @@ package enum ScheduleEntry: Sendable, Equatable {
     case every(Duration)
     /// `@reboot`: once each time the daemon starts.
     case reboot
+
+    // Written out: the synthesized comparison crashed at run time (Swift 6.3.1).
+    package static func == (a: ScheduleEntry, b: ScheduleEntry) -> Bool {
+        switch (a, b) {
+        case (.cron(let x), .cron(let y)): return x == y
+        case (.every(let x), .every(let y)): return x == y
+        case (.reboot, .reboot): return true
+        default: return false
+        }
+    }
 }
 
 package struct WatchTrigger: Sendable, Equatable {
