@@ -26,7 +26,7 @@ let package = Package(
         // Pure: triggers, due times, run policies, the execution state machine.
         .target(name: "Scheduling", dependencies: ["Definitions", "Cron"]),
         // Edge: atomic JSON files and the layout of state/.
-        .target(name: "StateStore", dependencies: ["Scheduling"]),
+        .target(name: "StateStore", dependencies: ["Cron", "Scheduling"]),
         // Edge: spawning runs in their own sessions, timeouts, output capture.
         .target(name: "Execution", dependencies: ["Scheduling"]),
         // Edge: inotify.
@@ -56,11 +56,11 @@ let package = Package(
         .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["differential"]),
         .testTarget(
             name: "DefinitionsTests",
-            dependencies: ["Definitions", "TestSupport"],
+            dependencies: ["Cron", "Definitions", "TestSupport"],
             exclude: ["Corpus", "schema_check.py"]
         ),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron"]),
-        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "Scheduling", "atomic-writer-fixture"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["Cron", "StateStore", "Scheduling", "atomic-writer-fixture"]),
         // A separate writer process for StateStoreTests' crash test (SIGKILLed in a loop).
         .executableTarget(
             name: "atomic-writer-fixture",

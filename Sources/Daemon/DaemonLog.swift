@@ -1,4 +1,5 @@
-import Definitions
+import Cron
+import Cron
 import Foundation
 import Glibc
 

@@ -213,7 +213,7 @@ private struct Fields {
         guard let texts = checker.strings(node, key: "at") else { return [] }
         var times: [Date] = []
         for (text, item) in texts {
-            if let date = Timestamp.parse(text) {
+            if let date = RFC3339.parse(text) {
                 times.append(date)
             } else {
                 checker.report("`at` must be an RFC 3339 time with an offset, like 2026-12-01T09:00:00+01:00; found `\(text)`", at: item)

@@ -1,3 +1,4 @@
+import Cron
 import Foundation
 
 /// An execution id: `20261123T013000.000Z-cron-7f3a` (UTC time the occurrence was due,

@@ -1,3 +1,4 @@
+import Cron
 import Foundation
 
 /// An event that is not allowed in the record's current state.

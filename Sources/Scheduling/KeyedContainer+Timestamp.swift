@@ -1,3 +1,4 @@
+import Cron
 import Foundation
 
 // Timestamps are strings in the one RFC 3339 form (`Timestamp`), whatever the coder's

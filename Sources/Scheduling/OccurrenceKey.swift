@@ -1,3 +1,4 @@
+import Cron
 import Foundation
 
 /// What makes runs idempotent: `<job>:<kind>:<slot time | content hash | upstream id>`.
