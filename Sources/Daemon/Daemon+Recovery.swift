@@ -78,10 +78,10 @@ extension Daemon {
         guard ProcessTable.signalGroup(group, SIGTERM) else { return }
         let deadline = ContinuousClock.now + grace
         var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-        while ContinuousClock.now < deadline, ProcessTable.groupExists(group) {
+        while ContinuousClock.now < deadline, ProcessTable.groupHasLiveMembers(group) {
             nanosleep(&pause, nil)
         }
-        if ProcessTable.groupExists(group) { ProcessTable.signalGroup(group, SIGKILL) }
+        if ProcessTable.groupHasLiveMembers(group) { ProcessTable.signalGroup(group, SIGKILL) }
     }
 
     /// Job ids that have an executions directory (ids with `/` are nested directories).

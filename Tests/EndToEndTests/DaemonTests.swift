@@ -4,6 +4,12 @@ import TestSupport
 
 /// `jobdir run` as the real binary on temp directories.
 @Suite(.serialized) struct DaemonTests {
+    /// Whether `pid` runs (a zombie does not: orphans may not be reaped here).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(close, offsetBy: 2)] != "Z"
+    }
+
     struct Setup {
         let dir: TemporaryDirectory
         var jobs: String { dir.url("jobs") }
@@ -126,12 +132,12 @@ import TestSupport
         let running = try #require(setup.files.executions("slow", state: "running").first)
         let pid = Int32(running["pid"] as! Int)
         #expect(daemon.stop(signal: SIGKILL) != nil)
-        #expect(kill(pid, 0) == 0, "the run outlives its daemon")
+        #expect(Self.isAlive(pid), "the run outlives its daemon")
 
         let restarted = try setup.start(["--shutdown-grace", "100ms"])
         let id = running["id"] as! String
         #expect(await waitUntil { setup.files.json("executions/slow/\(id).json")?["state"] as? String == "interrupted" }, "\(restarted.log)")
-        #expect(await waitUntil { kill(pid, 0) != 0 }, "the orphaned run is ended at restart")
+        #expect(await waitUntil { !Self.isAlive(pid) }, "the orphaned run is ended at restart")
         #expect(restarted.stop() == 0)
         let slots = setup.files.executions("slow").compactMap { ($0["trigger"] as? [String: Any])?["scheduled_for"] as? String }
         #expect(Set(slots).count == slots.count, "a slot ran twice: \(slots.sorted())")
