@@ -97,6 +97,9 @@ extension Daemon {
             plans[id] = nil
             wakeTimes[id] = nil
             timelines[id] = nil
+            watchPatterns[id] = nil
+            watchPending[id] = nil
+            watchDebounce.cancel(id)
             if var result = results[id] {
                 result.loaded = false
                 result.definitionError = nil
@@ -110,7 +113,8 @@ extension Daemon {
     private func install(_ definition: JobDefinition, now: Date) {
         let id = definition.id
         var result = results[id] ?? loadResult(id) ?? newResult(id, file: definition.file, now: now)
-        if timelines[id] == nil {
+        let firstInstall = timelines[id] == nil
+        if firstInstall {
             let firstSeen = result.everyAnchor ?? now
             timelines[id] = JobTimeline(firstSeen: firstSeen, lastSlot: lastSlots(of: id))
         }
@@ -127,6 +131,7 @@ extension Daemon {
         results[id] = result
         updateWakeTime(id, now: now)
         saveResult(results[id]!)
+        installWatch(definition, firstInstall: firstInstall)
     }
 
     /// The latest slot of each time trigger kind among the job's execution records,

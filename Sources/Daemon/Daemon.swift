@@ -42,6 +42,11 @@ package final class Daemon {
     var writtenResults: [JobID: JobResult] = [:]
     var runs: [ExecutionID: ActiveRun] = [:]
     var pathDebounce = Debouncer<String>()
+    var watchPatterns: [JobID: [WatchPattern]] = [:]
+    var watchDirectories: [Int32: String] = [:]
+    var watchesByDirectory: [String: Int32] = [:]
+    var watchPending: [JobID: Set<String>] = [:]
+    var watchDebounce = Debouncer<JobID>()
     var zones: [String: TimeZoneRules] = [:]
     let localZone = TimeZoneRules.current()
     var stopping = false
@@ -146,6 +151,10 @@ package final class Daemon {
             consumeRequestFiles()
             return
         }
+        // One directory can be both in the jobs tree and watched by a job's `watch`.
+        if let directory = watchDirectories[event.watch] {
+            handleWatchEvent(event, directory: directory)
+        }
         if jobTree.owns(event.watch) {
             for change in jobTree.handle(event) { handle(jobChange: change) }
         } else if triggerTree.owns(event.watch) {
@@ -176,6 +185,7 @@ package final class Daemon {
     private func handleMonotonicDeadlines() {
         let now = TimerDescriptor.monotonicNow()
         for path in pathDebounce.takeDue(now: now) { reloadJobFile(path) }
+        for id in watchDebounce.takeDue(now: now) { settleWatch(id) }
         if let deadline = shutdownDeadline, now >= deadline, !shutdownKilled {
             shutdownKilled = true
             for (id, _) in runs {
@@ -187,7 +197,7 @@ package final class Daemon {
 
     private func armTimers() {
         wallTimer.arm(at: stopping ? nil : wakeTimes.values.min())
-        var next = pathDebounce.nextDeadline
+        var next = [pathDebounce.nextDeadline, watchDebounce.nextDeadline].compactMap { $0 }.min()
         if let deadline = shutdownDeadline, !shutdownKilled { next = min(next ?? deadline, deadline) }
         monotonicTimer.arm(atNanoseconds: next)
     }
