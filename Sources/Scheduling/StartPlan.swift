@@ -25,12 +25,24 @@ package struct StartPlan: Hashable, Sendable {
         package var job: JobID
         /// The pool it counts in while it runs.
         package var pool: String?
+
+        package init(id: ExecutionID, job: JobID, pool: String?) {
+            self.id = id
+            self.job = job
+            self.pool = pool
+        }
     }
 
     package struct Skip: Hashable, Sendable {
         package var id: ExecutionID
         package var job: JobID
         package var failure: ExecutionFailure
+
+        package init(id: ExecutionID, job: JobID, failure: ExecutionFailure) {
+            self.id = id
+            self.job = job
+            self.failure = failure
+        }
     }
 
     /// To start now, in this order.
@@ -79,8 +91,12 @@ package struct StartPlan: Hashable, Sendable {
         var waiting: [ExecutionID: WaitReason] = [:]
         for (job, queue) in queues {
             guard let definition = definitions[job] else { continue }
+            // The head of a `replace` job waits for the runs it replaces (they ran before this plan).
+            let replacing = definition.overlap == .replace && !snapshot[job].running.isEmpty
             for (index, id) in queue.enumerated() {
-                waiting[id] = Self.block(definition, isHead: index == 0, in: state, limits: limits) ?? .overlap
+                waiting[id] = replacing && index == 0
+                    ? .replacing
+                    : Self.block(definition, isHead: index == 0, in: state, limits: limits) ?? .overlap
             }
         }
         start = starts
@@ -101,10 +117,7 @@ package struct StartPlan: Hashable, Sendable {
     /// What keeps a waiting execution of `definition`'s job from starting; nil if nothing does.
     static func block(_ definition: JobDefinition, isHead: Bool, in state: RunSnapshot, limits: RunLimits) -> WaitReason? {
         let running = state[definition.id].running
-        if definition.overlap != .allow {
-            if definition.overlap == .replace && !running.isEmpty { return .replacing }
-            if !running.isEmpty || !isHead { return .overlap }
-        }
+        if definition.overlap != .allow && (!running.isEmpty || !isHead) { return .overlap }
         if let reason = Admission.capacityBlock(definition, in: state, limits: limits) { return reason }
         return isHead ? nil : .overlap
     }
