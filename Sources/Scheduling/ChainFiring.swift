@@ -11,8 +11,8 @@ package struct ChainFiring: Hashable, Sendable {
     /// `upstream: {job, execution, state}` (for `JOBDIR_UPSTREAM_*`).
     package var trigger: ExecutionTrigger
 
-    /// When the downstream occurrence is due: the upstream's end.
-    package var due: Date { trigger.scheduledFor ?? .distantPast }
+    /// When the downstream occurrence is due: the upstream's end (for its execution id).
+    package var due: Date
 
     /// The jobs that `upstream`'s end fires, sorted by job id.
     ///
@@ -36,7 +36,7 @@ package struct ChainFiring: Hashable, Sendable {
             .filter { definition in
                 definition.enabled && definition.after.contains { $0.job.rawValue == upstream.job && $0.on.matches(upstream.state) }
             }
-            .map { ChainFiring(job: $0.id, occurrence: .chain(job: $0.id.rawValue, upstream: upstream.id), trigger: trigger) }
+            .map { ChainFiring(job: $0.id, occurrence: .chain(job: $0.id.rawValue, upstream: upstream.id), trigger: trigger, due: end) }
             .sorted { $0.job < $1.job }
     }
 }

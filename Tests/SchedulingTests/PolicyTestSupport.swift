@@ -49,3 +49,14 @@ enum Policy {
         return record
     }
 }
+
+extension Policy {
+    /// A retry policy (its memberwise initializer is internal to Definitions).
+    static func retries(max: Int, backoff: Duration, maxBackoff: Duration) -> RetryPolicy {
+        var policy = RetryPolicy.none
+        policy.max = max
+        policy.backoff = backoff
+        policy.maxBackoff = maxBackoff
+        return policy
+    }
+}
