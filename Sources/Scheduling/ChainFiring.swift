@@ -7,8 +7,8 @@ package struct ChainFiring: Hashable, Sendable {
     package var job: JobID
     /// `<job>:after:<upstream execution id>`: each upstream execution fires a job at most once.
     package var occurrence: OccurrenceKey
-    /// Kind `after`, `scheduled_for` the upstream's end, and
-    /// `upstream: {job, execution, state}` (for `JOBDIR_UPSTREAM_*`).
+    /// Kind `after`, `scheduled_for` the upstream's end, and `upstream_job`,
+    /// `upstream_execution`, `upstream_state` (the daemon's `JOBDIR_UPSTREAM_*`).
     package var trigger: ExecutionTrigger
 
     /// When the downstream occurrence is due: the upstream's end (for its execution id).
@@ -26,11 +26,9 @@ package struct ChainFiring: Hashable, Sendable {
         guard upstream.state.isTerminal, !retryFollows else { return [] }
         let end = upstream.finishedAt ?? upstream.createdAt
         let trigger = ExecutionTrigger(kind: .after, scheduledFor: end, extra: [
-            "upstream": .object([
-                "job": .string(upstream.job),
-                "execution": .string(upstream.id.rawValue),
-                "state": .string(upstream.state.rawValue),
-            ]),
+            "upstream_job": .string(upstream.job),
+            "upstream_execution": .string(upstream.id.rawValue),
+            "upstream_state": .string(upstream.state.rawValue),
         ])
         return definitions
             .filter { definition in

@@ -48,7 +48,7 @@ import Testing
         #expect(firing.occurrence.rawValue == "down:after:\(upstream.id)")
         #expect(firing.due == Policy.at(12))
         #expect(firing.trigger == ExecutionTrigger(kind: .after, scheduledFor: Policy.at(12), extra: [
-            "upstream": .object(["job": .string("up"), "execution": .string(upstream.id.rawValue), "state": .string("failed")]),
+            "upstream_job": .string("up"), "upstream_execution": .string(upstream.id.rawValue), "upstream_state": .string("failed"),
         ]))
     }
 
