@@ -94,6 +94,11 @@ extension Daemon {
             saveResult(result)
         case .removed(let id, _):
             log.event("removed", ["job": id.rawValue])
+            // Waiting executions and owed retries go with the job; running ones finish.
+            for (execution, entry) in waiting where entry.record.job == id.rawValue {
+                cancelExecution(execution, reason: "its job file was removed")
+            }
+            for (failed, retry) in pendingRetries where retry.failed.job == id.rawValue { pendingRetries[failed] = nil }
             plans[id] = nil
             wakeTimes[id] = nil
             timelines[id] = nil

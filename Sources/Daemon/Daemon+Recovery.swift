@@ -1,3 +1,4 @@
+import Cron
 import Definitions
 import Execution
 import Foundation
@@ -9,6 +10,10 @@ import Scheduling
 /// process, checked by start time, not just pid); `queued` ones start.
 extension Daemon {
     func recover() {
+        for definition in registry.definitions where definition.retries.max > 0 {
+            let records = (try? store.executions(job: definition.id.rawValue)) ?? []
+            for retry in OwedRetry.find(in: records, policy: definition.retries) { scheduleRetry(retry) }
+        }
         for job in executionJobs() {
             let ids = (try? store.recordIDs(job: job)) ?? []
             var candidates = Set(ids.suffix(3))
@@ -34,12 +39,15 @@ extension Daemon {
                 endGroup(group, grace: grace)
                 note = "the daemon stopped while it ran; its processes were ended at restart"
             }
-            guard let interrupted = try? transition(record, .interrupt(message: note), at: Date()) else { return }
+            guard var interrupted = try? transition(record, .interrupt(message: note), at: Date()) else { return }
+            let retry = JobID(record.job).flatMap { registry.definition($0) }?.retries.retry(after: interrupted, fraction: Double.random(in: 0..<1))
+            if let retry { interrupted.trigger.retryAt = retry.due }
             persist(interrupted)
-            log.event("interrupted", ["job": record.job, "execution": record.id.rawValue])
+            log.event("interrupted", ["job": record.job, "execution": record.id.rawValue, "retry_at": retry.map { Timestamp.format($0.due) }])
             noteFinished(interrupted)
+            if let retry { scheduleRetry(retry) }
         case .queued:
-            guard let id = JobID(record.job), let definition = registry.definition(id) else {
+            guard let id = JobID(record.job), registry.definition(id) != nil else {
                 if let canceled = try? transition(record, .cancel(reason: "its job no longer exists"), at: Date()) {
                     persist(canceled)
                     noteFinished(canceled)
@@ -47,7 +55,8 @@ extension Daemon {
                 return
             }
             log.event("requeued", ["job": record.job, "execution": record.id.rawValue])
-            start(record, definition: definition, requestEnvironment: [:])
+            snapshot.enqueue(record.id, job: id)
+            waiting[record.id] = WaitingExecution(record: record, requestEnvironment: [:])
         default:
             break
         }

@@ -79,9 +79,8 @@ extension Daemon {
             log.event("cancel_refused", ["file": file, "reason": "not an execution id"])
             return
         }
-        if runs[execution] != nil {
-            log.event("canceling", ["execution": execution.rawValue])
-            runner.cancel(id: execution.rawValue)
+        if runs[execution] != nil || waiting[execution] != nil {
+            cancelExecution(execution, reason: "canceled by a cancel request")
         } else {
             log.event("cancel_refused", ["execution": execution.rawValue, "reason": "not running, queued or waiting"])
         }

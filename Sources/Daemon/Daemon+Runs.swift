@@ -8,32 +8,76 @@ import StateStore
 /// Starting executions and seeing them end: every record is durable in
 /// `running` state before its process starts (SPEC section 4).
 extension Daemon {
-    /// A new occurrence of `definition`: start it, or record why it does not run.
+    /// A new occurrence of `definition`: start it, queue it, or record why it does not
+    /// run, as the run policies decide (`Admission`).
     func fire(_ definition: JobDefinition, trigger: ExecutionTrigger, occurrence: OccurrenceKey,
-              attempt: Int = 1, retryOf: ExecutionID? = nil, requestEnvironment: [String: String] = [:],
-              id presetID: ExecutionID? = nil) {
+              requestEnvironment: [String: String] = [:], id presetID: ExecutionID? = nil) {
         let id = presetID ?? ExecutionID(dueAt: trigger.scheduledFor ?? Date(), trigger: trigger.kind, random: UInt16.random(in: 0...UInt16.max))
         log.event("fired", ["job": definition.id.rawValue, "execution": id.rawValue, "trigger": trigger.kind.rawValue,
                             "scheduled_for": trigger.scheduledFor.map(Timestamp.format), "catchup": trigger.extra["catchup"] == nil ? nil : "true"])
-        if definition.overlap == .skip, let busy = runs.values.first(where: { $0.record.job == definition.id.rawValue }) {
-            recordSkipped(definition, trigger: trigger, occurrence: occurrence, kind: "overlap",
-                          message: "\(busy.record.id.rawValue) is still running (overlap: skip)", id: id)
-            return
-        }
         let record = ExecutionRecord.queued(id: id, job: definition.id.rawValue, occurrence: occurrence, trigger: trigger,
-                                            attempt: attempt, retryOf: retryOf, definitionSHA256: definition.sha256,
-                                            command: definition.argv, host: host, at: Date())
-        start(record, definition: definition, requestEnvironment: requestEnvironment)
+                                            definitionSHA256: definition.sha256, command: definition.argv, host: host, at: Date())
+        admit(record, definition: definition, requestEnvironment: requestEnvironment)
+    }
+
+    /// Applies the run policies to a new `queued` record (a new occurrence or a retry).
+    func admit(_ record: ExecutionRecord, definition: JobDefinition, requestEnvironment: [String: String]) {
+        let admission = Admission.decide(definition, in: snapshot, limits: limits)
+        for victim in admission.cancel { cancelExecution(victim, reason: "replaced by \(record.id.rawValue) (overlap: replace)") }
+        switch admission.action {
+        case .start:
+            snapshot.start(record.id, job: definition.id, pool: definition.pool)
+            start(record, definition: definition, requestEnvironment: requestEnvironment)
+        case .wait(let reason):
+            guard persist(record) else { return }
+            snapshot.enqueue(record.id, job: definition.id)
+            waiting[record.id] = WaitingExecution(record: record, requestEnvironment: requestEnvironment)
+            log.event("queued", ["job": record.job, "execution": record.id.rawValue, "reason": reason.description])
+            noteWaiting(record.id, job: definition.id, reason: reason)
+        case .skip(let failure):
+            recordSkipped(record, kind: failure.kind, message: failure.message)
+        }
+    }
+
+    /// Starts the waiting executions that may start now and skips those past their
+    /// deadline (`StartPlan`); called whenever a run ends or the queue changes.
+    func drainQueue(now: Date) {
+        guard !waiting.isEmpty, !stopping else { return }
+        var definitions: [JobID: JobDefinition] = [:]
+        for definition in registry.definitions { definitions[definition.id] = definition }
+        let plan = StartPlan(snapshot, definitions: definitions, limits: limits, now: now)
+        snapshot = plan.snapshot
+        for skip in plan.skip {
+            guard let entry = waiting.removeValue(forKey: skip.id) else { continue }
+            recordSkipped(entry.record, kind: skip.failure.kind, message: skip.failure.message)
+        }
+        for start in plan.start {
+            guard let entry = waiting.removeValue(forKey: start.id), let definition = definitions[start.job] else { continue }
+            self.start(entry.record, definition: definition, requestEnvironment: entry.requestEnvironment)
+        }
+        for (id, reason) in plan.waiting {
+            if let entry = waiting[id], let job = JobID(entry.record.job) { noteWaiting(id, job: job, reason: reason) }
+        }
+    }
+
+    /// Cancels a running or waiting execution.
+    func cancelExecution(_ id: ExecutionID, reason: String) {
+        if runs[id] != nil {
+            log.event("canceling", ["execution": id.rawValue, "reason": reason])
+            runner.cancel(id: id.rawValue)
+        } else if let entry = waiting.removeValue(forKey: id), let job = JobID(entry.record.job) {
+            snapshot.removeQueued(id, job: job)
+            guard let canceled = try? transition(entry.record, .cancel(reason: reason), at: Date()) else { return }
+            persist(canceled)
+            log.event("canceled", ["job": canceled.job, "execution": id.rawValue, "reason": reason])
+            noteFinished(canceled)
+        }
     }
 
     /// Records an occurrence that does not run, `skipped` with `error.kind` saying why.
-    func recordSkipped(_ definition: JobDefinition, trigger: ExecutionTrigger, occurrence: OccurrenceKey,
-                       kind: String, message: String, id presetID: ExecutionID? = nil) {
-        let id = presetID ?? ExecutionID(dueAt: trigger.scheduledFor ?? Date(), trigger: trigger.kind, random: UInt16.random(in: 0...UInt16.max))
-        let queued = ExecutionRecord.queued(id: id, job: definition.id.rawValue, occurrence: occurrence, trigger: trigger,
-                                            definitionSHA256: definition.sha256, command: definition.argv, host: host, at: Date())
+    func recordSkipped(_ queued: ExecutionRecord, kind: String, message: String) {
         guard let skipped = try? transition(queued, .skip(kind: kind, message: message), at: Date()) else { return }
-        log.event("skipped", ["job": definition.id.rawValue, "execution": id.rawValue, "reason": kind, "message": message])
+        log.event("skipped", ["job": queued.job, "execution": queued.id.rawValue, "reason": kind, "message": message])
         persist(skipped)
         noteFinished(skipped)
     }
@@ -41,19 +85,22 @@ extension Daemon {
     /// Makes the record durable as `running`, then spawns its process.
     func start(_ queued: ExecutionRecord, definition: JobDefinition, requestEnvironment: [String: String]) {
         let now = Date()
-        guard let record = try? transition(queued, .start, at: now) else { return }
+        // The caller counted this run in `snapshot`; every way out before the spawn uncounts it.
+        let uncount = { self.snapshot.end(queued.id, job: definition.id, pool: definition.pool) }
+        guard let record = try? transition(queued, .start, at: now) else { return uncount() }
         let logPath: String
         do {
             logPath = try store.prepareLog(job: record.job, id: record.id)
         } catch {
             log.event("write_failed", ["execution": record.id.rawValue, "error": "\(error)"])
-            return
+            return uncount()
         }
         let environment: [String: String]
         do {
             environment = try runEnvironment(definition, record: record, request: requestEnvironment)
         } catch {
             // A broken env_file fails the run before anything starts; its values are never recorded.
+            uncount()
             let failure = ExecutionFailure(kind: "env_file", message: error.description)
             if let failed = try? transition(record, .finish(RunResult(termination: .spawnFailed(failure))), at: now) {
                 persist(failed)
@@ -62,7 +109,7 @@ extension Daemon {
             }
             return
         }
-        guard persist(record) else { return }
+        guard persist(record) else { return uncount() }
         runs[record.id] = ActiveRun(record: record, definition: definition, logPath: logPath)
         noteStarted(record)
         let request = SpawnRequest(id: record.id.rawValue, arguments: definition.argv, environment: environment,
@@ -88,16 +135,23 @@ extension Daemon {
             log.event("started", ["job": updated.job, "execution": id.rawValue, "pid": "\(process.pid)"])
         case .finished(let id, let outcome):
             guard let run = runs.removeValue(forKey: id) else { return }
+            snapshot.end(id, job: run.definition.id, pool: run.definition.pool)
             let relativeLog = store.layout.logRelativePath(job: run.record.job, id: id)
-            guard let finished = try? transition(run.record, .finish(outcome.runResult(logPath: relativeLog)), at: outcome.finishedAt) else { return }
+            guard var finished = try? transition(run.record, .finish(outcome.runResult(logPath: relativeLog)), at: outcome.finishedAt) else { return }
+            // A retry's due time is written with the failure, so it survives a restart.
+            let current = registry.definition(run.definition.id) ?? run.definition
+            let retry = stopping ? nil : current.retries.retry(after: finished, fraction: Double.random(in: 0..<1))
+            if let retry { finished.trigger.retryAt = retry.due }
             persist(finished)
             log.event("finished", ["job": finished.job, "execution": id.rawValue, "state": finished.state.rawValue,
                                    "duration_ms": finished.durationMilliseconds.map { "\($0)" },
                                    "exit_code": finished.exitCode.map { "\($0)" }, "signal": finished.signal.map { "\($0)" },
-                                   "error": finished.error?.message])
+                                   "error": finished.error?.message, "retry_at": retry.map { Timestamp.format($0.due) }])
             noteFinished(finished)
+            if let retry { scheduleRetry(retry) }
             prune(job: finished.job, definition: run.definition)
-            fireChains(after: finished)
+            fireChains(after: finished, retryFollows: retry != nil)
+            drainQueue(now: Date())
         }
     }
 
@@ -139,8 +193,43 @@ extension Daemon {
 
     private func noteStarted(_ record: ExecutionRecord) {
         guard let id = JobID(record.job), var result = results[id] else { return }
+        result.queued.removeAll { $0.id == record.id.rawValue }
         result.running.append(record.id.rawValue)
         saveResult(result)
+    }
+
+    /// Shows in the job's result why an execution waits.
+    func noteWaiting(_ execution: ExecutionID, job: JobID, reason: WaitReason) {
+        guard var result = results[job] else { return }
+        let entry = JobResult.Waiting(id: execution.rawValue, reason: reason.description)
+        if let index = result.queued.firstIndex(where: { $0.id == execution.rawValue }) {
+            result.queued[index] = entry
+        } else {
+            result.queued.append(entry)
+        }
+        saveResult(result)
+    }
+
+    /// Remembers a retry owed after a failed attempt; it fires at its due time.
+    func scheduleRetry(_ retry: OwedRetry) {
+        pendingRetries[retry.failed.id] = retry
+        if let job = JobID(retry.failed.job) { noteWaiting(retry.failed.id, job: job, reason: retry.reason) }
+    }
+
+    /// Retries whose backoff is over become new attempts of their occurrence.
+    func fireDueRetries(now: Date) {
+        for (failedID, retry) in pendingRetries.sorted(by: { $0.value.due < $1.value.due }) where retry.due <= now {
+            pendingRetries[failedID] = nil
+            guard let job = JobID(retry.failed.job) else { continue }
+            if var result = results[job] {
+                result.queued.removeAll { $0.id == failedID.rawValue }
+                saveResult(result)
+            }
+            guard let definition = registry.definition(job) else { continue }
+            let record = retry.record(id: retry.id(random: UInt16.random(in: 0...UInt16.max)), definition: definition, host: host, at: now)
+            log.event("retrying", ["job": record.job, "execution": record.id.rawValue, "attempt": "\(record.attempt)", "retry_of": failedID.rawValue])
+            admit(record, definition: definition, requestEnvironment: [:])
+        }
     }
 
     /// Updates the job's result for a terminal record.
@@ -173,26 +262,13 @@ extension Daemon {
         }
     }
 
-    /// `after` links: jobs that run when this execution ends in a matching state.
-    func fireChains(after upstream: ExecutionRecord) {
-        guard !stopping, let upstreamID = JobID(upstream.job) else { return }
-        for definition in registry.definitions.sorted(by: { $0.id < $1.id }) where definition.enabled {
-            for link in definition.after where link.job == upstreamID && Self.matches(link.on, upstream.state) {
-                let trigger = ExecutionTrigger(kind: .after, scheduledFor: upstream.finishedAt ?? Date(), extra: [
-                    "upstream_job": .string(upstream.job), "upstream_execution": .string(upstream.id.rawValue),
-                    "upstream_state": .string(upstream.state.rawValue),
-                ])
-                fire(definition, trigger: trigger, occurrence: .chain(job: definition.id.rawValue, upstream: upstream.id))
-                break
-            }
-        }
-    }
-
-    static func matches(_ condition: AfterTrigger.Condition, _ state: ExecutionState) -> Bool {
-        switch condition {
-        case .success: return state == .succeeded
-        case .failure: return [.failed, .timedOut, .interrupted].contains(state)
-        case .always: return state != .skipped
+    /// `after` links: jobs that run when this execution ends in a matching state,
+    /// once the upstream's last attempt has ended (`ChainFiring`).
+    func fireChains(after upstream: ExecutionRecord, retryFollows: Bool) {
+        guard !stopping else { return }
+        for firing in ChainFiring.fired(by: upstream, retryFollows: retryFollows, definitions: registry.definitions) {
+            guard let definition = registry.definition(firing.job) else { continue }
+            fire(definition, trigger: firing.trigger, occurrence: firing.occurrence)
         }
     }
 }

@@ -41,6 +41,11 @@ package final class Daemon {
     var results: [JobID: JobResult] = [:]
     var writtenResults: [JobID: JobResult] = [:]
     var runs: [ExecutionID: ActiveRun] = [:]
+    /// Run policies: what runs and waits, and the limits.
+    var snapshot = RunSnapshot()
+    var waiting: [ExecutionID: WaitingExecution] = [:]
+    var pendingRetries: [ExecutionID: OwedRetry] = [:]
+    let limits: RunLimits
     var pathDebounce = Debouncer<String>()
     var watchPatterns: [JobID: [WatchPattern]] = [:]
     var watchDirectories: [Int32: String] = [:]
@@ -59,6 +64,7 @@ package final class Daemon {
         store = StateStore(root: configuration.stateDirectory)
         jobs = JobDirectory(root: configuration.jobsDirectory)
         host = ProcessInfo.processInfo.hostName
+        limits = RunLimits(maxParallel: configuration.maxParallel, poolSizes: configuration.pools)
     }
 
     /// Runs until SIGTERM or SIGINT; returns the exit status.
@@ -93,8 +99,12 @@ package final class Daemon {
         recover()
         fireRebootJobs()
         consumeRequestFiles()
+        drainQueue(now: Date())
         while true {
-            fireDueSlots(now: Date())
+            let now = Date()
+            fireDueRetries(now: now)
+            drainQueue(now: now)
+            fireDueSlots(now: now)
             if stopping && runs.isEmpty { break }
             armTimers()
             for fd in loop.wait() { handleReady(fd) }
@@ -196,10 +206,22 @@ package final class Daemon {
     }
 
     private func armTimers() {
-        wallTimer.arm(at: stopping ? nil : wakeTimes.values.min())
+        wallTimer.arm(at: stopping ? nil : nextWallWake())
         var next = [pathDebounce.nextDeadline, watchDebounce.nextDeadline].compactMap { $0 }.min()
         if let deadline = shutdownDeadline, !shutdownKilled { next = min(next ?? deadline, deadline) }
         monotonicTimer.arm(atNanoseconds: next)
+    }
+
+    /// The earliest wall-clock moment something is due: a slot, a retry, or a waiting
+    /// execution's starting deadline.
+    private func nextWallWake() -> Date? {
+        var candidates = [wakeTimes.values.min(), pendingRetries.values.map(\.due).min()].compactMap { $0 }
+        for entry in waiting.values {
+            guard let job = JobID(entry.record.job), let deadline = registry.definition(job)?.startingDeadline,
+                  entry.record.trigger.kind != .manual else { continue }
+            candidates.append(entry.record.id.dueAt.addingTimeInterval(Double(deadline.milliseconds) / 1000 + 0.001))
+        }
+        return candidates.min()
     }
 
     /// The zone for a job's `timezone` (cached; the local zone when none is set).
