@@ -99,6 +99,9 @@ extension Daemon {
                 cancelExecution(execution, reason: "its job file was removed")
             }
             for (failed, retry) in pendingRetries where retry.failed.job == id.rawValue { pendingRetries[failed] = nil }
+            for (execution, pending) in approvals where pending.record.job == id.rawValue {
+                cancelExecution(execution, reason: "its job file was removed")
+            }
             plans[id] = nil
             wakeTimes[id] = nil
             timelines[id] = nil

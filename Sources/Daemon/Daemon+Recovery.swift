@@ -57,6 +57,8 @@ extension Daemon {
             log.event("requeued", ["job": record.job, "execution": record.id.rawValue])
             snapshot.enqueue(record.id, job: id)
             waiting[record.id] = WaitingExecution(record: record, requestEnvironment: [:])
+        case .awaitingApproval:
+            resumeApproval(record)
         default:
             break
         }

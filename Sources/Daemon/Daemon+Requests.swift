@@ -79,7 +79,7 @@ extension Daemon {
             log.event("cancel_refused", ["file": file, "reason": "not an execution id"])
             return
         }
-        if runs[execution] != nil || waiting[execution] != nil {
+        if runs[execution] != nil || waiting[execution] != nil || approvals[execution] != nil {
             cancelExecution(execution, reason: "canceled by a cancel request")
         } else {
             log.event("cancel_refused", ["execution": execution.rawValue, "reason": "not running, queued or waiting"])

@@ -17,7 +17,11 @@ extension Daemon {
                             "scheduled_for": trigger.scheduledFor.map(Timestamp.format), "catchup": trigger.extra["catchup"] == nil ? nil : "true"])
         let record = ExecutionRecord.queued(id: id, job: definition.id.rawValue, occurrence: occurrence, trigger: trigger,
                                             definitionSHA256: definition.sha256, command: definition.argv, host: host, at: Date())
-        admit(record, definition: definition, requestEnvironment: requestEnvironment)
+        if definition.approval != nil {
+            requestApproval(record, definition: definition, requestEnvironment: requestEnvironment)
+        } else {
+            admit(record, definition: definition, requestEnvironment: requestEnvironment)
+        }
     }
 
     /// Applies the run policies to a new `queued` record (a new occurrence or a retry).
@@ -62,7 +66,9 @@ extension Daemon {
 
     /// Cancels a running or waiting execution.
     func cancelExecution(_ id: ExecutionID, reason: String) {
-        if runs[id] != nil {
+        if approvals[id] != nil {
+            endApproval(id, event: .cancel(reason: reason), fileState: "canceled", logEvent: "canceled")
+        } else if runs[id] != nil {
             log.event("canceling", ["execution": id.rawValue, "reason": reason])
             runner.cancel(id: id.rawValue)
         } else if let entry = waiting.removeValue(forKey: id), let job = JobID(entry.record.job) {

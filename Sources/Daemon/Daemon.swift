@@ -45,6 +45,8 @@ package final class Daemon {
     var snapshot = RunSnapshot()
     var waiting: [ExecutionID: WaitingExecution] = [:]
     var pendingRetries: [ExecutionID: OwedRetry] = [:]
+    var approvals: [ExecutionID: PendingApproval] = [:]
+    var approvalsWatch: Int32 = -1
     let limits: RunLimits
     var pathDebounce = Debouncer<String>()
     var watchPatterns: [JobID: [WatchPattern]] = [:]
@@ -99,10 +101,12 @@ package final class Daemon {
         recover()
         fireRebootJobs()
         consumeRequestFiles()
+        consumeApprovalMarkers()
         drainQueue(now: Date())
         while true {
             let now = Date()
             fireDueRetries(now: now)
+            expireApprovals(now: now)
             drainQueue(now: now)
             fireDueSlots(now: now)
             if stopping && runs.isEmpty { break }
@@ -131,6 +135,7 @@ package final class Daemon {
         triggerTree.start()
         cancelTree = JobTreeWatcher(root: store.layout.cancelDirectory, inotify: inotify)
         cancelTree.start()
+        watchApprovals()
     }
 
     private func handleReady(_ fd: Int32) {
@@ -159,6 +164,10 @@ package final class Daemon {
             log.event("inotify_overflow", ["note": "events were dropped; rescanning"])
             loadAllJobs(reason: "overflow")
             consumeRequestFiles()
+            return
+        }
+        if event.watch == approvalsWatch {
+            handleApprovalEvent(event)
             return
         }
         // One directory can be both in the jobs tree and watched by a job's `watch`.
@@ -215,7 +224,8 @@ package final class Daemon {
     /// The earliest wall-clock moment something is due: a slot, a retry, or a waiting
     /// execution's starting deadline.
     private func nextWallWake() -> Date? {
-        var candidates = [wakeTimes.values.min(), pendingRetries.values.map(\.due).min()].compactMap { $0 }
+        var candidates = [wakeTimes.values.min(), pendingRetries.values.map(\.due).min(),
+                          approvals.values.compactMap(\.file.expiresAt).min()].compactMap { $0 }
         for entry in waiting.values {
             guard let job = JobID(entry.record.job), let deadline = registry.definition(job)?.startingDeadline,
                   entry.record.trigger.kind != .manual else { continue }
