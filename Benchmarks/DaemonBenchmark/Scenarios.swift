@@ -64,13 +64,20 @@ struct Scenarios {
         let daemon = Daemon(binary: binary, jobs: jobs, state: state, arguments: ["--max-parallel", "\(count)"])
         defer { daemon.stop() }
         var samples: [Double] = []
-        _ = waitFor(20) {
+        _ = waitFor(20, every: 20) {
             samples = (0..<count).compactMap { index in
                 listing(state + "/logs/s\(index)").first.flatMap { stampedTime(state + "/logs/s\(index)/" + $0) }.map { milliseconds($0 - due) }
             }
             return samples.count == count
         }
         return samples
+    }
+
+    /// The floor for `scheduleAccuracy`: one thread spawning `count` `/bin/date` back to back
+    /// from a due instant, each process's lateness (ms).
+    func spawnBurstFloor(count: Int) -> [Double] {
+        let due = wallNanoseconds()
+        return (0..<count).compactMap { _ in spawnDate().map { milliseconds($0 - due) } }
     }
 
     /// Runs of `true` per second to terminal state, every record durable.
@@ -84,7 +91,7 @@ struct Scenarios {
         for index in 0..<runs { write("", to: state + "/bench-\(index)") }
         let start = wallNanoseconds()
         for index in 0..<runs { rename(state + "/bench-\(index)", state + "/triggers/t@\(index)") }
-        _ = waitFor(300) {
+        _ = waitFor(300, every: 20) {
             guard let data = FileManager.default.contents(atPath: state + "/results/t.json"),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                   let counts = object["counts"] as? [String: Int] else { return false }
@@ -126,6 +133,7 @@ struct Scenarios {
         var editMilliseconds: Double
         var idleCPUSeconds: Double
         var idleWakeups: Int
+        var idleLoopWakeups: Int
     }
 
     /// 10,000 job files whose next slot is an hour away.
@@ -141,7 +149,7 @@ struct Scenarios {
         let start = wallNanoseconds()
         let daemon = Daemon(binary: binary, jobs: jobs, state: state)
         defer { daemon.stop() }
-        _ = waitFor(600) { daemon.log.contains("loaded_all reason=start") }
+        _ = waitFor(600, every: 10) { daemon.log.contains("loaded_all reason=start") }
         let load = Double(wallNanoseconds() - start) / 1e9
         let resident = Double(daemon.residentKiB) / 1024
         let edited = jobs + "/team7/job7.yaml"
@@ -151,10 +159,12 @@ struct Scenarios {
         let edit = milliseconds(wallNanoseconds() - editStart)
         // Let the edit settle, then measure a quiet daemon.
         sleep(1)
-        let cpuBefore = daemon.cpuTicks, switchesBefore = daemon.contextSwitches
+        let cpuBefore = daemon.cpuTicks, switchesBefore = daemon.contextSwitches(), loopBefore = daemon.contextSwitches(thread: "jobdir-loop")
         sleep(UInt32(idleSeconds))
         let cpu = Double(daemon.cpuTicks - cpuBefore) / Double(sysconf(Int32(_SC_CLK_TCK)))
-        return ScaleFigures(loadSeconds: load, residentMiB: resident, editMilliseconds: edit, idleCPUSeconds: cpu, idleWakeups: daemon.contextSwitches - switchesBefore)
+        return ScaleFigures(loadSeconds: load, residentMiB: resident, editMilliseconds: edit, idleCPUSeconds: cpu,
+                            idleWakeups: daemon.contextSwitches() - switchesBefore,
+                            idleLoopWakeups: daemon.contextSwitches(thread: "jobdir-loop") - loopBefore)
     }
 
     /// `git checkout` switching 1,000 job files: until every change is in effect.
@@ -174,7 +184,7 @@ struct Scenarios {
         shell("umask 022; git checkout -q two", in: jobs)
         let lastFile = { (index: Int) in state + "/results/d\(index % 20)/j\(index).json" }
         var pending = Set(0..<count)
-        _ = waitFor(120) {
+        _ = waitFor(120, every: 10) {
             pending = pending.filter { contents(lastFile($0))?.contains("\"two \($0)\"") != true }
             return pending.isEmpty
         }

@@ -25,10 +25,11 @@ struct Stats {
     var min: Double { sorted.first ?? .nan }
 }
 
-/// Waits until `condition` holds, checking every millisecond; false after `timeout` seconds.
-func waitFor(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+/// Waits until `condition` holds, checking every `every` milliseconds (keep it coarse where
+/// checking costs CPU the daemon needs on 2 cores); false after `timeout` seconds.
+func waitFor(_ timeout: Double, every: Int = 1, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
-    var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+    var pause = timespec(tv_sec: 0, tv_nsec: every * 1_000_000)
     while Date() < deadline {
         if condition() { return true }
         nanosleep(&pause, nil)
@@ -41,10 +42,15 @@ func makeTemporaryDirectory(_ prefix: String) -> String {
     return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
 }
 
+/// Writes `text` in place (open, truncate, write, close), as an editor saving over a file would.
 func write(_ text: String, to path: String) {
     let directory = (path as NSString).deletingLastPathComponent
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644])
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return }
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    close(fd)
 }
 
 func listing(_ path: String) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] }
@@ -101,10 +107,12 @@ final class Daemon {
         return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
     }
 
-    /// Voluntary plus involuntary context switches (wakeups) over all threads.
-    var contextSwitches: Int {
+    /// Voluntary plus involuntary context switches (wakeups) over all threads, or
+    /// only over the threads named `thread`.
+    func contextSwitches(thread: String? = nil) -> Int {
         var total = 0
         for task in listing("/proc/\(pid)/task") {
+            if let thread, contents("/proc/\(pid)/task/\(task)/comm")?.trimmingCharacters(in: .whitespacesAndNewlines) != thread { continue }
             for line in (contents("/proc/\(pid)/task/\(task)/status") ?? "").split(separator: "\n") where line.contains("ctxt_switches") {
                 total += Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "0") ?? 0
             }

@@ -59,15 +59,17 @@ rows.append(Row(name: "trigger → process start p99 (ms)", value: String(format
                 floor: String(format: "%.2f", Stats(samples: floorP99s).median), target: "< 20", met: latency99 < 20))
 
 // Schedule accuracy.
-var delay50: [Double] = [], delay99: [Double] = [], delayMax: [Double] = []
+var delay50: [Double] = [], delay99: [Double] = [], delayMax: [Double] = [], burst99: [Double] = []
 for round in 1...repeats {
     progress("schedule accuracy, round \(round)")
     let samples = Stats(samples: scenarios.scheduleAccuracy(jobs: scheduled))
     delay50.append(samples.median); delay99.append(samples.p99); delayMax.append(samples.max)
+    burst99.append(Stats(samples: scenarios.spawnBurstFloor(count: scheduled)).p99)
 }
 let (d50, d50Spread) = summarize(delay50), (d99, d99Spread) = summarize(delay99), (dMax, dMaxSpread) = summarize(delayMax)
 rows.append(Row(name: "schedule delay p50 (ms, \(scheduled) jobs due at one second)", value: String(format: "%.2f", d50), spread: d50Spread, floor: "-", target: "", met: nil))
-rows.append(Row(name: "schedule delay p99 (ms)", value: String(format: "%.2f", d99), spread: d99Spread, floor: "-", target: "< 20", met: d99 < 20))
+rows.append(Row(name: "schedule delay p99 (ms)", value: String(format: "%.2f", d99), spread: d99Spread,
+                floor: String(format: "%.2f (\(scheduled) bare spawns back to back)", Stats(samples: burst99).median), target: "< 20", met: d99 < 20))
 rows.append(Row(name: "schedule delay max (ms)", value: String(format: "%.2f", dMax), spread: dMaxSpread, floor: "-", target: "", met: nil))
 
 // Throughput.
@@ -96,7 +98,8 @@ rows.append(Row(name: "start → \(scaleJobs) jobs loaded (s)", value: String(fo
 rows.append(Row(name: "resident memory after load (MiB)", value: String(format: "%.1f", memory), spread: memorySpread, floor: "-", target: "< 100", met: memory < 100))
 rows.append(Row(name: "one edited file in effect (ms)", value: String(format: "%.1f", edit), spread: editSpread, floor: "-", target: "", met: nil))
 if let idle {
-    rows.append(Row(name: "idle \(idleSeconds) s: daemon wakeups (context switches)", value: "\(idle.idleWakeups)", spread: "1 run", floor: "-", target: "0", met: idle.idleWakeups == 0))
+    rows.append(Row(name: "idle \(idleSeconds) s: wakeups of the daemon's event loop thread", value: "\(idle.idleLoopWakeups)", spread: "1 run", floor: "-", target: "0", met: idle.idleLoopWakeups == 0))
+    rows.append(Row(name: "idle \(idleSeconds) s: wakeups of all threads (Swift runtime included)", value: "\(idle.idleWakeups)", spread: "1 run", floor: "-", target: "0", met: idle.idleWakeups == 0))
     rows.append(Row(name: "idle \(idleSeconds) s: daemon CPU time (s)", value: String(format: "%.2f", idle.idleCPUSeconds), spread: "1 run", floor: "-", target: "", met: nil))
 }
 

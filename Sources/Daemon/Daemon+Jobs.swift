@@ -166,16 +166,24 @@ extension Daemon {
         return result
     }
 
-    /// Keeps `result` as the job's current result and writes `results/<job>.json`
-    /// when it differs from what was last written.
+    /// Keeps `result` as the job's current result; `results/<job>.json` is written at the
+    /// end of the loop turn if it then differs from what was last written.
     func saveResult(_ result: JobResult) {
         guard let id = JobID(result.job) else { return }
         results[id] = result
-        if let written = writtenResults[id], written.withoutTimestamp == result.withoutTimestamp { return }
-        var updated = result
-        updated.updatedAt = Date()
-        results[id] = updated
-        if enqueueWrite(updated, to: store.layout.resultFile(job: id.rawValue)) { writtenResults[id] = updated }
+        dirtyResults.insert(id)
+    }
+
+    /// Queues the results changed this turn for the group commit.
+    func queueDirtyResults() {
+        for id in dirtyResults {
+            guard var result = results[id] else { continue }
+            if let written = writtenResults[id], written.withoutTimestamp == result.withoutTimestamp { continue }
+            result.updatedAt = Date()
+            results[id] = result
+            if enqueueWrite(result, to: store.layout.resultFile(job: id.rawValue)) { writtenResults[id] = result }
+        }
+        dirtyResults.removeAll()
     }
 }
 

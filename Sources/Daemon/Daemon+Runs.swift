@@ -59,9 +59,7 @@ extension Daemon {
             guard let entry = waiting.removeValue(forKey: start.id), let definition = definitions[start.job] else { continue }
             self.start(entry.record, definition: definition, requestEnvironment: entry.requestEnvironment)
         }
-        for (id, reason) in plan.waiting {
-            if let entry = waiting[id], let job = JobID(entry.record.job) { noteWaiting(id, job: job, reason: reason) }
-        }
+        noteWaiting(plan.waiting)
     }
 
     /// Cancels a running or waiting execution.
@@ -131,6 +129,7 @@ extension Daemon {
     /// whose records are now durable, then does what waited for durability. If the
     /// disk refuses, nothing of this turn was acknowledged: the runs are not started.
     func flushWrites() {
+        queueDirtyResults()
         guard !pendingWrites.isEmpty || !pendingSpawns.isEmpty || !afterFlush.isEmpty else { return }
         let documents = pendingWrites.map { (path: $0.key, bytes: $0.value) }
         pendingWrites.removeAll()
@@ -195,7 +194,11 @@ extension Daemon {
     /// Queues a record for this turn's group commit; false when it cannot be encoded.
     @discardableResult
     func persist(_ record: ExecutionRecord) -> Bool {
-        enqueueWrite(record, to: store.layout.executionFile(job: record.job, id: record.id))
+        let path = store.layout.executionFile(job: record.job, id: record.id)
+        if record.state == .queued || record.state == .skipped || (record.state == .running && record.pid == nil) {
+            history.added(record.job, dueAt: record.id.dueAt)
+        }
+        return enqueueWrite(record, to: path)
     }
 
     @discardableResult
@@ -252,6 +255,30 @@ extension Daemon {
         saveResult(result)
     }
 
+    /// The same for many executions at once, one pass per job.
+    func noteWaiting(_ reasons: [ExecutionID: WaitReason]) {
+        var byJob: [JobID: [ExecutionID: String]] = [:]
+        for (id, reason) in reasons {
+            guard let entry = waiting[id], let job = JobID(entry.record.job) else { continue }
+            byJob[job, default: [:]][id] = reason.description
+        }
+        for (job, updates) in byJob {
+            guard var result = results[job] else { continue }
+            var changed = false
+            for index in result.queued.indices {
+                guard let id = ExecutionID(rawValue: result.queued[index].id), let reason = updates[id], result.queued[index].reason != reason else { continue }
+                result.queued[index].reason = reason
+                changed = true
+            }
+            let listed = Set(result.queued.map(\.id))
+            for (id, reason) in updates.sorted(by: { $0.key < $1.key }) where !listed.contains(id.rawValue) {
+                result.queued.append(JobResult.Waiting(id: id.rawValue, reason: reason))
+                changed = true
+            }
+            if changed { saveResult(result) }
+        }
+    }
+
     /// Remembers a retry owed after a failed attempt; it fires at its due time.
     func scheduleRetry(_ retry: OwedRetry) {
         pendingRetries[retry.failed.id] = retry
@@ -296,12 +323,13 @@ extension Daemon {
     }
 
     private func prune(job: String, definition: JobDefinition) {
-        // Read the records only when the file names say something may be due for removal.
-        let ids = (try? store.recordIDs(job: job)) ?? []
+        // Read the records only when their count or age says some may be due for removal.
+        let figures = history.figures(job) { (try? store.recordIDs(job: job)) ?? [] }
         let oldEnough = definition.history.maxAge.map { age in
-            ids.first.map { Date().timeIntervalSince($0.dueAt) > Double(age.milliseconds) / 1000 } ?? false
+            figures.oldest.map { Date().timeIntervalSince($0) > Double(age.milliseconds) / 1000 } ?? false
         } ?? false
-        guard ids.count > definition.history.keep || oldEnough else { return }
+        guard figures.count > definition.history.keep || oldEnough else { return }
+        history.reset(job)
         let retention = HistoryRetention(keep: definition.history.keep, maxAge: definition.history.maxAge)
         do {
             try store.pruneHistory(job: job, retention: retention, now: Date())

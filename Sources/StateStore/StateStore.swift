@@ -60,7 +60,8 @@ package struct StateStore: Sendable {
     /// document is written on its own. Paths must lie inside the state directory.
     package func writeBatch(_ documents: [(path: String, bytes: [UInt8])]) throws(StateStoreError) {
         guard !documents.isEmpty else { return }
-        for directory in Set(documents.map { AtomicFile.split($0.path).directory }) { try makeDirectories(directory) }
+        let grouped = documents.count > 1
+        for directory in Set(documents.map { AtomicFile.split($0.path).directory }) { try makeDirectories(directory, sync: !grouped) }
         if documents.count == 1 {
             try AtomicFile.write(documents[0].bytes, to: documents[0].path)
         } else {
@@ -124,7 +125,8 @@ package struct StateStore: Sendable {
     /// Creates the log's directory and returns the log's absolute path.
     package func prepareLog(job: String, id: ExecutionID) throws(StateStoreError) -> String {
         guard StateLayout.isSafeJobID(job) else { throw invalidJob(job) }
-        try makeDirectories(layout.logsDirectory(job: job))
+        // Logs are not fsync'd; neither is their directory.
+        try makeDirectories(layout.logsDirectory(job: job), sync: false)
         return layout.logFile(job: job, id: id)
     }
 
@@ -139,18 +141,20 @@ package struct StateStore: Sendable {
     }
 
     /// `mkdir -p` with mode 0700; each new directory's parent is fsynced so it survives a crash.
-    private func makeDirectories(_ path: String) throws(StateStoreError) {
+    /// Creates `path` and missing parents. Each new entry is fsync'd in its parent unless
+    /// `sync` is false because a group commit's `syncfs` will make it durable anyway.
+    private func makeDirectories(_ path: String, sync: Bool = true) throws(StateStoreError) {
         if let st = try? Sys.status(path) {
             if (st.st_mode & S_IFMT) == S_IFDIR { return }
             throw StateStoreError(code: .system, path: path, errno: ENOTDIR, message: "exists and is not a directory")
         }
         let (parent, _) = AtomicFile.split(path)
-        if parent != path { try makeDirectories(parent) }
+        if parent != path { try makeDirectories(parent, sync: sync) }
         do { try Sys.mkdir(path, 0o700) } catch {
             if error.code != EEXIST { throw StateStoreError(error, path: path) }
             return
         }
-        try? syncDirectory(parent)
+        if sync { try? syncDirectory(parent) }
     }
 
     private func syncDirectory(_ path: String) throws(StateStoreError) {
