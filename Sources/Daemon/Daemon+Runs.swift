@@ -68,7 +68,8 @@ extension Daemon {
             endApproval(id, event: .cancel(reason: reason), fileState: "canceled", logEvent: "canceled")
         } else if runs[id] != nil {
             log.event("canceling", ["execution": id.rawValue, "reason": reason])
-            runner.cancel(id: id.rawValue)
+            // Before its process is up the runner does not know the run yet: cancel it once it starts.
+            if !runner.cancel(id: id.rawValue) { cancelWhenStarted.insert(id) }
         } else if let entry = waiting.removeValue(forKey: id), let job = JobID(entry.record.job) {
             snapshot.removeQueued(id, job: job)
             guard let canceled = try? transition(entry.record, .cancel(reason: reason), at: Date()) else { return }
@@ -169,7 +170,9 @@ extension Daemon {
             runs[id] = run
             persist(updated)
             log.event("started", ["job": updated.job, "execution": id.rawValue, "pid": "\(process.pid)"])
+            if cancelWhenStarted.remove(id) != nil { runner.cancel(id: id.rawValue) }
         case .finished(let id, let outcome):
+            cancelWhenStarted.remove(id)
             guard let run = runs.removeValue(forKey: id) else { return }
             snapshot.end(id, job: run.definition.id, pool: run.definition.pool)
             let relativeLog = store.layout.logRelativePath(job: run.record.job, id: id)

@@ -53,6 +53,7 @@ package final class Daemon {
     var pendingSpawns: [(run: ActiveRun, request: SpawnRequest)] = []
     var afterFlush: [() -> Void] = []
     var history = HistoryBook()
+    var cancelWhenStarted: Set<ExecutionID> = []
     var approvalsWatch: Int32 = -1
     let limits: RunLimits
     var pathDebounce = Debouncer<String>()
@@ -219,7 +220,7 @@ package final class Daemon {
             shutdownKilled = true
             for (id, _) in runs {
                 log.event("stopping_run", ["execution": id.rawValue, "reason": "shutdown grace is over"])
-                runner.cancel(id: id.rawValue)
+                if !runner.cancel(id: id.rawValue) { cancelWhenStarted.insert(id) }
             }
         }
     }

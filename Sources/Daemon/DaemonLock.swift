@@ -15,6 +15,13 @@ final class DaemonLock {
     init(path: String) throws(Failure) {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .system(SystemError("open", path: path)) }
+        // A reader (`jobdir status`) may hold a shared lock for an instant: try for a moment.
+        var attempts = 0
+        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && attempts < 20 {
+            attempts += 1
+            nanosleep(&pause, nil)
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             var buffer = [UInt8](repeating: 0, count: 32)
