@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "jobdir",
             dependencies: [
-                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon",
+                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,7 +68,7 @@ let package = Package(
             path: "Tests/Fixtures/AtomicWriter"
         ),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
     swiftLanguageModes: [.v6]
 )
