@@ -127,3 +127,18 @@ struct StateReader {
         return (files.sorted(), directories.sorted())
     }
 }
+
+extension StateReader {
+    /// The record whose id is `text`, or a failure saying there is none.
+    func requireRecord(_ text: String) throws(ExitCode) -> ExecutionRecord {
+        guard let id = ExecutionID(rawValue: text) else {
+            throw Console.failure(verb, "`\(text)` is not an execution id (they look like 20261123T013000.000Z-cron-7f3a); "
+                + "`jobdir history JOB` lists a job's executions")
+        }
+        guard let record = record(id: id) else {
+            throw Console.failure(verb, "no execution \(text) in \(layout.root); "
+                + "`jobdir status` lists live executions, `jobdir history JOB` past ones")
+        }
+        return record
+    }
+}
