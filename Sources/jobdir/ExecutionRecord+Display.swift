@@ -4,10 +4,10 @@ import Scheduling
 // How the human tables show an execution record.
 
 extension ExecutionRecord {
-    /// `exit 0`, `signal 9 (KILL)`, or the error's message; `-` when there is nothing yet.
+    /// `exit 0`, `SIGKILL` (or `signal 64`), or the error's message; `-` when there is nothing yet.
     var resultText: String {
         if let exitCode { return "exit \(exitCode)" }
-        if let signal { return "signal \(signal)" + (Self.signalNames[signal].map { " (\($0))" } ?? "") }
+        if let signal { return Self.signalNames[signal].map { "SIG\($0)" } ?? "signal \(signal)" }
         if let error { return Console.oneLine(error.message) }
         return "-"
     }
