@@ -6,7 +6,7 @@ import StateStore
 struct Cancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancels a queued, waiting or running execution.")
     @OptionGroup var directories: DirectoryOptions
-    @Argument(help: "An execution id.") var execution: String
+    @Argument(help: "An execution id.", completion: ShellCompletion.liveExecutionIDs) var execution: String
 
     func run() async throws {
         let reader = StateReader(root: directories.state, verb: "cancel")

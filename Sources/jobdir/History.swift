@@ -8,7 +8,7 @@ import StateStore
 struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "history", abstract: "Shows a job's executions, newest first.")
     @OptionGroup var directories: DirectoryOptions
-    @Argument(help: "A job id.") var job: String
+    @Argument(help: "A job id.", completion: ShellCompletion.jobIDs) var job: String
     @Option(help: "At most this many.") var limit: Int?
     @Flag(help: "Print JSON.") var json = false
 

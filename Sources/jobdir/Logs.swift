@@ -5,13 +5,16 @@ import Foundation
 struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs", abstract: "Prints an execution's output.")
     @OptionGroup var directories: DirectoryOptions
-    @Argument(help: "An execution id.") var execution: String
+    @Argument(help: "An execution id.", completion: ShellCompletion.liveExecutionIDs) var execution: String
     @Flag(help: "Follow until the execution ends.") var follow = false
 
     func run() async throws {
         let reader = StateReader(root: directories.state, verb: "logs")
         var follower = LogFollower(reader: reader, record: try reader.requireRecord(execution))
         if follow && !follower.record.state.isTerminal {
+            if !DaemonPresence(layout: reader.layout).isRunning {
+                Console.notice("logs", "no daemon is running on this state directory; \(execution) stays \(follower.record.state.rawValue) until `jobdir run` starts")
+            }
             do { try follower.follow() } catch { throw Console.failure("logs", "cannot follow \(follower.logPath): \(error)") }
             return
         }

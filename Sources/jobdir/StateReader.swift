@@ -44,9 +44,13 @@ struct StateReader {
         directories(under: layout.executionsDirectory).filter { !((try? store.recordIDs(job: $0)) ?? []).isEmpty }
     }
 
-    /// The records of `job`, oldest first; a record that does not parse is a failure.
+    /// The records of `job`, oldest first; one that does not parse is reported and skipped.
     func records(job: String) throws(ExitCode) -> [ExecutionRecord] {
-        do { return try store.executions(job: job) } catch { throw Console.failure(verb, "cannot read \(error)") }
+        do {
+            return try store.recordIDs(job: job).compactMap { decodedRecord(job: job, id: $0) }
+        } catch {
+            throw Console.failure(verb, "cannot read \(error)")
+        }
     }
 
     /// The records of every job (or of `job`) not yet terminal, oldest first.

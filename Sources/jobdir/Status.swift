@@ -8,7 +8,7 @@ import StateStore
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Shows running, queued, waiting and failing jobs.")
     @OptionGroup var directories: DirectoryOptions
-    @Argument(help: "A job id.") var job: String?
+    @Argument(help: "A job id.", completion: ShellCompletion.jobIDs) var job: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {

@@ -8,7 +8,7 @@ import StateStore
 struct Trigger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "trigger", abstract: "Runs a job now.")
     @OptionGroup var directories: DirectoryOptions
-    @Argument(help: "A job id.") var job: String
+    @Argument(help: "A job id.", completion: ShellCompletion.jobIDs) var job: String
     @Option(name: .customLong("env"), help: "K=V added to the run's environment (repeatable).") var env: [String] = []
 
     func validate() throws {

@@ -87,7 +87,7 @@ struct StateFixture {
     /// Appends `text` to the record's log, creating it.
     func appendLog(_ record: ExecutionRecord, _ text: String) throws {
         let path = try store.prepareLog(job: record.job, id: record.id)
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         try handle.seekToEnd()
