@@ -12,6 +12,8 @@ struct ApprovalDecision {
         case approve, reject
 
         var opposite: Verdict { self == .approve ? .reject : .approve }
+        /// `an approve` or `a reject`, for messages.
+        var withArticle: String { self == .approve ? "an `approve`" : "a `reject`" }
         var pastTense: String { self == .approve ? "approved" : "rejected" }
     }
 
@@ -24,7 +26,7 @@ struct ApprovalDecision {
         let layout = reader.layout
         let marker = { (verdict: Verdict) in verdict == .approve ? layout.approveMarker(id: execution) : layout.rejectMarker(id: execution) }
         if FileManager.default.fileExists(atPath: marker(verdict.opposite)) {
-            throw Console.failure(verdict.rawValue, "\(execution) already has a `\(verdict.opposite.rawValue)` decision waiting "
+            throw Console.failure(verdict.rawValue, "\(execution) already has \(verdict.opposite.withArticle) decision waiting "
                 + "for the daemon (\(marker(verdict.opposite))); remove it first to change your mind")
         }
         let created: Bool
@@ -33,7 +35,7 @@ struct ApprovalDecision {
         }
         Console.out(created
             ? "\(verdict.pastTense) \(execution) of \(job) (\(marker(verdict)))\n"
-            : "\(execution) of \(job): a `\(verdict.rawValue)` decision is already waiting (\(marker(verdict)))\n")
+            : "\(execution) of \(job): \(verdict.withArticle) decision is already waiting (\(marker(verdict)))\n")
         if !DaemonPresence(layout: layout).isRunning {
             Console.notice(verdict.rawValue, DaemonPresence.waitingNotice(for: "the decision"))
         }

@@ -28,17 +28,13 @@ struct DaemonPresence {
     var host: String? { info["host"] as? String }
     var startedAt: Date? { (info["started_at"] as? String).flatMap(Timestamp.parse) }
 
-    /// One line for people: `daemon: running (pid 42 on host, up 3h12m)` or `daemon: not running`.
+    /// One line for people: `daemon: running (pid 42 on host, up 3h12m)` or `daemon: not running; ...`.
     func summary(now: Date) -> String {
+        guard isRunning else { return "daemon: not running; requests wait until `jobdir run` starts" }
         var details: [String] = []
         if let pid { details.append("pid \(pid)" + (host.map { " on \($0)" } ?? "")) }
-        if isRunning {
-            if let startedAt { details.append("up \(TimeText.between(startedAt, now))") }
-            return "daemon: running" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
-        }
-        if let startedAt { details.append("last started \(Timestamp.format(startedAt))") }
-        return "daemon: not running" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
-            + "; requests wait until `jobdir run` starts"
+        if let startedAt { details.append("up \(TimeText.between(startedAt, now))") }
+        return "daemon: running" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
     }
 
     /// The JSON object of `status --json`: `daemon.json`'s keys plus `running`.

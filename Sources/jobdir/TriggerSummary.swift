@@ -26,7 +26,7 @@ struct TriggerSummary {
         if !definition.at.isEmpty {
             let upcoming = definition.at.filter { $0 > now }.sorted()
             let shown = upcoming.first ?? definition.at.max()!
-            var text = "at \(RFC3339.format(shown, in: zone))"
+            var text = "at " + RFC3339.format(shown, in: zone).prefix(16).replacingOccurrences(of: "T", with: " ")
             if upcoming.count > 1 { text += " +\(upcoming.count - 1) more" }
             if upcoming.isEmpty { text += " (past)" }
             short.append(text)

@@ -25,7 +25,7 @@ import TestSupport
         #expect(fixture.stateFile("approvals/\(record.id.rawValue).approve") == "ship it")
         let opposite = try fixture.run(["reject", record.id.rawValue])
         #expect(opposite.status == 1)
-        #expect(opposite.stderr.contains("already has a `approve` decision waiting"))
+        #expect(opposite.stderr.contains("already has an `approve` decision waiting"))
         #expect(fixture.stateFile("approvals/\(record.id.rawValue).reject") == nil)
     }
 

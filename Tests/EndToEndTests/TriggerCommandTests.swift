@@ -57,7 +57,7 @@ import TestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("jobs/a.yaml", "command: true\n")
-        let result = try ProcessRunner.jobdir(["trigger", "a"], currentDirectory: directory.path)
+        let result = try ProcessRunner.jobdir(["trigger", "a"], currentDirectory: directory.path, environment: StateFixture.environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: directory.url("state/triggers/a")))
         var info = stat()
