@@ -53,15 +53,29 @@ struct StateReader {
         }
     }
 
-    /// The records of every job (or of `job`) not yet terminal, oldest first.
+    /// The records of every job (or of `job`) not yet terminal, oldest first. Only files
+    /// that hold a live state's name as a JSON string are decoded: a live record must.
     func liveRecords(job: String? = nil) -> [ExecutionRecord] {
         let jobs = job.map { [$0] } ?? jobsWithRecords()
         return jobs.flatMap { job in
             ((try? store.recordIDs(job: job)) ?? []).compactMap { id -> ExecutionRecord? in
-                guard let record = decodedRecord(job: job, id: id), !record.state.isTerminal else { return nil }
-                return record
+                let path = layout.executionFile(job: job, id: id)
+                guard let data = FileManager.default.contents(atPath: path), Self.mayBeLive(data) else { return nil }
+                do {
+                    let record = try StateJSON.decode(ExecutionRecord.self, from: [UInt8](data), path: path)
+                    return record.state.isTerminal ? nil : record
+                } catch {
+                    Console.notice(verb, "skipping \(error)")
+                    return nil
+                }
             }
         }.sorted { $0.id < $1.id }
+    }
+
+    private static let liveStateNames = ExecutionState.allCases.filter { !$0.isTerminal }.map { Data("\"\($0.rawValue)\"".utf8) }
+
+    private static func mayBeLive(_ data: Data) -> Bool {
+        liveStateNames.contains { data.range(of: $0) != nil }
     }
 
     /// The record with this id, whichever job it belongs to.
