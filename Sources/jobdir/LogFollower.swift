@@ -11,6 +11,8 @@ struct LogFollower {
     let reader: StateReader
     var record: ExecutionRecord
     private var offset: Int64 = 0
+    /// Stdout is gone (a closed pipe): stop.
+    private var outputClosed = false
 
     init(reader: StateReader, record: ExecutionRecord) {
         self.reader = reader
@@ -37,7 +39,10 @@ struct LogFollower {
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
             offset += Int64(count)
-            guard Console.out(bytes: Array(buffer[0..<count])) else { return true }
+            guard Console.out(bytes: Array(buffer[0..<count])) else {
+                outputClosed = true
+                return true
+            }
         }
         return true
     }
@@ -49,7 +54,7 @@ struct LogFollower {
         _ = try? inotify.addWatch(recordDirectory, mask: UInt32(IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE))
         var logWatched = false
         var logDirectoryWatched = false
-        while !record.state.isTerminal {
+        while !record.state.isTerminal && !outputClosed {
             if !logWatched, (try? inotify.addWatch(logPath, mask: UInt32(IN_MODIFY | IN_CLOSE_WRITE))) != nil {
                 logWatched = true
             } else if !logWatched && !logDirectoryWatched {
