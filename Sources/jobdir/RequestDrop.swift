@@ -6,6 +6,10 @@ import Watching
 /// to a temp file `.<name>.tmp.<pid>.<8 hex>` in the same directory (the shape the daemon
 /// skips and removes after a crash), are fsynced, then link(2) creates the final name,
 /// failing if it exists, and the directory is fsynced.
+///
+/// link(2) tells inotify readers only IN_CREATE, while readers that wait for a finished
+/// file (the daemon acts on IN_CLOSE_WRITE or IN_MOVED_TO) would miss it: the new name is
+/// then opened for writing and closed, writing nothing, which raises IN_CLOSE_WRITE.
 enum RequestDrop {
     /// Creates `path` holding `bytes`, with its missing directories (mode 0700).
     /// Returns false, writing nothing, when `path` already exists.
@@ -33,7 +37,15 @@ enum RequestDrop {
             throw SystemError("link", path: path, code: linkError)
         }
         syncDirectory(directory)
+        announce(path)
         return true
+    }
+
+    /// IN_CLOSE_WRITE on `path`, content untouched; nothing if the reader already took it.
+    private static func announce(_ path: String) {
+        var fd: Int32
+        repeat { fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        if fd >= 0 { close(fd) }
     }
 
     /// `mkdir -p` with mode 0700 for the directories that are missing; each new one's
