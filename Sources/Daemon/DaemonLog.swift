@@ -52,3 +52,9 @@ package struct DaemonLog: Sendable {
         return out + "\""
     }
 }
+
+/// One line on stderr, for errors that stop the daemon before its log starts.
+func printError(_ text: String) {
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}

@@ -1,41 +1,49 @@
-import CLinux
 import Glibc
 import Watching
 
-/// SIGTERM, SIGINT and SIGHUP delivered as a readable descriptor. The
-/// signals are blocked in every thread (block them before starting any), so
-/// they arrive only here.
+/// The descriptor that signals SIGTERM, SIGINT and SIGHUP arrive on.
+///
+/// A handler writes the signal's number to a pipe (the self-pipe trick). A
+/// signalfd would need the signals blocked in every thread, and in an async
+/// `main` the main thread belongs to the runtime, which leaves them unblocked.
 final class SignalChannel {
     static let handled: [Int32] = [SIGTERM, SIGINT, SIGHUP]
 
     let descriptor: Int32
 
-    /// Blocks the handled signals for this thread and the threads it starts.
-    static func blockHandledSignals() {
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        for signal in handled { sigaddset(&mask, signal) }
-        pthread_sigmask(SIG_BLOCK, &mask, nil)
-    }
-
     init() throws(SystemError) {
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        for signal in Self.handled { sigaddset(&mask, signal) }
-        let fd = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
-        guard fd >= 0 else { throw SystemError("signalfd") }
-        descriptor = fd
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw SystemError("pipe") }
+        for fd in ends {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+        descriptor = ends[0]
+        signalPipeWriteEnd = ends[1]
+        for signal in Self.handled {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signal in
+                var byte = UInt8(truncatingIfNeeded: signal)
+                _ = write(signalPipeWriteEnd, &byte, 1)
+            }
+            action.sa_flags = SA_RESTART
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
+        }
     }
 
-    deinit { close(descriptor) }
-
-    /// The signals received since the last call.
+    /// The signals received since the last call, in order.
     func take() -> [Int32] {
+        var buffer = [UInt8](repeating: 0, count: 64)
         var signals: [Int32] = []
-        var info = signalfd_siginfo()
-        while read(descriptor, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {
-            signals.append(Int32(info.ssi_signo))
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { break }
+            signals += buffer[0..<count].map(Int32.init)
         }
         return signals
     }
 }
+
+/// Written only before the handlers are installed; read by the handler.
+nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1

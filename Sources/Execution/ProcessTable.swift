@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Reads facts about processes from /proc and probes process groups; for the runner and
@@ -20,6 +21,22 @@ package enum ProcessTable {
     package static func groupExists(_ pgid: Int32) -> Bool {
         guard pgid > 1 else { return false }
         return (try? Sys.kill(-pgid, 0)) ?? true
+    }
+
+    /// Whether a process of group `pgid` is alive, zombies not counted: an init that
+    /// does not reap leaves zombies of orphaned runs behind.
+    package static func groupHasLiveMembers(_ pgid: Int32) -> Bool {
+        guard groupExists(pgid) else { return false }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(name), let fields = statFields(pid), fields.count > 2 else { continue }
+            if Int32(fields[2]) == pgid && fields[0] != "Z" { return true }
+        }
+        return false
+    }
+
+    /// Whether `pid` names a process that is not a zombie.
+    package static func isAlive(_ pid: Int32) -> Bool {
+        statFields(pid).map { $0.first != "Z" } ?? false
     }
 
     /// Whether `pid` is alive and is the process that had `startTime`.

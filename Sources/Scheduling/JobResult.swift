@@ -61,6 +61,9 @@ package struct JobResult: Codable, Sendable, Equatable {
     package var labels: [String: String]
     /// When `every` slots are anchored: the time the job was first seen.
     package var everyAnchor: Date?
+    /// For `watch` jobs: path → SHA-256 of the matched files when last seen, so that
+    /// changes made while the daemon was down fire once at start.
+    package var watchFiles: [String: String]?
     package var updatedAt: Date
 
     package init(job: String, file: String, updatedAt: Date) {
@@ -81,6 +84,7 @@ package struct JobResult: Codable, Sendable, Equatable {
         pendingApprovals = []
         labels = [:]
         everyAnchor = nil
+        watchFiles = nil
         self.updatedAt = updatedAt
     }
 
@@ -88,7 +92,7 @@ package struct JobResult: Codable, Sendable, Equatable {
         case schema, job, file, description, loaded, enabled, counts, running, queued, labels
         case definitionSHA256 = "definition_sha256", definitionError = "definition_error", nextDue = "next_due"
         case lastExecution = "last_execution", lastSuccessAt = "last_success_at", consecutiveFailures = "consecutive_failures"
-        case pendingApprovals = "pending_approvals", everyAnchor = "every_anchor", updatedAt = "updated_at"
+        case pendingApprovals = "pending_approvals", everyAnchor = "every_anchor", watchFiles = "watch_files", updatedAt = "updated_at"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -110,6 +114,7 @@ package struct JobResult: Codable, Sendable, Equatable {
         pendingApprovals = try container.decodeIfPresent([String].self, forKey: .pendingApprovals) ?? []
         labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         everyAnchor = try container.decodeIfPresent(Date.self, forKey: .everyAnchor)
+        watchFiles = try container.decodeIfPresent([String: String].self, forKey: .watchFiles)
         updatedAt = try container.decode(Date.self, forKey: .updatedAt)
     }
 
@@ -134,6 +139,7 @@ package struct JobResult: Codable, Sendable, Equatable {
         try container.encode(pendingApprovals, forKey: .pendingApprovals)
         try container.encode(labels, forKey: .labels)
         try container.encode(everyAnchor, forKey: .everyAnchor)
+        try container.encode(watchFiles, forKey: .watchFiles)
         try container.encode(updatedAt, forKey: .updatedAt)
     }
 }

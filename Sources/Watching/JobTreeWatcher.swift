@@ -33,7 +33,7 @@ package final class JobTreeWatcher {
     private var parentWatch: Int32?
 
     private static let mask = UInt32(IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
-        IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK)
+        IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK) | UInt32(bitPattern: IN_MASK_ADD)
 
     /// `root` must be absolute.
     package init(root: String, inotify: Inotify) {

@@ -1,11 +1,63 @@
 import ArgumentParser
+import Daemon
+import Definitions
+import Foundation
 
 struct Run: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Runs the daemon in the foreground.")
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Runs the daemon in the foreground.",
+        discussion: "Logs one line per event to stderr. SIGTERM or SIGINT stop it gracefully; SIGHUP rescans the jobs directory."
+    )
     @OptionGroup var directories: DirectoryOptions
-    @Option(help: "How many runs at once.") var maxParallel: Int?
-    @Option(help: "A pool size, NAME=SIZE (repeatable).") var pool: [String] = []
-    @Option(help: "How long running jobs get to finish on stop.") var shutdownGrace: String = "30s"
+    @Option(help: "How many runs at once (default: 4 × cores).") var maxParallel: Int?
+    @Option(help: "A pool size, NAME=SIZE (repeatable; pools not named have size 1).") var pool: [String] = []
+    @Option(help: "How long running jobs get to finish on stop, e.g. 30s.") var shutdownGrace: String = "30s"
     @Option(help: "text or json.") var logFormat: String = "text"
-    func run() async throws { throw notYetImplemented("run") }
+
+    func validate() throws {
+        guard DurationText.parse(shutdownGrace) != nil else { throw ValidationError("--shutdown-grace must be a duration like 30s or 2m; found `\(shutdownGrace)`") }
+        guard DaemonLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json; found `\(logFormat)`") }
+        if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
+        _ = try pools()
+    }
+
+    func pools() throws -> [String: Int] {
+        var sizes: [String: Int] = [:]
+        for entry in pool {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, JobID.isValidSegment(parts[0]), let size = Int(parts[1]), size >= 1 else {
+                throw ValidationError("--pool must be NAME=SIZE with SIZE at least 1; found `\(entry)`")
+            }
+            sizes[String(parts[0])] = size
+        }
+        return sizes
+    }
+
+    func run() async throws {
+        let configuration = DaemonConfiguration(
+            jobsDirectory: Self.absolute(directories.jobs),
+            stateDirectory: Self.absolute(directories.state),
+            maxParallel: maxParallel ?? 4 * ProcessInfo.processInfo.activeProcessorCount,
+            pools: try pools(),
+            shutdownGrace: DurationText.parse(shutdownGrace) ?? .seconds(30),
+            logFormat: DaemonLog.Format(rawValue: logFormat) ?? .text
+        )
+        // The daemon's loop blocks in epoll: give it its own thread, not one of the
+        // cooperative pool's (which supervise the runs).
+        let status = await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: Daemon(configuration: configuration).run()) }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    static func absolute(_ path: String) -> String {
+        let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        if trimmed.hasPrefix("/") { return trimmed }
+        let cwd = FileManager.default.currentDirectoryPath
+        if trimmed == "." { return cwd }
+        return cwd + "/" + (trimmed.hasPrefix("./") ? String(trimmed.dropFirst(2)) : trimmed)
+    }
 }

@@ -1,0 +1,10 @@
+import Definitions
+import Scheduling
+
+/// An execution the daemon has started and not yet seen end.
+struct ActiveRun {
+    var record: ExecutionRecord
+    /// The definition it started with; an edit does not change a running execution.
+    var definition: JobDefinition
+    var logPath: String
+}

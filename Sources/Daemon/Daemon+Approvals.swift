@@ -1,0 +1,194 @@
+import CLinux
+import Cron
+import Definitions
+import Foundation
+import Glibc
+import Scheduling
+import StateStore
+import Watching
+
+/// An execution waiting for a human decision.
+struct PendingApproval {
+    var record: ExecutionRecord
+    var file: ApprovalFile
+    var requestEnvironment: [String: String]
+}
+
+/// Approval gates (SPEC section 5): the request file, markers people drop in
+/// `approvals/`, who may decide, and expiry.
+extension Daemon {
+    static let approvalMask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
+
+    /// Puts a new occurrence of a gated job in `awaiting_approval`.
+    func requestApproval(_ queued: ExecutionRecord, definition: JobDefinition, requestEnvironment: [String: String]) {
+        guard let policy = definition.approval else { return }
+        let now = Date()
+        let expires = now.addingTimeInterval(Double(policy.timeout.milliseconds) / 1000)
+        guard let record = try? transition(queued, .requestApproval(expiresAt: expires), at: now), persist(record) else { return }
+        let file = ApprovalFile(execution: record.id.rawValue, job: record.job, command: record.command, requestedAt: now,
+                                expiresAt: expires, approvers: policy.approvers, stateDirectory: configuration.stateDirectory)
+        approvals[record.id] = PendingApproval(record: record, file: file, requestEnvironment: requestEnvironment)
+        writeApprovalFile(file)
+        if let job = JobID(record.job), var result = results[job] {
+            result.pendingApprovals.append(record.id.rawValue)
+            saveResult(result)
+        }
+        log.event("awaiting_approval", ["job": record.job, "execution": record.id.rawValue, "expires_at": Timestamp.format(expires),
+                                        "approve": "jobdir approve \(record.id.rawValue)"])
+        for decision in ["approve", "reject"] {
+            let marker = record.id.rawValue + "." + decision
+            if access(store.layout.approvalsDirectory + "/" + marker, F_OK) == 0 { handleApprovalMarker(marker) }
+        }
+    }
+
+    func watchApprovals() {
+        do {
+            approvalsWatch = try inotify.addWatch(store.layout.approvalsDirectory, mask: Self.approvalMask)
+        } catch {
+            log.event("watch_failed", ["directory": store.layout.approvalsDirectory, "error": "\(error)"])
+        }
+    }
+
+    func handleApprovalEvent(_ event: InotifyEvent) {
+        guard !event.name.isEmpty else { return }
+        if event.has(IN_CREATE) {
+            // Only a symlink is acted on at creation; a file is read once it is closed.
+            var info = stat()
+            guard lstat(store.layout.approvalsDirectory + "/" + event.name, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return }
+        }
+        handleApprovalMarker(event.name)
+    }
+
+    /// A `<execution-id>.approve` or `.reject` marker: check who dropped it, then decide.
+    func handleApprovalMarker(_ name: String) {
+        let approve = name.hasSuffix(".approve")
+        guard approve || name.hasSuffix(".reject") else { return }
+        let idText = String(name.dropLast(approve ? 8 : 7))
+        let path = store.layout.approvalsDirectory + "/" + name
+        guard let id = ExecutionID(rawValue: idText), var pending = approvals[id] else {
+            log.event("approval_marker_ignored", ["file": path, "reason": "no pending approval for \(idText)"])
+            return
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        let owner = Self.userName(info.st_uid)
+        let marker = ApprovalAuthority.Marker(isRegularFile: info.st_mode & S_IFMT == S_IFREG, isSymlink: info.st_mode & S_IFMT == S_IFLNK,
+                                              ownerUID: info.st_uid, ownerName: owner, ownerGroups: Self.groupNames(of: info.st_uid))
+        if let reason = ApprovalAuthority.refusal(of: marker, approvers: pending.file.approvers, daemonUID: geteuid()) {
+            log.event("approval_refused", ["execution": id.rawValue, "file": path, "owner": owner, "reason": reason])
+            if !pending.file.refusals.contains(where: { $0.file == path && $0.owner == owner }) {
+                pending.file.refusals.append(ApprovalFile.Refusal(file: path, owner: owner, reason: reason, at: Date()))
+                approvals[id] = pending
+                writeApprovalFile(pending.file)
+            }
+            return
+        }
+        let comment = Self.comment(at: path)
+        let now = Date()
+        let event: ExecutionEvent = approve ? .approve(by: owner, comment: comment) : .reject(by: owner, comment: comment)
+        guard let decided = try? transition(pending.record, event, at: now) else { return }
+        approvals[id] = nil
+        persist(decided)
+        pending.file.state = approve ? "approved" : "rejected"
+        pending.file.decidedBy = owner
+        pending.file.decidedAt = now
+        pending.file.comment = comment
+        writeApprovalFile(pending.file)
+        unlink(path)
+        log.event(approve ? "approved" : "rejected", ["job": decided.job, "execution": id.rawValue, "by": owner, "comment": comment])
+        if let job = JobID(decided.job), var result = results[job] {
+            result.pendingApprovals.removeAll { $0 == id.rawValue }
+            saveResult(result)
+        }
+        if approve {
+            guard let job = JobID(decided.job), let definition = registry.definition(job) else {
+                cancelDecided(decided, reason: "its job no longer exists")
+                return
+            }
+            admit(decided, definition: definition, requestEnvironment: pending.requestEnvironment)
+        } else {
+            noteFinished(decided)
+        }
+    }
+
+    private func cancelDecided(_ record: ExecutionRecord, reason: String) {
+        guard let canceled = try? transition(record, .cancel(reason: reason), at: Date()) else { return }
+        persist(canceled)
+        noteFinished(canceled)
+    }
+
+    /// Pending approvals past their timeout end `expired`.
+    func expireApprovals(now: Date) {
+        for (id, pending) in approvals where pending.file.expiresAt.map({ $0 <= now }) ?? false {
+            endApproval(id, event: .expire, fileState: "expired", logEvent: "expired")
+        }
+    }
+
+    /// Ends a pending approval without a decision (expiry, cancel, removed job).
+    func endApproval(_ id: ExecutionID, event: ExecutionEvent, fileState: String, logEvent: String) {
+        guard var pending = approvals.removeValue(forKey: id), let ended = try? transition(pending.record, event, at: Date()) else { return }
+        persist(ended)
+        pending.file.state = fileState
+        pending.file.decidedAt = Date()
+        writeApprovalFile(pending.file)
+        log.event(logEvent, ["job": ended.job, "execution": id.rawValue])
+        noteFinished(ended)
+    }
+
+    /// After a restart: executions still awaiting approval keep waiting, and markers
+    /// dropped while no daemon ran are acted on.
+    func resumeApproval(_ record: ExecutionRecord) {
+        let path = store.layout.approvalFile(id: record.id)
+        let file = (try? AtomicFile.read(path)).flatMap { try? StateJSON.decode(ApprovalFile.self, from: $0, path: path) }
+            ?? ApprovalFile(execution: record.id.rawValue, job: record.job, command: record.command, requestedAt: record.approval?.requestedAt ?? record.createdAt,
+                            expiresAt: record.approval?.expiresAt, approvers: JobID(record.job).flatMap { registry.definition($0)?.approval?.approvers } ?? [],
+                            stateDirectory: configuration.stateDirectory)
+        approvals[record.id] = PendingApproval(record: record, file: file, requestEnvironment: [:])
+        log.event("awaiting_approval", ["job": record.job, "execution": record.id.rawValue, "note": "still waiting after restart"])
+    }
+
+    func consumeApprovalMarkers() {
+        for name in listDirectory(store.layout.approvalsDirectory) where name.hasSuffix(".approve") || name.hasSuffix(".reject") {
+            handleApprovalMarker(name)
+        }
+    }
+
+    private func writeApprovalFile(_ file: ApprovalFile) {
+        guard let id = ExecutionID(rawValue: file.execution) else { return }
+        do {
+            try store.writeDocument(file, to: store.layout.approvalFile(id: id))
+        } catch {
+            log.event("write_failed", ["file": store.layout.approvalFile(id: id), "error": "\(error)"])
+        }
+    }
+
+    /// The marker's content, kept as the decision's comment (at most 4 KiB, trimmed).
+    private static func comment(at path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return nil }
+        let text = String(decoding: data.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    static func userName(_ uid: uid_t) -> String {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "\(uid)" }
+        return String(cString: name)
+    }
+
+    /// The names of every group `uid`'s user belongs to (primary and supplementary).
+    static func groupNames(of uid: uid_t) -> Set<String> {
+        guard let entry = getpwuid(uid), let namePointer = entry.pointee.pw_name else { return [] }
+        let name = String(cString: namePointer)
+        let primary = entry.pointee.pw_gid
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(name, primary, &groups, &count) < 0 {
+            groups = [gid_t](repeating: 0, count: Int(count))
+            _ = getgrouplist(name, primary, &groups, &count)
+        }
+        var names: Set<String> = []
+        for gid in groups.prefix(Int(max(0, count))) {
+            if let group = getgrgid(gid), let groupName = group.pointee.gr_name { names.insert(String(cString: groupName)) }
+        }
+        return names
+    }
+}

@@ -1,0 +1,113 @@
+import Cron
+import Definitions
+import Foundation
+import Glibc
+import Scheduling
+
+/// Request files people and the CLI drop: `triggers/<job-id>` (or
+/// `triggers/<job-id>@<anything>`, so a second request before the first is
+/// consumed is not lost) and `cancel/<execution-id>`.
+///
+/// A trigger is claimed by renaming it to `triggers/.claimed/<execution-id>+<job>`
+/// before its record is written, and removed after: a crash in between leaves
+/// the claim, which the next start runs under the same id unless its record exists.
+extension Daemon {
+    var claimedDirectory: String { store.layout.triggersDirectory + "/.claimed" }
+
+    /// Everything dropped while no daemon watched, and claims left by a crash.
+    func consumeRequestFiles() {
+        mkdir(claimedDirectory, 0o700)
+        for name in listDirectory(claimedDirectory) { resumeClaim(name) }
+        for path in triggerTree.files(below: "") { consumeTrigger(path) }
+        for path in cancelTree.files(below: "") { consumeCancel(path) }
+    }
+
+    func consumeTrigger(_ path: String) {
+        guard !stopping else { return }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard !name.hasPrefix(".") else { return }
+        let file = store.layout.triggersDirectory + "/" + path
+        let jobText = path.split(separator: "@", maxSplits: 1).first.map(String.init) ?? path
+        guard let id = JobID(jobText), let definition = registry.definition(id) else {
+            log.event("trigger_refused", ["file": file, "reason": "no job `\(jobText)`"])
+            unlink(file)
+            return
+        }
+        let environment: [String: String]
+        switch Self.requestEnvironment(file) {
+        case .success(let parsed): environment = parsed
+        case .failure(let reason):
+            log.event("trigger_refused", ["file": file, "reason": reason.message])
+            unlink(file)
+            return
+        }
+        let execution = ExecutionID(dueAt: Date(), trigger: .manual, random: UInt16.random(in: 0...UInt16.max))
+        let claim = claimedDirectory + "/" + execution.rawValue + "+" + id.rawValue.replacingOccurrences(of: "/", with: "+")
+        guard rename(file, claim) == 0 else { return }
+        fireManual(definition, execution: execution, environment: environment)
+        unlink(claim)
+    }
+
+    private func fireManual(_ definition: JobDefinition, execution: ExecutionID, environment: [String: String]) {
+        let trigger = ExecutionTrigger(kind: .manual, scheduledFor: execution.dueAt)
+        fire(definition, trigger: trigger, occurrence: .manual(job: definition.id.rawValue, execution: execution),
+             requestEnvironment: environment, id: execution)
+    }
+
+    private func resumeClaim(_ name: String) {
+        let path = claimedDirectory + "/" + name
+        let parts = name.split(separator: "+")
+        guard let first = parts.first, let execution = ExecutionID(rawValue: String(first)),
+              let id = JobID(parts.dropFirst().joined(separator: "/")) else {
+            unlink(path)
+            return
+        }
+        let recorded = (try? store.record(job: id.rawValue, id: execution)) ?? nil
+        if recorded == nil, let definition = registry.definition(id), case .success(let environment) = Self.requestEnvironment(path) {
+            log.event("trigger_resumed", ["job": id.rawValue, "execution": execution.rawValue])
+            fireManual(definition, execution: execution, environment: environment)
+        }
+        unlink(path)
+    }
+
+    func consumeCancel(_ path: String) {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard !name.hasPrefix(".") else { return }
+        let file = store.layout.cancelDirectory + "/" + path
+        defer { unlink(file) }
+        guard let execution = ExecutionID(rawValue: name) else {
+            log.event("cancel_refused", ["file": file, "reason": "not an execution id"])
+            return
+        }
+        if runs[execution] != nil || waiting[execution] != nil || approvals[execution] != nil {
+            cancelExecution(execution, reason: "canceled by a cancel request")
+        } else {
+            log.event("cancel_refused", ["execution": execution.rawValue, "reason": "not running, queued or waiting"])
+        }
+    }
+
+    /// The `{"env": {...}}` of a trigger file (empty content means none).
+    static func requestEnvironment(_ path: String) -> Result<[String: String], RequestProblem> {
+        guard let data = FileManager.default.contents(atPath: path) else { return .failure(RequestProblem("cannot read the request")) }
+        guard data.count <= 64 * 1024 else { return .failure(RequestProblem("request is larger than 64 KiB")) }
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) { return .success([:]) }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return .failure(RequestProblem("content is not a JSON object like {\"env\": {\"K\": \"V\"}}"))
+        }
+        guard let env = object["env"] else { return .success([:]) }
+        guard let pairs = env as? [String: String], pairs.keys.allSatisfy(EnvironmentExpansion.isValidName) else {
+            return .failure(RequestProblem("`env` must map variable names to strings"))
+        }
+        return .success(pairs)
+    }
+
+    func listDirectory(_ path: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+    }
+}
+
+/// Why a request file was refused.
+struct RequestProblem: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,102 @@
+import CLinux
+import Definitions
+import Foundation
+import Glibc
+import Scheduling
+import Watching
+
+/// `watch` triggers: inotify on the directories of each job's `watch.paths`,
+/// a per-job debounce, and content hashes so that one content state fires at
+/// most once and changes made while the daemon was down fire once at start.
+extension Daemon {
+    /// Added to whatever mask the directory already has (a watched directory may also be
+    /// part of the jobs tree, and inotify keeps one watch per directory).
+    static let watchMask = UInt32(IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR) | UInt32(bitPattern: IN_MASK_ADD)
+
+    /// Sets up (or updates) a job's watches; on the job's first install in this daemon,
+    /// fires once for changes made while no daemon watched.
+    func installWatch(_ definition: JobDefinition, firstInstall: Bool) {
+        let id = definition.id
+        guard let watch = definition.watch else {
+            watchPatterns[id] = nil
+            return
+        }
+        let base = (definition.file as NSString).deletingLastPathComponent
+        let patterns = watch.paths.map { WatchPattern($0, base: base) }
+        watchPatterns[id] = patterns
+        for directory in Set(patterns.map(\.directory)) where watchesByDirectory[directory] == nil {
+            do {
+                let wd = try inotify.addWatch(directory, mask: Self.watchMask)
+                watchesByDirectory[directory] = wd
+                watchDirectories[wd] = directory
+            } catch {
+                log.event("watch_failed", ["job": id.rawValue, "directory": directory, "error": "\(error)", "note": "it is watched again on the next reload (SIGHUP)"])
+            }
+        }
+        let current = snapshot(of: patterns)
+        let stored = results[id]?.watchFiles.map(WatchSnapshot.init(files:))
+        if firstInstall, let stored, definition.enabled {
+            let changed = current.changes(since: stored, events: watch.events)
+            if !changed.isEmpty {
+                log.event("watch_changed_while_down", ["job": id.rawValue, "paths": "\(changed.count)"])
+                fireWatch(definition, snapshot: current, changed: changed)
+                return
+            }
+        }
+        storeSnapshot(current, for: id)
+    }
+
+    /// An inotify event in a watched directory: note the path for every job it matches.
+    func handleWatchEvent(_ event: InotifyEvent, directory: String) {
+        guard !event.name.isEmpty else { return }
+        let kind: WatchTrigger.Event
+        if event.has(IN_CREATE) { kind = .create } else if event.has(IN_CLOSE_WRITE) { kind = .modify } else if event.has(IN_DELETE) { kind = .delete } else if event.has(IN_MOVED_TO) || event.has(IN_MOVED_FROM) { kind = .move } else { return }
+        let path = directory == "/" ? "/" + event.name : directory + "/" + event.name
+        let now = TimerDescriptor.monotonicNow()
+        for (id, patterns) in watchPatterns where patterns.contains(where: { $0.directory == directory && $0.matches(event.name) }) {
+            guard let definition = registry.definition(id), let watch = definition.watch else { continue }
+            // A new file's content arrives with its close: count that close as part of the create.
+            guard watch.events.contains(kind) || (kind == .modify && watch.events.contains(.create)) else { continue }
+            watchPending[id, default: []].insert(path)
+            watchDebounce.touch(id, now: now, delay: UInt64(watch.debounce.milliseconds) * 1_000_000)
+        }
+    }
+
+    /// Debounce over for `id`: fire if the watched content really changed.
+    func settleWatch(_ id: JobID) {
+        let pending = watchPending.removeValue(forKey: id) ?? []
+        guard let definition = registry.definition(id), let watch = definition.watch, let patterns = watchPatterns[id] else { return }
+        let current = snapshot(of: patterns)
+        let stored = WatchSnapshot(files: results[id]?.watchFiles ?? [:])
+        let changed = current.changes(since: stored, events: watch.events)
+        guard !pending.isEmpty, !changed.isEmpty, definition.enabled, !stopping else {
+            storeSnapshot(current, for: id)
+            return
+        }
+        fireWatch(definition, snapshot: current, changed: changed)
+    }
+
+    private func fireWatch(_ definition: JobDefinition, snapshot: WatchSnapshot, changed: [String]) {
+        storeSnapshot(snapshot, for: definition.id)
+        let trigger = ExecutionTrigger(kind: .watch, scheduledFor: Date(), extra: ["changed_paths": .array(changed.map(JSONValue.string))])
+        fire(definition, trigger: trigger, occurrence: .watch(job: definition.id.rawValue, contentHash: snapshot.hash))
+    }
+
+    private func storeSnapshot(_ snapshot: WatchSnapshot, for id: JobID) {
+        guard var result = results[id] else { return }
+        result.watchFiles = snapshot.files
+        saveResult(result)
+    }
+
+    /// The matched files now, each with its content hash.
+    private func snapshot(of patterns: [WatchPattern]) -> WatchSnapshot {
+        var files: [String: String] = [:]
+        for pattern in patterns {
+            for path in pattern.currentFiles(listing: listDirectory) {
+                guard let data = FileManager.default.contents(atPath: path) else { continue }
+                files[path] = SHA256.hex(data)
+            }
+        }
+        return WatchSnapshot(files: files)
+    }
+}

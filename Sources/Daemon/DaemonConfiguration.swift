@@ -1,0 +1,20 @@
+/// What `jobdir run` was asked to do.
+package struct DaemonConfiguration: Sendable {
+    /// The jobs directory, absolute.
+    package var jobsDirectory: String
+    /// The state directory, absolute.
+    package var stateDirectory: String
+    package var maxParallel: Int
+    package var pools: [String: Int]
+    package var shutdownGrace: Duration
+    package var logFormat: DaemonLog.Format
+
+    package init(jobsDirectory: String, stateDirectory: String, maxParallel: Int, pools: [String: Int], shutdownGrace: Duration, logFormat: DaemonLog.Format) {
+        self.jobsDirectory = jobsDirectory
+        self.stateDirectory = stateDirectory
+        self.maxParallel = maxParallel
+        self.pools = pools
+        self.shutdownGrace = shutdownGrace
+        self.logFormat = logFormat
+    }
+}

@@ -1,0 +1,41 @@
+/// Who may decide an approval (SPEC section 5): a marker counts only if it is a
+/// regular file, not a symlink, whose owner is a listed approver (a user name,
+/// or `@group` for members of the group) or, with no approvers listed, the
+/// daemon's own user or root. Pure: the caller looks up names and groups.
+package enum ApprovalAuthority {
+    /// What is known of a marker file.
+    package struct Marker: Sendable {
+        package var isRegularFile: Bool
+        package var isSymlink: Bool
+        package var ownerUID: UInt32
+        package var ownerName: String
+        /// Names of every group the owner belongs to.
+        package var ownerGroups: Set<String>
+
+        package init(isRegularFile: Bool, isSymlink: Bool, ownerUID: UInt32, ownerName: String, ownerGroups: Set<String>) {
+            self.isRegularFile = isRegularFile
+            self.isSymlink = isSymlink
+            self.ownerUID = ownerUID
+            self.ownerName = ownerName
+            self.ownerGroups = ownerGroups
+        }
+    }
+
+    /// Nil when the marker counts; otherwise why it is refused.
+    package static func refusal(of marker: Marker, approvers: [String], daemonUID: UInt32) -> String? {
+        if marker.isSymlink { return "a symlink does not count; create a regular file" }
+        if !marker.isRegularFile { return "not a regular file" }
+        if approvers.isEmpty {
+            if marker.ownerUID == daemonUID || marker.ownerUID == 0 { return nil }
+            return "owned by \(marker.ownerName), who is neither the daemon's user nor root (the job lists no approvers)"
+        }
+        for approver in approvers {
+            if approver.hasPrefix("@") {
+                if marker.ownerGroups.contains(String(approver.dropFirst())) { return nil }
+            } else if approver == marker.ownerName {
+                return nil
+            }
+        }
+        return "owned by \(marker.ownerName), who is not among the approvers (\(approvers.joined(separator: ", ")))"
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `jobdir run` as the real binary on temp directories.
+@Suite(.serialized) struct DaemonTests {
+    /// Whether `pid` runs (a zombie does not: orphans may not be reaped here).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(close, offsetBy: 2)] != "Z"
+    }
+
+    struct Setup {
+        let dir: TemporaryDirectory
+        var jobs: String { dir.url("jobs") }
+        var state: String { dir.url("state") }
+        var files: StateFiles { StateFiles(state) }
+
+        init() throws {
+            dir = try TemporaryDirectory("jobdir-e2e")
+            try FileManager.default.createDirectory(atPath: dir.url("jobs"), withIntermediateDirectories: true)
+        }
+
+        @discardableResult
+        func job(_ name: String, _ text: String) throws -> String { try dir.write("jobs/" + name, text) }
+
+        func start(_ arguments: [String] = []) throws -> DaemonProcess {
+            try DaemonProcess(jobs: jobs, state: state, arguments: arguments)
+        }
+
+        func trigger(_ job: String, _ content: String = "") throws {
+            let directory = state + "/triggers"
+            let temporary = directory + "/.\(job).tmp"
+            try Data(content.utf8).write(to: URL(fileURLWithPath: temporary))
+            #expect(rename(temporary, directory + "/" + job) == 0)
+        }
+    }
+
+    @Test func droppedJobFiresAndRecordsEveryExecution() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.json("daemon.json") != nil })
+        try setup.job("tick.yaml", "command: echo tick $JOBDIR_TRIGGER\nschedule: '* * * * * *'\n")
+        #expect(await waitUntil { setup.files.executions("tick", state: "succeeded").count >= 2 }, "\(daemon.log)")
+        let record = try #require(setup.files.executions("tick", state: "succeeded").first)
+        #expect(record["schema"] as? String == "jobdir.execution/v1")
+        #expect((record["trigger"] as? [String: Any])?["kind"] as? String == "cron")
+        let scheduled = try #require((record["trigger"] as? [String: Any])?["scheduled_for"] as? String)
+        #expect(scheduled.hasSuffix(".000Z"))
+        #expect(record["occurrence"] as? String == "tick:cron:\(scheduled)")
+        #expect(setup.files.log(record) == "tick cron\n")
+        let result = try #require(setup.files.result("tick"))
+        #expect(result["loaded"] as? Bool == true)
+        #expect((result["counts"] as? [String: Any])?["succeeded"] as? Int ?? 0 >= 1)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func editsTakeEffectAndInvalidEditsKeepTheLastDefinition() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("job.yaml", "command: echo first\nschedule: '* * * * * *'\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.executions("job").contains { setup.files.log($0) == "first\n" } }, "\(daemon.log)")
+
+        try setup.job("job.yaml", "command: echo second\nschedule: '* * * * * *'\n")
+        #expect(await waitUntil { setup.files.executions("job").contains { setup.files.log($0) == "second\n" } }, "\(daemon.log)")
+
+        try setup.job("job.yaml", "command: echo third\nschedule: '* * * * * *'\ntimeout: soon\n")
+        #expect(await waitUntil { (setup.files.result("job")?["definition_error"] as? String)?.contains("job.yaml:3:10: `timeout` must be a duration") == true }, "\(daemon.log)")
+        let countBefore = setup.files.executions("job").count
+        #expect(await waitUntil { setup.files.executions("job").count >= countBefore + 2 })
+        #expect(setup.files.executions("job").allSatisfy { setup.files.log($0) != "third\n" })
+        #expect(setup.files.result("job")?["loaded"] as? Bool == true)
+
+        try setup.job("job.yaml", "command: echo fourth\nschedule: '* * * * * *'\n")
+        #expect(await waitUntil { setup.files.result("job")?["definition_error"] is NSNull }, "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func deletedJobStopsFiring() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let file = try setup.job("gone.yaml", "command: 'true'\nschedule: '* * * * * *'\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { !setup.files.executions("gone").isEmpty })
+        #expect(unlink(file) == 0)
+        #expect(await waitUntil { setup.files.result("gone")?["loaded"] as? Bool == false }, "\(daemon.log)")
+        let settled = setup.files.executions("gone").count
+        // Two more seconds of slots would have fired by now.
+        try setup.job("other.yaml", "command: 'true'\nschedule: '* * * * * *'\n")
+        #expect(await waitUntil { setup.files.executions("other").count >= 2 })
+        #expect(setup.files.executions("gone").count == settled)
+        #expect(daemon.log.contains("removed job=gone"))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func triggerFileRunsTheJobWithItsEnvironment() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("hand.yaml", "command: echo \"$GREETING from $JOBDIR_JOB ($JOBDIR_TRIGGER)\"\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("hand") != nil })
+        try setup.trigger("hand", #"{"env": {"GREETING": "hello"}}"#)
+        #expect(await waitUntil { setup.files.executions("hand", state: "succeeded").count == 1 }, "\(daemon.log)")
+        let record = try #require(setup.files.executions("hand").first)
+        #expect(setup.files.log(record) == "hello from hand (manual)\n")
+        #expect(!FileManager.default.fileExists(atPath: setup.state + "/triggers/hand"))
+        // Manual triggers are never deduplicated.
+        try setup.trigger("hand")
+        #expect(await waitUntil { setup.files.executions("hand", state: "succeeded").count == 2 })
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func secondDaemonIsRefusedNamingTheFirst() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let first = try setup.start()
+        #expect(await waitUntil { setup.files.json("daemon.json") != nil })
+        let second = try ProcessRunner.jobdir(["run", "--jobs", setup.jobs, "--state", setup.state])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another daemon (pid \(first.pid)) is running"))
+        #expect(first.stop() == 0)
+    }
+
+    @Test func killedDaemonLeavesInterruptedRecordsAndNeverRepeatsASlot() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("slow.yaml", "command: sleep 30 & sleep 30\nschedule: '* * * * * *'\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.executions("slow").contains { $0["pid"] is Int } }, "\(daemon.log)")
+        let running = try #require(setup.files.executions("slow", state: "running").first)
+        let pid = Int32(running["pid"] as! Int)
+        #expect(daemon.stop(signal: SIGKILL) != nil)
+        #expect(Self.isAlive(pid), "the run outlives its daemon")
+
+        let restarted = try setup.start(["--shutdown-grace", "100ms"])
+        let id = running["id"] as! String
+        #expect(await waitUntil { setup.files.json("executions/slow/\(id).json")?["state"] as? String == "interrupted" }, "\(restarted.log)")
+        #expect(await waitUntil { !Self.isAlive(pid) }, "the orphaned run is ended at restart")
+        #expect(restarted.stop() == 0)
+        let slots = setup.files.executions("slow").compactMap { ($0["trigger"] as? [String: Any])?["scheduled_for"] as? String }
+        #expect(Set(slots).count == slots.count, "a slot ran twice: \(slots.sorted())")
+    }
+
+    @Test func sigtermLetsARunningJobFinish() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("short.yaml", "command: sleep 1; echo done\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("short") != nil })
+        try setup.trigger("short")
+        #expect(await waitUntil { !setup.files.executions("short", state: "running").isEmpty })
+        #expect(daemon.stop() == 0)
+        let record = try #require(setup.files.executions("short").first)
+        #expect(record["state"] as? String == "succeeded")
+        #expect(setup.files.log(record) == "done\n")
+    }
+
+    @Test func shutdownGraceEndsRunsThatTakeTooLong() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("long.yaml", "command: sleep 60\nkill_grace: 1s\n")
+        let daemon = try setup.start(["--shutdown-grace", "200ms"])
+        #expect(await waitUntil { setup.files.result("long") != nil })
+        try setup.trigger("long")
+        #expect(await waitUntil { setup.files.executions("long").first?["pid"] is Int })
+        #expect(daemon.stop() == 0)
+        let record = try #require(setup.files.executions("long").first)
+        #expect(record["state"] as? String == "canceled")
+    }
+}
