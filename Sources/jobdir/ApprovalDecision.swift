@@ -83,7 +83,8 @@ struct ApprovalDecision {
         guard StateLayout.isSafeJobID(job) else { return [] }
         var ids = Set(reader.liveRecords(job: job).filter { $0.state == .awaitingApproval }.map(\.id))
         for approval in reader.approvals() where approval.isPending && approval.job == job {
-            if !FileManager.default.fileExists(atPath: reader.layout.executionFile(job: job, id: approval.id)) { ids.insert(approval.id) }
+            guard let id = approval.executionID else { continue }
+            if !FileManager.default.fileExists(atPath: reader.layout.executionFile(job: job, id: id)) { ids.insert(id) }
         }
         return ids.sorted()
     }

@@ -87,22 +87,23 @@ struct StateReader {
         return nil
     }
 
-    /// Every `approvals/<execution-id>.json`, sorted by id.
-    func approvals() -> [ApprovalRequest] {
+    /// Every `approvals/<execution-id>.json`, sorted by execution id.
+    func approvals() -> [ApprovalFile] {
         files(under: layout.approvalsDirectory, suffix: ".json").compactMap { name in
             ExecutionID(rawValue: String(name.dropLast(5))).flatMap(approval(id:))
-        }.sorted { $0.id < $1.id }
+        }.sorted { $0.execution < $1.execution }
     }
 
     /// `approvals/<id>.json`, or nil when absent or unreadable.
-    func approval(id: ExecutionID) -> ApprovalRequest? {
+    func approval(id: ExecutionID) -> ApprovalFile? {
         let path = layout.approvalFile(id: id)
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        guard let request = ApprovalRequest(id: id, bytes: data) else {
-            Console.notice(verb, "skipping \(path): not an approval request")
+        do {
+            return try StateJSON.decode(ApprovalFile.self, from: [UInt8](data), path: path)
+        } catch {
+            Console.notice(verb, "skipping \(error)")
             return nil
         }
-        return request
     }
 
     private func decodedRecord(job: String, id: ExecutionID) -> ExecutionRecord? {

@@ -69,19 +69,16 @@ struct StateFixture {
         try store.writeDocument(result, to: store.layout.resultFile(job: job))
     }
 
-    /// Writes `approvals/<id>.json` as SPEC section 5 describes it.
+    /// Writes `approvals/<id>.json` as the daemon does.
     func approval(_ record: ExecutionRecord, state: String = "pending", decidedBy: String? = nil) throws {
-        var object: [String: Any] = [
-            "schema": "jobdir.approval/v1", "id": record.id.rawValue, "job": record.job, "command": record.command,
-            "requested_at": Timestamp.format(record.createdAt), "expires_at": Timestamp.format(record.createdAt.addingTimeInterval(86_400)),
-            "approvers": [], "state": state,
-        ]
+        var file = ApprovalFile(execution: record.id.rawValue, job: record.job, command: record.command, requestedAt: record.createdAt,
+                                expiresAt: record.createdAt.addingTimeInterval(86_400), approvers: [], stateDirectory: self.state)
+        file.state = state
         if let decidedBy {
-            object["decided_by"] = decidedBy
-            object["decided_at"] = Timestamp.format(now)
+            file.decidedBy = decidedBy
+            file.decidedAt = now
         }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: URL(fileURLWithPath: store.layout.approvalFile(id: record.id)))
+        try store.writeDocument(file, to: store.layout.approvalFile(id: record.id))
     }
 
     /// Appends `text` to the record's log, creating it.
