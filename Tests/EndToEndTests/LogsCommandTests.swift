@@ -43,8 +43,7 @@ import TestSupport
         defer { fixture.remove() }
         var record = try fixture.record("reports/build", .running, minutesAgo: 1)
         try fixture.appendLog(record, "first\n")
-        let follow = try BackgroundRun(ProcessRunner.jobdirBinary,
-                                       ["logs", record.id.rawValue, "--follow", "--jobs", fixture.jobs, "--state", fixture.state])
+        let follow = try BackgroundRun(["logs", record.id.rawValue, "--follow", "--jobs", fixture.jobs, "--state", fixture.state])
         defer { follow.kill() }
         #expect(await waitUntil { follow.stdout == "first\n" })
         try fixture.appendLog(record, "second\n")
@@ -64,8 +63,7 @@ import TestSupport
         let fixture = try StateFixture()
         defer { fixture.remove() }
         var record = try fixture.record("backup", .queued, minutesAgo: 1)
-        let follow = try BackgroundRun(ProcessRunner.jobdirBinary,
-                                       ["logs", record.id.rawValue, "--follow", "--jobs", fixture.jobs, "--state", fixture.state])
+        let follow = try BackgroundRun(["logs", record.id.rawValue, "--follow", "--jobs", fixture.jobs, "--state", fixture.state])
         defer { follow.kill() }
         record.state = .running
         record.startedAt = Date()
@@ -79,43 +77,4 @@ import TestSupport
         #expect(await waitUntil { !follow.isRunning })
         #expect(follow.stdout == "started\n")
     }
-}
-
-/// A process left running while the test acts; its stdout is collected as it comes.
-private final class BackgroundRun: @unchecked Sendable {
-    private let process = Process()
-    private let output = OutputBuffer()
-
-    init(_ executable: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = StateFixture.environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { output.append(data) }
-        }
-        try process.run()
-    }
-
-    var stdout: String { output.text }
-    var isRunning: Bool { process.isRunning }
-    var status: Int32 { process.terminationStatus }
-
-    func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-    }
-}
-
-/// Bytes appended by the pipe's reader thread, read by the test.
-private final class OutputBuffer: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bytes: [UInt8] = []
-
-    func append(_ data: Data) { lock.withLock { bytes += data } }
-    var text: String { lock.withLock { String(decoding: bytes, as: UTF8.self) } }
 }

@@ -128,3 +128,42 @@ final class LockHolder {
 func parseJSON(_ text: String) throws -> Any {
     try JSONSerialization.jsonObject(with: Data(text.utf8))
 }
+
+/// A process left running while the test acts; its stdout is collected as it comes.
+final class BackgroundRun: @unchecked Sendable {
+    private let process = Process()
+    private let output = OutputBuffer()
+
+    init(_ arguments: [String], executable: String = ProcessRunner.jobdirBinary) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = StateFixture.environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { output.append(data) }
+        }
+        try process.run()
+    }
+
+    var stdout: String { output.text }
+    var isRunning: Bool { process.isRunning }
+    var status: Int32 { process.terminationStatus }
+
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Bytes appended by the pipe's reader thread, read by the test.
+final class OutputBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes: [UInt8] = []
+
+    func append(_ data: Data) { lock.withLock { bytes += data } }
+    var text: String { lock.withLock { String(decoding: bytes, as: UTF8.self) } }
+}
