@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "jobdir", targets: ["jobdir"]),
+        .executable(name: "daemon-benchmark", targets: ["daemon-benchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,7 +27,7 @@ let package = Package(
         // Pure: triggers, due times, run policies, the execution state machine.
         .target(name: "Scheduling", dependencies: ["Definitions", "Cron"]),
         // Edge: atomic JSON files and the layout of state/.
-        .target(name: "StateStore", dependencies: ["Cron", "Scheduling"]),
+        .target(name: "StateStore", dependencies: ["CLinux", "Cron", "Scheduling"]),
         // Edge: spawning runs in their own sessions, timeouts, output capture.
         .target(name: "Execution", dependencies: ["Scheduling"]),
         // Edge: inotify.
@@ -51,6 +52,8 @@ let package = Package(
             dependencies: ["Execution", "StateStore", "Scheduling"],
             path: "Benchmarks/ExecBenchmark"
         ),
+        // Benchmarks/run.sh: the real daemon end to end against the machine's floor.
+        .executableTarget(name: "daemon-benchmark", path: "Benchmarks/DaemonBenchmark"),
         // swift run -c release cron-benchmark: next-fire latency.
         .executableTarget(name: "cron-benchmark", dependencies: ["Cron"], path: "Benchmarks/CronBenchmark"),
         .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["differential"]),

@@ -4,3 +4,6 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <unistd.h>
+// Declared by <unistd.h> only under _GNU_SOURCE.
+int syncfs(int fd);

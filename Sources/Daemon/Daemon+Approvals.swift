@@ -94,7 +94,7 @@ extension Daemon {
         pending.file.decidedAt = now
         pending.file.comment = comment
         writeApprovalFile(pending.file)
-        unlink(path)
+        afterFlush.append { unlink(path) }
         log.event(approve ? "approved" : "rejected", ["job": decided.job, "execution": id.rawValue, "by": owner, "comment": comment])
         if let job = JobID(decided.job), var result = results[job] {
             result.pendingApprovals.removeAll { $0 == id.rawValue }
@@ -155,11 +155,7 @@ extension Daemon {
 
     private func writeApprovalFile(_ file: ApprovalFile) {
         guard let id = ExecutionID(rawValue: file.execution) else { return }
-        do {
-            try store.writeDocument(file, to: store.layout.approvalFile(id: id))
-        } catch {
-            log.event("write_failed", ["file": store.layout.approvalFile(id: id), "error": "\(error)"])
-        }
+        enqueueWrite(file, to: store.layout.approvalFile(id: id))
     }
 
     /// The marker's content, kept as the decision's comment (at most 4 KiB, trimmed).

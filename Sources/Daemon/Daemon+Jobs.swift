@@ -175,12 +175,7 @@ extension Daemon {
         var updated = result
         updated.updatedAt = Date()
         results[id] = updated
-        do {
-            try store.writeDocument(updated, to: store.layout.resultFile(job: id.rawValue))
-            writtenResults[id] = updated
-        } catch {
-            log.event("write_failed", ["file": store.layout.resultFile(job: id.rawValue), "error": "\(error)"])
-        }
+        if enqueueWrite(updated, to: store.layout.resultFile(job: id.rawValue)) { writtenResults[id] = updated }
     }
 }
 

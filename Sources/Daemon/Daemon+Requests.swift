@@ -45,7 +45,8 @@ extension Daemon {
         let claim = claimedDirectory + "/" + execution.rawValue + "+" + id.rawValue.replacingOccurrences(of: "/", with: "+")
         guard rename(file, claim) == 0 else { return }
         fireManual(definition, execution: execution, environment: environment)
-        unlink(claim)
+        // The claim goes once the execution's record is durable.
+        afterFlush.append { unlink(claim) }
     }
 
     private func fireManual(_ definition: JobDefinition, execution: ExecutionID, environment: [String: String]) {
@@ -67,7 +68,7 @@ extension Daemon {
             log.event("trigger_resumed", ["job": id.rawValue, "execution": execution.rawValue])
             fireManual(definition, execution: execution, environment: environment)
         }
-        unlink(path)
+        afterFlush.append { unlink(path) }
     }
 
     func consumeCancel(_ path: String) {

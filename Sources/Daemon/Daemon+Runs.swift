@@ -116,19 +116,50 @@ extension Daemon {
             return
         }
         guard persist(record) else { return uncount() }
-        runs[record.id] = ActiveRun(record: record, definition: definition, logPath: logPath)
-        noteStarted(record)
+        let run = ActiveRun(record: record, definition: definition, logPath: logPath)
+        runs[record.id] = run
         let request = SpawnRequest(id: record.id.rawValue, arguments: definition.argv, environment: environment,
                                    workingDirectory: definition.workdir, logPath: logPath,
                                    maxOutputBytes: definition.output.maxBytes, timeout: definition.timeout,
                                    killGrace: definition.killGrace)
-        let id = record.id
-        let runner = self.runner
-        let messages = self.messages!
-        Task {
-            let outcome = await runner.run(request) { process in messages.post(.started(id, process)) }
-            messages.post(.finished(id, outcome))
+        // Spawned once its `running` record is durable: see `flushWrites`.
+        pendingSpawns.append((run, request))
+        noteStarted(record)
+    }
+
+    /// Writes every pending document as one group commit, then spawns the runs
+    /// whose records are now durable, then does what waited for durability. If the
+    /// disk refuses, nothing of this turn was acknowledged: the runs are not started.
+    func flushWrites() {
+        guard !pendingWrites.isEmpty || !pendingSpawns.isEmpty || !afterFlush.isEmpty else { return }
+        let documents = pendingWrites.map { (path: $0.key, bytes: $0.value) }
+        pendingWrites.removeAll()
+        let spawns = pendingSpawns
+        pendingSpawns.removeAll()
+        let after = afterFlush
+        afterFlush.removeAll()
+        do {
+            try store.writeBatch(documents)
+        } catch {
+            log.event("write_failed", ["files": "\(documents.count)", "error": "\(error)", "note": "runs of this turn are not started"])
+            writtenResults.removeAll()
+            for (run, _) in spawns {
+                runs[run.record.id] = nil
+                snapshot.end(run.record.id, job: run.definition.id, pool: run.definition.pool)
+                log.event("not_started", ["job": run.record.job, "execution": run.record.id.rawValue, "reason": "its record could not be written"])
+            }
+            return
         }
+        for (run, request) in spawns {
+            let id = run.record.id
+            let runner = self.runner
+            let messages = self.messages!
+            Task {
+                let outcome = await runner.run(request) { process in messages.post(.started(id, process)) }
+                messages.post(.finished(id, outcome))
+            }
+        }
+        for action in after { action() }
     }
 
     func handle(_ message: RunMessage) {
@@ -161,14 +192,19 @@ extension Daemon {
         }
     }
 
-    /// Writes a record; false (and a log line) when the disk refuses it.
+    /// Queues a record for this turn's group commit; false when it cannot be encoded.
     @discardableResult
     func persist(_ record: ExecutionRecord) -> Bool {
+        enqueueWrite(record, to: store.layout.executionFile(job: record.job, id: record.id))
+    }
+
+    @discardableResult
+    func enqueueWrite<Document: Encodable>(_ document: Document, to path: String) -> Bool {
         do {
-            try store.write(record)
+            pendingWrites[path] = try StateJSON.encode(document, path: path)
             return true
         } catch {
-            log.event("write_failed", ["execution": record.id.rawValue, "error": "\(error)"])
+            log.event("write_failed", ["file": path, "error": "\(error)"])
             return false
         }
     }
@@ -260,6 +296,12 @@ extension Daemon {
     }
 
     private func prune(job: String, definition: JobDefinition) {
+        // Read the records only when the file names say something may be due for removal.
+        let ids = (try? store.recordIDs(job: job)) ?? []
+        let oldEnough = definition.history.maxAge.map { age in
+            ids.first.map { Date().timeIntervalSince($0.dueAt) > Double(age.milliseconds) / 1000 } ?? false
+        } ?? false
+        guard ids.count > definition.history.keep || oldEnough else { return }
         let retention = HistoryRetention(keep: definition.history.keep, maxAge: definition.history.maxAge)
         do {
             try store.pruneHistory(job: job, retention: retention, now: Date())

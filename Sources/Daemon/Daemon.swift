@@ -46,6 +46,11 @@ package final class Daemon {
     var waiting: [ExecutionID: WaitingExecution] = [:]
     var pendingRetries: [ExecutionID: OwedRetry] = [:]
     var approvals: [ExecutionID: PendingApproval] = [:]
+    /// Group commit: documents written once per loop turn, then the runs whose
+    /// records they are get spawned, then what had to wait for durability.
+    var pendingWrites: [String: [UInt8]] = [:]
+    var pendingSpawns: [(run: ActiveRun, request: SpawnRequest)] = []
+    var afterFlush: [() -> Void] = []
     var approvalsWatch: Int32 = -1
     let limits: RunLimits
     var pathDebounce = Debouncer<String>()
@@ -109,6 +114,7 @@ package final class Daemon {
             expireApprovals(now: now)
             drainQueue(now: now)
             fireDueSlots(now: now)
+            flushWrites()
             if stopping && runs.isEmpty { break }
             armTimers()
             for fd in loop.wait() { handleReady(fd) }

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// Atomic replacement of a file: a reader (in any process) sees the old content or the
@@ -36,6 +37,48 @@ package enum AtomicFile {
     }
 
     /// Reads a whole file.
+    /// Several files made durable together (group commit): every temp file is
+    /// written, one `syncfs` makes their data durable, every rename follows, and a
+    /// second `syncfs` makes the renames durable. Two flushes whatever the count,
+    /// where `write` costs two fsyncs per file. Readers still see whole files only.
+    /// If a temp file cannot be written, none is renamed and the old versions stay.
+    package static func writeGroup(_ documents: [(path: String, bytes: [UInt8])], filesystemOf root: String,
+                                   permissions: mode_t = 0o644) throws(StateStoreError) {
+        var written: [(temp: String, path: String)] = []
+        func discard() { for entry in written { unlink(entry.temp) } }
+        for document in documents {
+            let (directory, name) = split(document.path)
+            let temp = directory + "/" + temporaryName(for: name)
+            do throws(Errno) {
+                let fd = try Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL, permissions)
+                written.append((temp, document.path))
+                defer { Sys.close(fd) }
+                try Sys.writeAll(fd, document.bytes)
+            } catch {
+                discard()
+                throw StateStoreError(error, path: document.path)
+            }
+        }
+        let rootFD: Int32
+        do { rootFD = try Sys.open(root, O_RDONLY | O_DIRECTORY) } catch {
+            discard()
+            throw StateStoreError(error, path: root)
+        }
+        defer { Sys.close(rootFD) }
+        guard syncfs(rootFD) == 0 else {
+            let code = errno
+            discard()
+            throw StateStoreError(Errno(code, call: "syncfs"), path: root)
+        }
+        for (index, entry) in written.enumerated() {
+            do { try Sys.renameat(AT_FDCWD, entry.temp, AT_FDCWD, entry.path) } catch {
+                for rest in written[index...] { unlink(rest.temp) }
+                throw StateStoreError(error, path: entry.path)
+            }
+        }
+        guard syncfs(rootFD) == 0 else { throw StateStoreError(Errno(errno, call: "syncfs"), path: root) }
+    }
+
     package static func read(_ path: String) throws(StateStoreError) -> [UInt8] {
         do {
             let fd = try Sys.open(path, O_RDONLY)

@@ -56,6 +56,18 @@ package struct StateStore: Sendable {
     }
 
     /// One record, or nil if it does not exist.
+    /// Writes several documents as one group commit (one flush for all); a single
+    /// document is written on its own. Paths must lie inside the state directory.
+    package func writeBatch(_ documents: [(path: String, bytes: [UInt8])]) throws(StateStoreError) {
+        guard !documents.isEmpty else { return }
+        for directory in Set(documents.map { AtomicFile.split($0.path).directory }) { try makeDirectories(directory) }
+        if documents.count == 1 {
+            try AtomicFile.write(documents[0].bytes, to: documents[0].path)
+        } else {
+            try AtomicFile.writeGroup(documents, filesystemOf: layout.root)
+        }
+    }
+
     package func record(job: String, id: ExecutionID) throws(StateStoreError) -> ExecutionRecord? {
         let path = try executionPath(job: job, id: id)
         do {

@@ -1,0 +1,135 @@
+// End-to-end figures of the real `jobdir` daemon against the machine's floor.
+//   swift build -c release && .build/release/daemon-benchmark [--repeat N] [--idle-seconds N] [--quick] [--results FILE]
+// (Benchmarks/run.sh does both.) Each figure is the median over the repeats, with the
+// spread (min–max of the repeats' medians); floors are measured in the same run.
+import Foundation
+import Glibc
+
+var repeats = 3
+var idleSeconds = 60
+var quick = false
+var resultsFile: String? = "Benchmarks/RESULTS.md"
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--repeat": repeats = Int(arguments.next() ?? "") ?? repeats
+    case "--idle-seconds": idleSeconds = Int(arguments.next() ?? "") ?? idleSeconds
+    case "--quick": quick = true
+    case "--results": resultsFile = arguments.next()
+    case "--no-results": resultsFile = nil
+    default: fatalError("unknown argument \(argument)")
+    }
+}
+
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("jobdir").path
+guard FileManager.default.isExecutableFile(atPath: binary) else { fatalError("no jobdir binary beside the benchmark: run `swift build -c release` first") }
+let scenarios = Scenarios(binary: binary)
+let triggers = quick ? 100 : 1000, scheduled = quick ? 50 : 200, runs = quick ? 500 : 5000
+let scaleJobs = quick ? 1000 : 10_000, stormFiles = quick ? 200 : 1000
+
+struct Row {
+    var name: String
+    var value: String
+    var spread: String
+    var floor: String
+    var target: String
+    var met: Bool?
+}
+var rows: [Row] = []
+
+func summarize(_ medians: [Double]) -> (Double, String) {
+    let stats = Stats(samples: medians)
+    return (stats.median, String(format: "%.2f–%.2f", stats.min, stats.max))
+}
+
+func progress(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+// Trigger latency.
+var p50s: [Double] = [], p99s: [Double] = [], floorP50s: [Double] = [], floorP99s: [Double] = []
+for round in 1...repeats {
+    progress("trigger latency, round \(round)")
+    let samples = Stats(samples: scenarios.triggerLatency(count: triggers))
+    let floor = Stats(samples: scenarios.triggerFloor(count: triggers))
+    p50s.append(samples.median); p99s.append(samples.p99); floorP50s.append(floor.median); floorP99s.append(floor.p99)
+}
+let (latency50, latency50Spread) = summarize(p50s), (latency99, latency99Spread) = summarize(p99s)
+rows.append(Row(name: "trigger → process start p50 (ms, \(triggers) triggers)", value: String(format: "%.2f", latency50), spread: latency50Spread,
+                floor: String(format: "%.2f", Stats(samples: floorP50s).median), target: "< 5", met: latency50 < 5))
+rows.append(Row(name: "trigger → process start p99 (ms)", value: String(format: "%.2f", latency99), spread: latency99Spread,
+                floor: String(format: "%.2f", Stats(samples: floorP99s).median), target: "< 20", met: latency99 < 20))
+
+// Schedule accuracy.
+var delay50: [Double] = [], delay99: [Double] = [], delayMax: [Double] = []
+for round in 1...repeats {
+    progress("schedule accuracy, round \(round)")
+    let samples = Stats(samples: scenarios.scheduleAccuracy(jobs: scheduled))
+    delay50.append(samples.median); delay99.append(samples.p99); delayMax.append(samples.max)
+}
+let (d50, d50Spread) = summarize(delay50), (d99, d99Spread) = summarize(delay99), (dMax, dMaxSpread) = summarize(delayMax)
+rows.append(Row(name: "schedule delay p50 (ms, \(scheduled) jobs due at one second)", value: String(format: "%.2f", d50), spread: d50Spread, floor: "-", target: "", met: nil))
+rows.append(Row(name: "schedule delay p99 (ms)", value: String(format: "%.2f", d99), spread: d99Spread, floor: "-", target: "< 20", met: d99 < 20))
+rows.append(Row(name: "schedule delay max (ms)", value: String(format: "%.2f", dMax), spread: dMaxSpread, floor: "-", target: "", met: nil))
+
+// Throughput.
+var rates: [Double] = [], spawnRates: [Double] = [], fsyncRates: [Double] = []
+for round in 1...repeats {
+    progress("throughput, round \(round)")
+    rates.append(scenarios.throughput(runs: runs))
+    spawnRates.append(scenarios.spawnRate(runs: 1000))
+    fsyncRates.append(scenarios.fsyncRenameRate(writes: 1000))
+}
+let (rate, rateSpread) = summarize(rates)
+rows.append(Row(name: "throughput (runs/s, \(runs) runs of true, records durable)", value: String(format: "%.0f", rate), spread: rateSpread,
+                floor: String(format: "spawn %.0f/s, fsync'd rename %.0f/s", Stats(samples: spawnRates).median, Stats(samples: fsyncRates).median), target: "≥ 300", met: rate >= 300))
+
+// Scale, with one idle measurement.
+var loads: [Double] = [], memories: [Double] = [], edits: [Double] = []
+var idle: Scenarios.ScaleFigures?
+for round in 1...repeats {
+    progress("scale (\(scaleJobs) jobs), round \(round)")
+    let figures = scenarios.scale(jobs: scaleJobs, idleSeconds: round == repeats ? idleSeconds : 0)
+    loads.append(figures.loadSeconds); memories.append(figures.residentMiB); edits.append(figures.editMilliseconds)
+    if round == repeats { idle = figures }
+}
+let (load, loadSpread) = summarize(loads), (memory, memorySpread) = summarize(memories), (edit, editSpread) = summarize(edits)
+rows.append(Row(name: "start → \(scaleJobs) jobs loaded (s)", value: String(format: "%.2f", load), spread: loadSpread, floor: "-", target: "< 2", met: load < 2))
+rows.append(Row(name: "resident memory after load (MiB)", value: String(format: "%.1f", memory), spread: memorySpread, floor: "-", target: "< 100", met: memory < 100))
+rows.append(Row(name: "one edited file in effect (ms)", value: String(format: "%.1f", edit), spread: editSpread, floor: "-", target: "", met: nil))
+if let idle {
+    rows.append(Row(name: "idle \(idleSeconds) s: daemon wakeups (context switches)", value: "\(idle.idleWakeups)", spread: "1 run", floor: "-", target: "0", met: idle.idleWakeups == 0))
+    rows.append(Row(name: "idle \(idleSeconds) s: daemon CPU time (s)", value: String(format: "%.2f", idle.idleCPUSeconds), spread: "1 run", floor: "-", target: "", met: nil))
+}
+
+// Reload storm.
+var storms: [Double] = []
+for round in 1...repeats {
+    progress("reload storm, round \(round)")
+    storms.append(scenarios.reloadStorm(files: stormFiles))
+}
+let (storm, stormSpread) = summarize(storms)
+rows.append(Row(name: "git checkout of \(stormFiles) files → all in effect (ms)", value: String(format: "%.0f", storm), spread: stormSpread, floor: "-", target: "< 2000", met: storm < 2000))
+
+// Report.
+func machine() -> String {
+    let cpu = (contents("/proc/cpuinfo") ?? "").split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+    var system = utsname()
+    uname(&system)
+    let kernel = withUnsafeBytes(of: system.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    return "\(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), \(ProcessInfo.processInfo.physicalMemory >> 30) GiB, Linux \(kernel), state on /var/tmp"
+}
+var table = "| figure | median | spread (min–max of \(repeats) runs) | floor, same run | target | met |\n|---|---|---|---|---|---|\n"
+for row in rows {
+    let met = row.met.map { $0 ? "yes" : "no" } ?? ""
+    table += "| \(row.name) | \(row.value) | \(row.spread) | \(row.floor) | \(row.target) | \(met) |\n"
+}
+let command = "Benchmarks/run.sh" + CommandLine.arguments.dropFirst().map { " " + $0 }.joined()
+let report = """
+# jobdir benchmark results
+
+Measured \(ISO8601DateFormatter().string(from: Date())) on \(machine()), release build.
+Command: `\(command)`
+
+\(table)
+"""
+print(report)
+if let resultsFile { try? report.write(toFile: resultsFile, atomically: true, encoding: .utf8) }
