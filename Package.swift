@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "jobdir",
             dependencies: [
-                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon",
+                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,7 +71,7 @@ let package = Package(
             path: "Tests/Fixtures/AtomicWriter"
         ),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,9 +1,26 @@
 import ArgumentParser
+import Cron
+import Foundation
+import StateStore
 
+/// `jobdir status [JOB]`: the daemon, running, queued and waiting executions, failing
+/// jobs and definition errors.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Shows running, queued, waiting and failing jobs.")
     @OptionGroup var directories: DirectoryOptions
-    @Argument(help: "A job id.") var job: String?
+    @Argument(help: "A job id.", completion: ShellCompletion.jobIDs) var job: String?
     @Flag(help: "Print JSON.") var json = false
-    func run() async throws { throw notYetImplemented("status") }
+
+    func run() async throws {
+        let reader = StateReader(root: directories.state, verb: "status")
+        if let job {
+            let results = reader.results().map(\.job)
+            let known = ClosestMatch.jobs(in: directories.jobs, extra: results + reader.jobsWithRecords()).match
+            guard StateLayout.isSafeJobID(job), known.contains(job) else {
+                throw Console.failure("status", known.unknownJobMessage(job))
+            }
+        }
+        let report = StatusReport(reader: reader, job: job, now: Date())
+        Console.out(json ? try JSONOutput.render(report.json()) : report.text(zone: TimeZoneRules.current()))
+    }
 }

@@ -1,0 +1,65 @@
+import Cron
+import Foundation
+import Glibc
+import StateStore
+
+/// Whether a daemon runs on a state directory: it holds `jobdir.lock` (flock) while it
+/// lives. `daemon.json` says which daemon it is, or was.
+struct DaemonPresence {
+    /// A daemon holds the lock now.
+    var isRunning: Bool
+    /// `daemon.json` as written by the daemon (pid, host, version, started_at, jobs_dir),
+    /// if present; stale when `isRunning` is false.
+    var info: [String: Any]
+
+    /// Tries a shared lock without blocking: granted means no daemon holds it.
+    /// The lock file is never created here.
+    init(layout: StateLayout) {
+        isRunning = Self.lockIsHeld(layout.lockFile)
+        if let data = FileManager.default.contents(atPath: layout.daemonFile),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            info = object
+        } else {
+            info = [:]
+        }
+    }
+
+    var pid: Int? { info["pid"] as? Int }
+    var host: String? { info["host"] as? String }
+    var startedAt: Date? { (info["started_at"] as? String).flatMap(Timestamp.parse) }
+
+    /// One line for people: `daemon: running (pid 42 on host, up 3h12m)` or `daemon: not running; ...`.
+    func summary(now: Date) -> String {
+        guard isRunning else { return "daemon: not running; requests wait until `jobdir run` starts" }
+        var details: [String] = []
+        if let pid { details.append("pid \(pid)" + (host.map { " on \($0)" } ?? "")) }
+        if let startedAt { details.append("up \(TimeText.between(startedAt, now))") }
+        return "daemon: running" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
+    }
+
+    /// The JSON object of `status --json`: `daemon.json`'s keys plus `running`.
+    var json: [String: Any] {
+        var object = info
+        object.removeValue(forKey: "schema")
+        object["running"] = isRunning
+        return object
+    }
+
+    private static func lockIsHeld(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var result: Int32
+        repeat { result = flock(fd, LOCK_SH | LOCK_NB) } while result != 0 && errno == EINTR
+        if result == 0 {
+            _ = flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
+
+    /// The notice of a request dropped while no daemon runs.
+    static func waitingNotice(for request: String) -> String {
+        "no daemon is running on this state directory; \(request) will be acted on when `jobdir run` starts"
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import Scheduling
+import StateStore
+
+/// Read-only access to state/ for the operator's verbs: results, execution records and
+/// approval requests, found by walking the directories (job ids with `/` are subdirectories).
+/// Files that do not parse are reported on stderr and skipped, so one bad file does not
+/// hide the rest.
+struct StateReader {
+    let store: StateStore
+    /// The verb, for warnings.
+    let verb: String
+
+    init(root: String, verb: String) {
+        store = StateStore(root: root)
+        self.verb = verb
+    }
+
+    var layout: StateLayout { store.layout }
+
+    /// Every `results/<job>.json`, sorted by job id.
+    func results() -> [JobResult] {
+        files(under: layout.resultsDirectory, suffix: ".json").compactMap { relative in
+            result(job: String(relative.dropLast(5)))
+        }.sorted { $0.job < $1.job }
+    }
+
+    /// `results/<job>.json`, or nil when absent or unreadable.
+    func result(job: String) -> JobResult? {
+        guard StateLayout.isSafeJobID(job) else { return nil }
+        let path = layout.resultFile(job: job)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        do {
+            return try StateJSON.decode(JobResult.self, from: [UInt8](data), path: path)
+        } catch {
+            Console.notice(verb, "skipping \(error)")
+            return nil
+        }
+    }
+
+    /// Ids of the jobs that have a directory under `executions/`, sorted.
+    func jobsWithRecords() -> [String] {
+        directories(under: layout.executionsDirectory).filter { !((try? store.recordIDs(job: $0)) ?? []).isEmpty }
+    }
+
+    /// The records of `job`, oldest first; one that does not parse is reported and skipped.
+    func records(job: String) throws(ExitCode) -> [ExecutionRecord] {
+        do {
+            return try store.recordIDs(job: job).compactMap { decodedRecord(job: job, id: $0) }
+        } catch {
+            throw Console.failure(verb, "cannot read \(error)")
+        }
+    }
+
+    /// The records of every job (or of `job`) not yet terminal, oldest first. Only files
+    /// that hold a live state's name as a JSON string are decoded: a live record must.
+    func liveRecords(job: String? = nil) -> [ExecutionRecord] {
+        let jobs = job.map { [$0] } ?? jobsWithRecords()
+        return jobs.flatMap { job in
+            ((try? store.recordIDs(job: job)) ?? []).compactMap { id -> ExecutionRecord? in
+                let path = layout.executionFile(job: job, id: id)
+                guard let data = FileManager.default.contents(atPath: path), Self.mayBeLive(data) else { return nil }
+                do {
+                    let record = try StateJSON.decode(ExecutionRecord.self, from: [UInt8](data), path: path)
+                    return record.state.isTerminal ? nil : record
+                } catch {
+                    Console.notice(verb, "skipping \(error)")
+                    return nil
+                }
+            }
+        }.sorted { $0.id < $1.id }
+    }
+
+    private static let liveStateNames = ExecutionState.allCases.filter { !$0.isTerminal }.map { Data("\"\($0.rawValue)\"".utf8) }
+
+    private static func mayBeLive(_ data: Data) -> Bool {
+        liveStateNames.contains { data.range(of: $0) != nil }
+    }
+
+    /// The record with this id, whichever job it belongs to.
+    func record(id: ExecutionID) -> ExecutionRecord? {
+        for job in directories(under: layout.executionsDirectory)
+        where FileManager.default.fileExists(atPath: layout.executionFile(job: job, id: id)) {
+            if let record = decodedRecord(job: job, id: id) { return record }
+        }
+        return nil
+    }
+
+    /// Every `approvals/<execution-id>.json`, sorted by execution id.
+    func approvals() -> [ApprovalFile] {
+        files(under: layout.approvalsDirectory, suffix: ".json").compactMap { name in
+            ExecutionID(rawValue: String(name.dropLast(5))).flatMap(approval(id:))
+        }.sorted { $0.execution < $1.execution }
+    }
+
+    /// `approvals/<id>.json`, or nil when absent or unreadable.
+    func approval(id: ExecutionID) -> ApprovalFile? {
+        let path = layout.approvalFile(id: id)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        do {
+            return try StateJSON.decode(ApprovalFile.self, from: [UInt8](data), path: path)
+        } catch {
+            Console.notice(verb, "skipping \(error)")
+            return nil
+        }
+    }
+
+    private func decodedRecord(job: String, id: ExecutionID) -> ExecutionRecord? {
+        do { return try store.record(job: job, id: id) } catch {
+            Console.notice(verb, "skipping \(error)")
+            return nil
+        }
+    }
+
+    /// Paths relative to `root` of the regular files ending in `suffix`, at any depth,
+    /// skipping names that start with `.` (temp files).
+    private func files(under root: String, suffix: String) -> [String] {
+        walk(root).files.filter { $0.hasSuffix(suffix) }
+    }
+
+    /// Paths relative to `root` of every directory below it, sorted.
+    private func directories(under root: String) -> [String] {
+        walk(root).directories
+    }
+
+    private func walk(_ root: String) -> (files: [String], directories: [String]) {
+        var files: [String] = [], directories: [String] = []
+        var pending = [""]
+        let manager = FileManager.default
+        while let relative = pending.popLast() {
+            let path = relative.isEmpty ? root : root + "/" + relative
+            guard let names = try? manager.contentsOfDirectory(atPath: path) else { continue }
+            for name in names where !name.hasPrefix(".") {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                var isDirectory: ObjCBool = false
+                guard manager.fileExists(atPath: root + "/" + child, isDirectory: &isDirectory) else { continue }
+                if isDirectory.boolValue {
+                    directories.append(child)
+                    pending.append(child)
+                } else {
+                    files.append(child)
+                }
+            }
+        }
+        return (files.sorted(), directories.sorted())
+    }
+}
+
+extension StateReader {
+    /// The record whose id is `text`, or a failure saying there is none.
+    func requireRecord(_ text: String) throws(ExitCode) -> ExecutionRecord {
+        guard let id = ExecutionID(rawValue: text) else {
+            throw Console.failure(verb, "`\(text)` is not an execution id (they look like 20261123T013000.000Z-cron-7f3a); "
+                + "`jobdir history JOB` lists a job's executions")
+        }
+        guard let record = record(id: id) else {
+            throw Console.failure(verb, "no execution \(text) in \(layout.root); "
+                + "`jobdir status` lists live executions, `jobdir history JOB` past ones")
+        }
+        return record
+    }
+}
