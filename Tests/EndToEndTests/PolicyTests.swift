@@ -42,7 +42,7 @@ import TestSupport
         let setup = try Setup()
         defer { setup.dir.remove() }
         for mode in ["skip", "queue", "allow", "replace"] {
-            try setup.job("\(mode).yaml", "command: sleep 1\noverlap: \(mode)\nmax_queued: 1\n")
+            try setup.job("\(mode).yaml", "command: sleep 3\noverlap: \(mode)\nmax_queued: 1\n")
         }
         let daemon = try setup.start()
         #expect(await waitUntil { setup.files.result("replace") != nil })
