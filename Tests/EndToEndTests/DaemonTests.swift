@@ -169,4 +169,31 @@ import TestSupport
         let record = try #require(setup.files.executions("long").first)
         #expect(record["state"] as? String == "canceled")
     }
+
+    @Test func movedJobsDirectoryIsReportedAndWatchedAgainWhenItReturns() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("a.yaml", "command: 'true'\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("a") != nil })
+        #expect(rename(setup.jobs, setup.jobs + ".away") == 0)
+        #expect(await waitUntil { daemon.log.contains("jobs_directory_gone") }, "\(daemon.log)")
+        #expect(rename(setup.jobs + ".away", setup.jobs) == 0)
+        #expect(await waitUntil { daemon.log.contains("jobs_directory_back") }, "\(daemon.log)")
+        try setup.job("b.yaml", "command: 'true'\n")
+        #expect(await waitUntil { setup.files.result("b")?["loaded"] as? Bool == true }, "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func sighupRescansTheJobsDirectory() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("a.yaml", "command: 'true'\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("a") != nil })
+        kill(daemon.pid, SIGHUP)
+        #expect(await waitUntil { daemon.log.contains("loaded_all reason=SIGHUP jobs=1") }, "\(daemon.log)")
+        #expect(daemon.isRunning)
+        #expect(daemon.stop() == 0)
+    }
 }
