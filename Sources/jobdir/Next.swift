@@ -1,6 +1,9 @@
 import ArgumentParser
 import Cron
+import Definitions
 import Foundation
+import Scheduling
+import StateStore
 
 /// `jobdir next`: upcoming fire times of a job or of a cron expression.
 struct Next: AsyncParsableCommand {
@@ -21,7 +24,14 @@ struct Next: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let cron else { throw notYetImplemented("next JOB") }
+        var start = Date()
+        if let after {
+            guard let parsed = RFC3339.parse(after) else {
+                throw Self.failure("--after: `\(after)` is not an RFC 3339 time (e.g. 2026-03-29T01:00:00Z)")
+            }
+            start = parsed
+        }
+        guard let cron else { return try nextOfJob(job ?? "", after: start) }
         let expression: CronExpression
         do {
             expression = try CronExpression(cron)
@@ -38,14 +48,43 @@ struct Next: AsyncParsableCommand {
         } else {
             zone = TimeZoneRules.current()
         }
-        var start = Date()
-        if let after {
-            guard let parsed = RFC3339.parse(after) else {
-                throw Self.failure("--after: `\(after)` is not an RFC 3339 time (e.g. 2026-03-29T01:00:00Z)")
-            }
-            start = parsed
-        }
         let times = expression.fireTimes(after: start, in: zone, count: n)
+        print(json ? Self.json(times, zone: zone) : Self.lines(times, zone: zone), terminator: "")
+    }
+
+    /// The next times of a job's `schedule`, `every` and `at` triggers together, in the
+    /// job's zone; `every` is anchored where the daemon anchored it (results), else now.
+    private func nextOfJob(_ text: String, after start: Date) throws {
+        let jobs = JobDirectory(root: directories.jobs)
+        let files = (try? jobs.candidateFiles()) ?? []
+        let ids = files.compactMap { file -> (JobID, String)? in
+            if case .job(let id) = JobPathRules.classify(file) { return (id, file) }
+            return nil
+        }
+        guard let (id, file) = ids.first(where: { $0.0.rawValue == text }) else {
+            let hint = KeySuggestion.closest(to: text, among: ids.map(\.0.rawValue)).map { "; did you mean `\($0)`?" } ?? ""
+            throw Self.failure("unknown job `\(text)`\(hint) (`jobdir list` shows every job)")
+        }
+        guard let load = jobs.load(file, defaults: jobs.loadDefaults()) else { throw Self.failure("`\(file)` is not a job file") }
+        let definition: JobDefinition
+        switch load.result {
+        case .success(let loaded): definition = loaded
+        case .failure(let problems):
+            throw Self.failure("\(text) is invalid: \(problems.items.first.map(\.description) ?? "")")
+        }
+        let zone = definition.timezone.flatMap { try? TimeZoneRules(named: $0) } ?? TimeZoneRules.current()
+        let resultPath = StateLayout(root: directories.state).resultFile(job: id.rawValue)
+        let anchor = (try? AtomicFile.read(resultPath)).flatMap { try? StateJSON.decode(JobResult.self, from: $0, path: resultPath) }?.everyAnchor ?? Date()
+        let plan = TriggerPlan(definition: definition, firstSeen: anchor, zone: zone, loadedAt: start)
+        var times: [Date] = []
+        var cursor = start
+        while times.count < n, let next = plan.nextDue(after: cursor).values.min() {
+            times.append(next)
+            cursor = next
+        }
+        if times.isEmpty {
+            FileHandle.standardError.write(Data("jobdir next: \(text) has no upcoming time-based trigger (schedule, every or at)\n".utf8))
+        }
         print(json ? Self.json(times, zone: zone) : Self.lines(times, zone: zone), terminator: "")
     }
 
