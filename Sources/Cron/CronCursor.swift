@@ -80,9 +80,45 @@ struct CronCursor {
         return instant
     }
 
+    /// Moves to the end of a nearby repeated period (one second before it with
+    /// `beforeTick`, since `next()` ticks first); false if there is none.
+    mutating func skipRepeatedPeriod(beforeTick: Bool = false) -> Bool {
+        guard !naive || fields.fixesUpDST, !table.transitions.isEmpty else { return false }
+        let now = naive ? wall - table.offset(forWall: wall, fold: false) : instant
+        guard let found = table.endOfRepeatedPeriod(near: now) else { return false }
+        let end = beforeTick ? found - 1 : found
+        if naive {
+            wall = table.local(fromUTC: end).wall
+        } else {
+            (wall, fold) = table.local(fromUTC: end)
+            utc = end
+        }
+        return true
+    }
+
     private mutating func advance() -> Bool {
         let startYear = CivilDate(days: floorDiv(wall, 86_400)).year
+        // Brent's cycle detection on the state at the top of each round. cronsim can loop
+        // forever when a repeated hour spans midnight (America/St_Johns 2001-2011): ticking
+        // goes back to the previous day, whose day step returns to the first pass. There the
+        // search resumes after the repeated period instead.
+        var saved = (wall: wall, fold: fold)
+        var power = 1
+        var steps = 0
+        var escapes = 0
         for _ in 0..<200_000 {
+            if !naive {
+                if steps > 0 && wall == saved.wall && fold == saved.fold {
+                    escapes += 1
+                    guard escapes <= 8, skipRepeatedPeriod() else { return false }
+                }
+                steps += 1
+                if steps == power {
+                    saved = (wall, fold)
+                    power *= 2
+                    steps = 0
+                }
+            }
             let year = advanceMonth()
             if year > startYear + 50 { return false }
             if advanceDay() { continue }

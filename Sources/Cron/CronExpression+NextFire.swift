@@ -22,9 +22,14 @@ extension CronExpression {
         var cursor = CronCursor(fields: fields, table: zone.table, start: start)
         // Only the DST fix-up can yield an instant at or before the start (a start in the
         // second pass of a repeated hour); those slots already fired and are skipped.
+        // cronsim can also yield one instant over and over (a repeated hour spanning
+        // midnight); then the search resumes after the repeated period.
+        var previous: Int64?
         for _ in 0..<10_000 {
             guard let next = cursor.next() else { return nil }
             if next > start { return next }
+            if next == previous, !cursor.skipRepeatedPeriod(beforeTick: true) { return nil }
+            previous = next
         }
         return nil
     }

@@ -219,6 +219,22 @@ package struct TimeZoneRules: Sendable, Hashable, CustomStringConvertible {
             return (u + offsets[i], foldShift[i] > u - transitions[i])
         }
 
+        /// The instant a repeated period (fall-back overlap) ends, for the first one within
+        /// two days of `u` that ends after `u`.
+        func endOfRepeatedPeriod(near u: Int64) -> Int64? {
+            if transitions.isEmpty { return nil }
+            if u >= cycleLimit {
+                let k = (u - cycleLimit) / Self.cycle + 1
+                return endOfRepeatedPeriod(near: u - k * Self.cycle).map { $0 + k * Self.cycle }
+            }
+            var i = Self.lastIndex(in: transitions, notAfter: u - 2 * 86_400) + 1
+            while i < transitions.count && transitions[i] <= u + 2 * 86_400 {
+                if foldShift[i] > 0 && transitions[i] + foldShift[i] > u { return transitions[i] + foldShift[i] }
+                i += 1
+            }
+            return nil
+        }
+
         /// Offset that zoneinfo gives a wall time with `fold` (PEP 495: in a gap or an
         /// overlap, fold 0 takes the offset before the transition, fold 1 the one after).
         func offset(forWall w: Int64, fold: Bool) -> Int64 {

@@ -44,6 +44,15 @@ import Testing
             == ["2026-11-02T01:30:00-05:00"])
     }
 
+    /// St. John's fell back at 00:01 (2001-2011), so the repeated hour spans midnight and
+    /// cronsim loops forever (or repeats one instant); the search resumes after it instead.
+    @Test func repeatedHourSpanningMidnightDoesNotHang() throws {
+        #expect(try fires("46-51/3 */4 30 OCT,*/30,*/1 0-5", zone: "America/St_Johns", after: "2001-10-28T00:42:08Z", count: 2)
+            == ["2001-10-28T00:46:00-03:30", "2001-10-28T00:49:00-03:30"])
+        #expect(try fires("* */45 LW 2-10 0", zone: "America/St_Johns", after: "1993-10-31T00:45:00Z", count: 2)
+            == ["1993-10-31T00:00:00-02:30", "1993-10-31T00:01:00-03:30"])
+    }
+
     @Test func offsetsOfHalfHourAndQuarterHourZones() throws {
         let lordHowe = try TimeZoneRules(named: "Australia/Lord_Howe")
         #expect(lordHowe.offset(atUTC: 1_767_225_600) == 39_600)  // 2026-01-01: +11:00

@@ -45,7 +45,12 @@ import Testing
         for zone in Self.zones { rules[zone] = try TimeZoneRules(named: zone) }
         var mismatches = [String]()
         var compared = (fires: 0, rejections: 0)
+        var timeouts = [String]()
         for (c, answer) in zip(cases, answers) {
+            if answer == "timeout" {
+                timeouts.append("\(c.expression) | \(c.zone) | start \(c.start)")
+                continue
+            }
             let zone = rules[c.zone] ?? .utc
             var ours: String
             do {
@@ -69,6 +74,8 @@ import Testing
         }
         print("cron differential test: \(compared.fires) cases with fire times, \(compared.rejections) rejected, \(mismatches.count) mismatches")
         for line in mismatches.prefix(30) { print("MISMATCH " + line) }
+        for line in timeouts { print("cronsim never answered (not compared): " + line) }
+        #expect(timeouts.count <= Self.caseCount / 10_000, "cronsim timed out on \(timeouts.count) cases")
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches with cronsim (seed 0x\(String(Self.seed, radix: 16)))")
     }
 
