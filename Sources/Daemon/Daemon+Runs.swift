@@ -150,14 +150,11 @@ extension Daemon {
             }
             return
         }
+        let messages = self.messages!
         for (run, request) in spawns {
             let id = run.record.id
-            let runner = self.runner
-            let messages = self.messages!
-            Task {
-                let outcome = await runner.run(request) { process in messages.post(.started(id, process)) }
-                messages.post(.finished(id, outcome))
-            }
+            runner.start(request, onStarted: { process in messages.post(.started(id, process)) },
+                         onFinished: { outcome in messages.post(.finished(id, outcome)) })
         }
         for action in after { action() }
     }

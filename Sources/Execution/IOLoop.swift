@@ -174,7 +174,7 @@ final class IOLoop {
             finishedAt: setup.process.startedAt.addingTimeInterval(Double(end - setup.startMonotonic) / 1e9),
             duration: .nanoseconds(end - setup.startMonotonic), resourceUsage: usage, output: output,
             terminatedLeftovers: run.terminatedLeftovers)
-        setup.continuation.resume(returning: outcome)
+        setup.finish(outcome)
     }
 }
 

@@ -16,7 +16,8 @@ package struct ProcessRunner: Sendable {
         let token = supervisor.newToken()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                Spawner.start(request, token: token, supervisor: supervisor, continuation: continuation, onStarted: onStarted)
+                Spawner.start(request, token: token, supervisor: supervisor,
+                              finish: { continuation.resume(returning: $0) }, onStarted: onStarted)
             }
         } onCancel: {
             supervisor.cancel(token: token)
@@ -25,6 +26,16 @@ package struct ProcessRunner: Sendable {
 
     /// Cancels the running run(s) whose request id is `id`: SIGTERM to the process group,
     /// SIGKILL after the grace. Returns false if no such run is going on.
+    /// Starts a run without Swift concurrency: the spawn happens on the calling thread
+    /// (`onStarted` is called there), and `onFinished` is called once, on the runner's
+    /// I/O thread. For callers that keep their own event loop and must not wake the
+    /// runtime's thread pool. Cancel with `cancel(id:)`.
+    package func start(_ request: SpawnRequest, onStarted: (StartedProcess) -> Void,
+                       onFinished: @escaping @Sendable (RunOutcome) -> Void) {
+        let supervisor = Supervisor.shared
+        Spawner.start(request, token: supervisor.newToken(), supervisor: supervisor, finish: onFinished, onStarted: onStarted)
+    }
+
     @discardableResult
     package func cancel(id: String) -> Bool {
         Supervisor.shared.cancel(id: id)

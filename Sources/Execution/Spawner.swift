@@ -7,7 +7,7 @@ import Scheduling
 /// to the supervisor.
 enum Spawner {
     static func start(_ request: SpawnRequest, token: UInt64, supervisor: Supervisor,
-                      continuation: CheckedContinuation<RunOutcome, Never>, onStarted: (StartedProcess) -> Void) {
+                      finish: @escaping @Sendable (RunOutcome) -> Void, onStarted: (StartedProcess) -> Void) {
         let startedAt = Date()
         let startMonotonic = Sys.monotonicNanoseconds()
         func fail(_ failure: SpawnFailure) {
@@ -16,7 +16,7 @@ enum Spawner {
                 s.canceledEarly.remove(token)
             }
             let end = Sys.monotonicNanoseconds()
-            continuation.resume(returning: RunOutcome(
+            finish(RunOutcome(
                 termination: .spawnFailed(failure), stoppedBy: failure.kind == SpawnFailure.canceled ? .canceled : nil,
                 process: nil, startedAt: startedAt, finishedAt: Date(), duration: .nanoseconds(end - startMonotonic),
                 resourceUsage: nil, output: CapturedOutput(bytes: 0, truncated: false, tail: "", logError: nil),
@@ -97,7 +97,7 @@ enum Spawner {
             s.leaders[pid] = token
             s.knownGroups.insert(pid)
             s.newRuns.append(RunSetup(token: token, request: request, process: process, outputFD: output.read,
-                                      logFD: logFD, startMonotonic: startMonotonic, continuation: continuation))
+                                      logFD: logFD, startMonotonic: startMonotonic, finish: finish))
             return .started(process)
         }
         switch spawned {

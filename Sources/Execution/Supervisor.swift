@@ -12,7 +12,8 @@ struct RunSetup: Sendable {
     var outputFD: Int32
     var logFD: Int32
     var startMonotonic: Int64
-    var continuation: CheckedContinuation<RunOutcome, Never>
+    /// Called once, on the I/O thread, with the run's outcome.
+    var finish: @Sendable (RunOutcome) -> Void
 }
 
 /// State shared by the spawning callers, the reaper thread and the I/O thread.

@@ -16,6 +16,10 @@ struct Jobdir: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            if let daemon = command as? Run {
+                // The daemon's loop blocks in epoll on this thread; see `Run.runBlocking`.
+                Foundation.exit(try daemon.runBlocking())
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -35,6 +35,14 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let status = try runBlocking()
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Runs the daemon on the calling thread until it stops; returns its exit status.
+    /// `Jobdir.main` calls this directly, so the daemon never touches the runtime's
+    /// thread pool (whose idle monitor would wake the process every second).
+    func runBlocking() throws -> Int32 {
         let configuration = DaemonConfiguration(
             jobsDirectory: Self.absolute(directories.jobs),
             stateDirectory: Self.absolute(directories.state),
@@ -43,14 +51,7 @@ struct Run: AsyncParsableCommand {
             shutdownGrace: DurationText.parse(shutdownGrace) ?? .seconds(30),
             logFormat: DaemonLog.Format(rawValue: logFormat) ?? .text
         )
-        // The daemon's loop blocks in epoll: give it its own thread, not one of the
-        // cooperative pool's (which supervise the runs).
-        let status = await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: Daemon(configuration: configuration).run()) }
-            thread.stackSize = 4 << 20
-            thread.start()
-        }
-        if status != 0 { throw ExitCode(status) }
+        return Daemon(configuration: configuration).run()
     }
 
     static func absolute(_ path: String) -> String {
