@@ -30,6 +30,12 @@ final class SignalChannel {
             sigemptyset(&action.sa_mask)
             sigaction(signal, &action, nil)
         }
+        // A parent may have started us with these blocked (a spawn from a thread that blocks
+        // them passes its mask on); the handler only runs if they are not.
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for signal in Self.handled { sigaddset(&mask, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
     }
 
     /// The signals received since the last call, in order.
