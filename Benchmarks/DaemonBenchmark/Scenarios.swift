@@ -1,12 +1,17 @@
 import Foundation
 import Glibc
 
+/// Directories made by the scenarios, removed at the very end: mass deletes slow down file
+/// creation on this disk for a while, and would skew the scenarios that follow.
+nonisolated(unsafe) var scratch: [String] = []
+
 /// The end-to-end scenarios; each returns its samples so runs can be repeated.
 struct Scenarios {
     let binary: String
 
     func fresh(_ name: String) -> (root: String, jobs: String, state: String) {
         let root = makeTemporaryDirectory("jobdir-bench-\(name)")
+        scratch.append(root)
         let jobs = root + "/jobs"
         try? FileManager.default.createDirectory(atPath: jobs, withIntermediateDirectories: true)
         return (root, jobs, root + "/state")
@@ -14,8 +19,7 @@ struct Scenarios {
 
     /// Trigger file renamed into triggers/ → `/bin/date` in the job's process prints its time.
     func triggerLatency(count: Int) -> [Double] {
-        let (root, jobs, state) = fresh("trigger")
-        defer { shell("rm -rf '\(root)'", in: "/") }
+        let (_, jobs, state) = fresh("trigger")
         write("command: [/bin/date, '+%s%N']\noverlap: allow\nhistory: {keep: 100000}\n", to: jobs + "/lat.yaml")
         let daemon = Daemon(binary: binary, jobs: jobs, state: state)
         defer { daemon.stop() }
@@ -41,7 +45,7 @@ struct Scenarios {
     /// The floor: an inotify event for a rename, then posix_spawn of /bin/date.
     func triggerFloor(count: Int) -> [Double] {
         let root = makeTemporaryDirectory("jobdir-bench-floor")
-        defer { shell("rm -rf '\(root)'", in: "/") }
+        scratch.append(root)
         let watcher = InotifyFloor(directory: root)
         var samples: [Double] = []
         for index in 0..<count {
@@ -56,8 +60,7 @@ struct Scenarios {
 
     /// 200 jobs due at the same second: how late each starts.
     func scheduleAccuracy(jobs count: Int) -> [Double] {
-        let (root, jobs, state) = fresh("schedule")
-        defer { shell("rm -rf '\(root)'", in: "/") }
+        let (_, jobs, state) = fresh("schedule")
         let due = (wallNanoseconds() / 1_000_000_000 + 4) * 1_000_000_000
         let text = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(due / 1_000_000_000)))
         for index in 0..<count { write("command: [/bin/date, '+%s%N']\nat: '\(text)'\n", to: jobs + "/s\(index).yaml") }
@@ -82,8 +85,7 @@ struct Scenarios {
 
     /// Runs of `true` per second to terminal state, every record durable.
     func throughput(runs: Int) -> Double {
-        let (root, jobs, state) = fresh("throughput")
-        defer { shell("rm -rf '\(root)'", in: "/") }
+        let (_, jobs, state) = fresh("throughput")
         write("command: [/bin/true]\noverlap: allow\nhistory: {keep: 100000}\n", to: jobs + "/t.yaml")
         let daemon = Daemon(binary: binary, jobs: jobs, state: state)
         defer { daemon.stop() }
@@ -110,7 +112,7 @@ struct Scenarios {
     /// fsync'd atomic writes (temp, fsync, rename, fsync directory) per second.
     func fsyncRenameRate(writes: Int) -> Double {
         let root = makeTemporaryDirectory("jobdir-bench-fsync")
-        defer { shell("rm -rf '\(root)'", in: "/") }
+        scratch.append(root)
         let bytes = [UInt8](repeating: UInt8(ascii: "x"), count: 1024)
         let directory = open(root, O_RDONLY | O_DIRECTORY)
         defer { close(directory) }
@@ -138,8 +140,7 @@ struct Scenarios {
 
     /// 10,000 job files whose next slot is an hour away.
     func scale(jobs count: Int, idleSeconds: Int) -> ScaleFigures {
-        let (root, jobs, state) = fresh("scale")
-        defer { shell("rm -rf '\(root)'", in: "/") }
+        let (_, jobs, state) = fresh("scale")
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let inAnHour = calendar.dateComponents([.hour, .minute], from: Date().addingTimeInterval(3600))
@@ -169,8 +170,7 @@ struct Scenarios {
 
     /// `git checkout` switching 1,000 job files: until every change is in effect.
     func reloadStorm(files count: Int) -> Double {
-        let (root, jobs, state) = fresh("storm")
-        defer { shell("rm -rf '\(root)'", in: "/") }
+        let (_, jobs, state) = fresh("storm")
         for index in 0..<count { write("description: one \(index)\ncommand: [/bin/true]\n", to: jobs + "/d\(index % 20)/j\(index).yaml") }
         let git = "git -c user.email=b@example.com -c user.name=b"
         shell("umask 022; git init -q -b one . && git add -A && \(git) commit -qm one && git checkout -q -b two", in: jobs)

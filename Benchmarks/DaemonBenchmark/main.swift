@@ -135,4 +135,5 @@ Command: `\(command)`
 \(table)
 """
 print(report)
+for directory in scratch { shell("rm -rf '\(directory)'", in: "/") }
 if let resultsFile { try? report.write(toFile: resultsFile, atomically: true, encoding: .utf8) }

@@ -72,6 +72,7 @@ extension Daemon {
 
     private func apply(_ change: JobRegistry.Change) {
         let now = Date()
+        queueChanged = true
         switch change {
         case .added(let definition):
             log.event("loaded", ["job": definition.id.rawValue, "file": definition.file])

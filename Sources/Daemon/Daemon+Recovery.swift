@@ -57,6 +57,7 @@ extension Daemon {
             log.event("requeued", ["job": record.job, "execution": record.id.rawValue])
             snapshot.enqueue(record.id, job: id)
             waiting[record.id] = WaitingExecution(record: record, requestEnvironment: [:])
+            queueChanged = true
         case .awaitingApproval:
             resumeApproval(record)
         default:

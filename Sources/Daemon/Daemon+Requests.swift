@@ -41,7 +41,7 @@ extension Daemon {
             unlink(file)
             return
         }
-        let execution = ExecutionID(dueAt: Date(), trigger: .manual, random: UInt16.random(in: 0...UInt16.max))
+        let execution = newExecutionID(job: id, dueAt: Date(), kind: .manual)
         let claim = claimedDirectory + "/" + execution.rawValue + "+" + id.rawValue.replacingOccurrences(of: "/", with: "+")
         guard rename(file, claim) == 0 else { return }
         fireManual(definition, execution: execution, environment: environment)

@@ -2,6 +2,7 @@ import Cron
 import Definitions
 import Execution
 import Foundation
+import Glibc
 import Scheduling
 import StateStore
 
@@ -12,7 +13,7 @@ extension Daemon {
     /// run, as the run policies decide (`Admission`).
     func fire(_ definition: JobDefinition, trigger: ExecutionTrigger, occurrence: OccurrenceKey,
               requestEnvironment: [String: String] = [:], id presetID: ExecutionID? = nil) {
-        let id = presetID ?? ExecutionID(dueAt: trigger.scheduledFor ?? Date(), trigger: trigger.kind, random: UInt16.random(in: 0...UInt16.max))
+        let id = presetID ?? newExecutionID(job: definition.id, dueAt: trigger.scheduledFor ?? Date(), kind: trigger.kind)
         log.event("fired", ["job": definition.id.rawValue, "execution": id.rawValue, "trigger": trigger.kind.rawValue,
                             "scheduled_for": trigger.scheduledFor.map(Timestamp.format), "catchup": trigger.extra["catchup"] == nil ? nil : "true"])
         let record = ExecutionRecord.queued(id: id, job: definition.id.rawValue, occurrence: occurrence, trigger: trigger,
@@ -21,6 +22,19 @@ extension Daemon {
             requestApproval(record, definition: definition, requestEnvironment: requestEnvironment)
         } else {
             admit(record, definition: definition, requestEnvironment: requestEnvironment)
+        }
+    }
+
+    /// A fresh execution id for `job`: ids carry only 4 random hex digits, so two runs due
+    /// in the same millisecond (a burst of triggers) could draw the same one; a drawn id
+    /// already used by the job, in memory or on disk, is drawn again.
+    func newExecutionID(job: JobID, dueAt: Date, kind: TriggerKind) -> ExecutionID {
+        while true {
+            let id = ExecutionID(dueAt: dueAt, trigger: kind, random: UInt16.random(in: 0...UInt16.max))
+            let path = store.layout.executionFile(job: job.rawValue, id: id)
+            if runs[id] == nil, waiting[id] == nil, approvals[id] == nil, pendingWrites[path] == nil, access(path, F_OK) != 0 {
+                return id
+            }
         }
     }
 
@@ -36,6 +50,7 @@ extension Daemon {
             guard persist(record) else { return }
             snapshot.enqueue(record.id, job: definition.id)
             waiting[record.id] = WaitingExecution(record: record, requestEnvironment: requestEnvironment)
+            queueChanged = true
             log.event("queued", ["job": record.job, "execution": record.id.rawValue, "reason": reason.description])
             noteWaiting(record.id, job: definition.id, reason: reason)
         case .skip(let failure):
@@ -47,6 +62,8 @@ extension Daemon {
     /// deadline (`StartPlan`); called whenever a run ends or the queue changes.
     func drainQueue(now: Date) {
         guard !waiting.isEmpty, !stopping else { return }
+        guard queueChanged || (nextQueueDeadline.map { $0 <= now } ?? false) else { return }
+        queueChanged = false
         var definitions: [JobID: JobDefinition] = [:]
         for definition in registry.definitions { definitions[definition.id] = definition }
         let plan = StartPlan(snapshot, definitions: definitions, limits: limits, now: now)
@@ -60,6 +77,11 @@ extension Daemon {
             self.start(entry.record, definition: definition, requestEnvironment: entry.requestEnvironment)
         }
         noteWaiting(plan.waiting)
+        nextQueueDeadline = waiting.values.compactMap { entry -> Date? in
+            guard let job = JobID(entry.record.job), let deadline = registry.definition(job)?.startingDeadline,
+                  entry.record.trigger.kind != .manual else { return nil }
+            return entry.record.id.dueAt.addingTimeInterval(Double(deadline.milliseconds) / 1000 + 0.001)
+        }.min()
     }
 
     /// Cancels a running or waiting execution.
@@ -72,6 +94,7 @@ extension Daemon {
             if !runner.cancel(id: id.rawValue) { cancelWhenStarted.insert(id) }
         } else if let entry = waiting.removeValue(forKey: id), let job = JobID(entry.record.job) {
             snapshot.removeQueued(id, job: job)
+            queueChanged = true
             guard let canceled = try? transition(entry.record, .cancel(reason: reason), at: Date()) else { return }
             persist(canceled)
             log.event("canceled", ["job": canceled.job, "execution": id.rawValue, "reason": reason])
@@ -187,7 +210,7 @@ extension Daemon {
             if let retry { scheduleRetry(retry) }
             prune(job: finished.job, definition: run.definition)
             fireChains(after: finished, retryFollows: retry != nil)
-            drainQueue(now: Date())
+            queueChanged = true
         }
     }
 
@@ -295,7 +318,7 @@ extension Daemon {
                 saveResult(result)
             }
             guard let definition = registry.definition(job) else { continue }
-            let record = retry.record(id: retry.id(random: UInt16.random(in: 0...UInt16.max)), definition: definition, host: host, at: now)
+            let record = retry.record(id: newExecutionID(job: job, dueAt: retry.due, kind: retry.failed.trigger.kind), definition: definition, host: host, at: now)
             log.event("retrying", ["job": record.job, "execution": record.id.rawValue, "attempt": "\(record.attempt)", "retry_of": failedID.rawValue])
             admit(record, definition: definition, requestEnvironment: [:])
         }

@@ -45,8 +45,8 @@ extension Daemon {
                 let trigger = ExecutionTrigger(kind: slot.kind, scheduledFor: slot.time, extra: extra)
                 let occurrence = OccurrenceKey.slot(job: id.rawValue, kind: slot.kind, at: slot.time)
                 if slot.pastDeadline {
-                    let id = ExecutionID(dueAt: slot.time, trigger: slot.kind, random: UInt16.random(in: 0...UInt16.max))
-                    let record = ExecutionRecord.queued(id: id, job: definition.id.rawValue, occurrence: occurrence, trigger: trigger,
+                    let execution = newExecutionID(job: id, dueAt: slot.time, kind: slot.kind)
+                    let record = ExecutionRecord.queued(id: execution, job: definition.id.rawValue, occurrence: occurrence, trigger: trigger,
                                                         definitionSHA256: definition.sha256, command: definition.argv, host: host, at: now)
                     recordSkipped(record, kind: "deadline", message: "slot \(Timestamp.format(slot.time)) is past its starting_deadline")
                 } else {

@@ -54,6 +54,10 @@ package final class Daemon {
     var afterFlush: [() -> Void] = []
     var history = HistoryBook()
     var cancelWhenStarted: Set<ExecutionID> = []
+    /// Whether the waiting executions need a new `StartPlan`: something started, ended,
+    /// queued or left the queue, or a waiting execution's deadline is reached.
+    var queueChanged = true
+    var nextQueueDeadline: Date?
     var approvalsWatch: Int32 = -1
     let limits: RunLimits
     var pathDebounce = Debouncer<String>()
@@ -237,11 +241,7 @@ package final class Daemon {
     private func nextWallWake() -> Date? {
         var candidates = [wakeTimes.values.min(), pendingRetries.values.map(\.due).min(),
                           approvals.values.compactMap(\.file.expiresAt).min()].compactMap { $0 }
-        for entry in waiting.values {
-            guard let job = JobID(entry.record.job), let deadline = registry.definition(job)?.startingDeadline,
-                  entry.record.trigger.kind != .manual else { continue }
-            candidates.append(entry.record.id.dueAt.addingTimeInterval(Double(deadline.milliseconds) / 1000 + 0.001))
-        }
+        if let deadline = nextQueueDeadline, !waiting.isEmpty { candidates.append(deadline) }
         return candidates.min()
     }
 
@@ -249,7 +249,7 @@ package final class Daemon {
     func zone(for definition: JobDefinition) -> TimeZoneRules {
         guard let name = definition.timezone else { return localZone }
         if let zone = zones[name] { return zone }
-        let zone = (try? TimeZoneRules(named: name)) ?? localZone
+        let zone = (try? TimeZoneRules.cached(named: name)) ?? localZone
         zones[name] = zone
         return zone
     }

@@ -99,7 +99,8 @@ private struct Fields {
         if let node = map["env_file"], let files = checker.strings(node, key: "env_file") { definition.envFiles = files.map { resolve($0.0) } }
         if let node = map["schedule"] { definition.schedules = readSchedules(node) }
         if let node = map["timezone"], let zone = checker.string(node, key: "timezone") {
-            if TimeZone(identifier: zone) == nil {
+            // The daemon evaluates schedules with the zoneinfo files themselves: check against those.
+            if (try? TimeZoneRules.cached(named: zone)) == nil {
                 checker.report("unknown time zone `\(zone)`; use an IANA name like Europe/Berlin or UTC", at: node)
             } else {
                 definition.timezone = zone
