@@ -153,6 +153,8 @@ struct Scenarios {
         _ = waitFor(600, every: 10) { daemon.log.contains("loaded_all reason=start") }
         let load = Double(wallNanoseconds() - start) / 1e9
         let resident = Double(daemon.residentKiB) / 1024
+        // The first start writes every job's result in one group commit; edit after it.
+        _ = waitFor(120, every: 10) { contents(state + "/results/team7/job7.json") != nil }
         let edited = jobs + "/team7/job7.yaml"
         let editStart = wallNanoseconds()
         write("description: edited\ncommand: [/bin/true]\nschedule: '\(inAnHour.minute!) \(inAnHour.hour!) * * *'\ntimezone: UTC\n", to: edited)
