@@ -73,6 +73,7 @@ extension Daemon {
     private func apply(_ change: JobRegistry.Change) {
         let now = Date()
         queueChanged = true
+        chainCycleCache = nil
         switch change {
         case .added(let definition):
             log.event("loaded", ["job": definition.id.rawValue, "file": definition.file])

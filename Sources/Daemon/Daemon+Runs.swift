@@ -367,7 +367,24 @@ extension Daemon {
         guard !stopping else { return }
         for firing in ChainFiring.fired(by: upstream, retryFollows: retryFollows, definitions: registry.definitions) {
             guard let definition = registry.definition(firing.job) else { continue }
+            // A chain cycle is refused at validation; should one be loaded anyway, it does not run.
+            if jobsInChainCycles.contains(firing.job) {
+                log.event("chain_refused", ["job": firing.job.rawValue, "upstream": upstream.job, "reason": "the job is part of an `after` cycle"])
+                continue
+            }
             fire(definition, trigger: firing.trigger, occurrence: firing.occurrence)
         }
+    }
+}
+
+extension Daemon {
+    /// Jobs on an `after` cycle, computed again after definitions change.
+    var jobsInChainCycles: Set<JobID> {
+        if let known = chainCycleCache { return known }
+        var byID: [JobID: JobDefinition] = [:]
+        for definition in registry.definitions { byID[definition.id] = definition }
+        let cyclic = Set(ChainCheck.cycles(in: byID).flatMap { $0 })
+        chainCycleCache = cyclic
+        return cyclic
     }
 }

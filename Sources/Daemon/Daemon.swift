@@ -58,6 +58,7 @@ package final class Daemon {
     /// queued or left the queue, or a waiting execution's deadline is reached.
     var queueChanged = true
     var nextQueueDeadline: Date?
+    var chainCycleCache: Set<JobID>?
     var approvalsWatch: Int32 = -1
     let limits: RunLimits
     var pathDebounce = Debouncer<String>()

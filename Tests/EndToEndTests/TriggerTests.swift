@@ -105,4 +105,22 @@ import TestSupport
         }
         #expect(daemon.stop() == 0)
     }
+
+    @Test func aChainCycleDoesNotRun() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("a.yaml", "command: 'true'\nafter: b\n")
+        try setup.job("b.yaml", "command: 'true'\nafter: a\n")
+        let daemon = try setup.start(["--log-format", "json"])
+        #expect(await waitUntil { setup.files.result("b") != nil })
+        try setup.trigger("a")
+        #expect(await waitUntil { daemon.log.contains("\"event\":\"chain_refused\"") }, "\(daemon.log)")
+        #expect(setup.files.executions("b").isEmpty)
+        #expect(daemon.stop() == 0)
+        // Every log line is one JSON object.
+        for line in daemon.log.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["event"] is String && object?["time"] is String, "\(line)")
+        }
+    }
 }
