@@ -6,5 +6,4 @@ struct ActiveRun {
     var record: ExecutionRecord
     /// The definition it started with; an edit does not change a running execution.
     var definition: JobDefinition
-    var logPath: String
 }

@@ -36,7 +36,7 @@ extension Daemon {
             var note = "the daemon stopped while it ran; its fate is unknown"
             if let group = liveProcessGroup(of: record) {
                 log.event("recovering", ["execution": record.id.rawValue, "note": "its process group \(group) still runs; ending it"])
-                endGroup(group, grace: grace)
+                ProcessTable.terminateGroup(group, grace: grace)
                 note = "the daemon stopped while it ran; its processes were ended at restart"
             }
             guard var interrupted = try? transition(record, .interrupt(message: note), at: Date()) else { return }
@@ -82,18 +82,6 @@ extension Daemon {
             }
         }
         return nil
-    }
-
-    /// SIGTERM to the group, SIGKILL after `grace` if it is still there. This runs once,
-    /// before the daemon starts anything, so it may wait here.
-    private func endGroup(_ group: Int32, grace: Duration) {
-        guard ProcessTable.signalGroup(group, SIGTERM) else { return }
-        let deadline = ContinuousClock.now + grace
-        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-        while ContinuousClock.now < deadline, ProcessTable.groupHasLiveMembers(group) {
-            nanosleep(&pause, nil)
-        }
-        if ProcessTable.groupHasLiveMembers(group) { ProcessTable.signalGroup(group, SIGKILL) }
     }
 
     /// Job ids that have an executions directory (ids with `/` are nested directories).

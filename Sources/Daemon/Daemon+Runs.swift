@@ -138,7 +138,7 @@ extension Daemon {
             return
         }
         guard persist(record) else { return uncount() }
-        let run = ActiveRun(record: record, definition: definition, logPath: logPath)
+        let run = ActiveRun(record: record, definition: definition)
         runs[record.id] = run
         let request = SpawnRequest(id: record.id.rawValue, arguments: definition.argv, environment: environment,
                                    workingDirectory: definition.workdir, logPath: logPath,

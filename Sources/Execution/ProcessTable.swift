@@ -51,25 +51,27 @@ package enum ProcessTable {
         return (try? Sys.kill(-pgid, signal)) ?? false
     }
 
-    /// Ends process group `pgid` as SPEC section 8 asks of recovery and shutdown: SIGTERM,
-    /// then SIGKILL if members remain after `grace`. Polls the group every 10 ms from an
-    /// async context (no thread is blocked). Returns whether the group is gone at the end.
+    /// Ends process group `pgid` as SPEC section 8 asks of recovery: SIGTERM, then
+    /// SIGKILL if live members remain after `grace`. Zombies do not count (an init that
+    /// does not reap leaves them). The group is not our child, so no event says when it
+    /// is gone: this checks every 10 ms, blocking the caller, bounded by `grace` plus 1 s.
+    /// Returns whether no live member remains.
     @discardableResult
-    package static func terminateGroup(_ pgid: Int32, grace: Duration) async -> Bool {
+    package static func terminateGroup(_ pgid: Int32, grace: Duration) -> Bool {
         guard signalGroup(pgid, SIGTERM) else { return true }
-        let clock = ContinuousClock()
-        let deadline = clock.now + grace
-        while clock.now < deadline {
-            if !groupExists(pgid) { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        if waitForGroupToEnd(pgid, within: grace) { return true }
         signalGroup(pgid, SIGKILL)
-        let killDeadline = clock.now + .seconds(1)
-        while clock.now < killDeadline {
-            if !groupExists(pgid) { return true }
-            try? await Task.sleep(for: .milliseconds(10))
+        return waitForGroupToEnd(pgid, within: .seconds(1))
+    }
+
+    private static func waitForGroupToEnd(_ pgid: Int32, within limit: Duration) -> Bool {
+        let deadline = ContinuousClock.now + limit
+        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+        while groupHasLiveMembers(pgid) {
+            guard ContinuousClock.now < deadline else { return false }
+            nanosleep(&pause, nil)
         }
-        return !groupExists(pgid)
+        return true
     }
 
     /// Fields 3... of /proc/PID/stat (after the command name in parentheses).

@@ -245,7 +245,7 @@ import Scheduling
         #expect(await eventually { box.process != nil })
         let pgid = try #require(box.process?.processGroup)
         #expect(ProcessTable.groupExists(pgid))
-        #expect(await ProcessTable.terminateGroup(pgid, grace: .seconds(2)))
+        #expect(ProcessTable.terminateGroup(pgid, grace: .seconds(2)))
         let outcome = await task.value
         #expect(outcome.termination == .signaled(signal: SIGTERM))
         #expect(outcome.stoppedBy == nil)
