@@ -62,7 +62,11 @@ let package = Package(
             dependencies: ["Cron", "Definitions", "TestSupport"],
             exclude: ["Corpus", "schema_check.py"]
         ),
-        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron"]),
+        // Builders of job definitions, ids and records at fixed times, for the policy tests.
+        .target(name: "PolicySupport", dependencies: ["Cron", "Definitions", "Scheduling"], path: "Tests/PolicySupport"),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron", "PolicySupport"]),
+        // The daemon's parts, without processes or a loop.
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Scheduling", "Definitions", "Cron", "Watching", "StateStore", "PolicySupport"]),
         .testTarget(name: "StateStoreTests", dependencies: ["Cron", "StateStore", "Scheduling", "atomic-writer-fixture"]),
         // A separate writer process for StateStoreTests' crash test (SIGKILLed in a loop).
         .executableTarget(

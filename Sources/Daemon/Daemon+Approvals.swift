@@ -7,18 +7,10 @@ import Scheduling
 import StateStore
 import Watching
 
-/// An execution waiting for a human decision.
-struct PendingApproval {
-    var record: ExecutionRecord
-    var file: ApprovalFile
-    var requestEnvironment: [String: String]
-}
-
 /// Approval gates (SPEC section 5): the request file, markers people drop in
-/// `approvals/`, who may decide, and expiry.
+/// `approvals/`, who may decide (`ApprovalAuthority`), and expiry. The pending
+/// approvals are `ApprovalDesk`'s.
 extension Daemon {
-    static let approvalMask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
-
     /// Puts a new occurrence of a gated job in `awaiting_approval`.
     func requestApproval(_ queued: ExecutionRecord, definition: JobDefinition, requestEnvironment: [String: String]) {
         guard let policy = definition.approval else { return }
@@ -27,12 +19,9 @@ extension Daemon {
         guard let record = try? transition(queued, .requestApproval(expiresAt: expires), at: now), persist(record) else { return }
         let file = ApprovalFile(execution: record.id.rawValue, job: record.job, command: record.command, requestedAt: now,
                                 expiresAt: expires, approvers: policy.approvers, stateDirectory: configuration.stateDirectory)
-        approvals[record.id] = PendingApproval(record: record, file: file, requestEnvironment: requestEnvironment)
+        approvals.open(PendingApproval(record: record, file: file, requestEnvironment: requestEnvironment))
         writeApprovalFile(file)
-        if let job = JobID(record.job), var result = results[job] {
-            result.pendingApprovals.append(record.id.rawValue)
-            saveResult(result)
-        }
+        if let job = JobID(record.job) { results.update(job) { $0.noteAwaitingApproval(record.id.rawValue) } }
         log.event("awaiting_approval", ["job": record.job, "execution": record.id.rawValue, "expires_at": Timestamp.format(expires),
                                         "approve": "jobdir approve \(record.id.rawValue)"])
         for decision in ["approve", "reject"] {
@@ -41,31 +30,13 @@ extension Daemon {
         }
     }
 
-    func watchApprovals() {
-        do {
-            approvalsWatch = try inotify.addWatch(store.layout.approvalsDirectory, mask: Self.approvalMask)
-        } catch {
-            log.event("watch_failed", ["directory": store.layout.approvalsDirectory, "error": "\(error)"])
-        }
-    }
-
-    func handleApprovalEvent(_ event: InotifyEvent) {
-        guard !event.name.isEmpty else { return }
-        if event.has(IN_CREATE) {
-            // Only a symlink is acted on at creation; a file is read once it is closed.
-            var info = stat()
-            guard lstat(store.layout.approvalsDirectory + "/" + event.name, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return }
-        }
-        handleApprovalMarker(event.name)
-    }
-
     /// A `<execution-id>.approve` or `.reject` marker: check who dropped it, then decide.
     func handleApprovalMarker(_ name: String) {
         let approve = name.hasSuffix(".approve")
         guard approve || name.hasSuffix(".reject") else { return }
         let idText = String(name.dropLast(approve ? 8 : 7))
         let path = store.layout.approvalsDirectory + "/" + name
-        guard let id = ExecutionID(rawValue: idText), var pending = approvals[id] else {
+        guard let id = ExecutionID(rawValue: idText), let pending = approvals[id] else {
             log.event("approval_marker_ignored", ["file": path, "reason": "no pending approval for \(idText)"])
             return
         }
@@ -76,32 +47,23 @@ extension Daemon {
                                               ownerUID: info.st_uid, ownerName: owner, ownerGroups: Self.groupNames(of: info.st_uid))
         if let reason = ApprovalAuthority.refusal(of: marker, approvers: pending.file.approvers, daemonUID: geteuid()) {
             log.event("approval_refused", ["execution": id.rawValue, "file": path, "owner": owner, "reason": reason])
-            if !pending.file.refusals.contains(where: { $0.file == path && $0.owner == owner }) {
-                pending.file.refusals.append(ApprovalFile.Refusal(file: path, owner: owner, reason: reason, at: Date()))
-                approvals[id] = pending
-                writeApprovalFile(pending.file)
+            if let file = approvals.refuse(id, ApprovalFile.Refusal(file: path, owner: owner, reason: reason, at: Date())) {
+                writeApprovalFile(file)
             }
             return
         }
         let comment = Self.comment(at: path)
         let now = Date()
         let event: ExecutionEvent = approve ? .approve(by: owner, comment: comment) : .reject(by: owner, comment: comment)
-        guard let decided = try? transition(pending.record, event, at: now) else { return }
-        approvals[id] = nil
+        guard let decided = try? transition(pending.record, event, at: now),
+              let closed = approvals.decide(id, approved: approve, by: owner, comment: comment, at: now) else { return }
         persist(decided)
-        pending.file.state = approve ? "approved" : "rejected"
-        pending.file.decidedBy = owner
-        pending.file.decidedAt = now
-        pending.file.comment = comment
-        writeApprovalFile(pending.file)
-        afterFlush.append { unlink(path) }
+        writeApprovalFile(closed.file)
+        commit.whenDurable { unlink(path) }
         log.event(approve ? "approved" : "rejected", ["job": decided.job, "execution": id.rawValue, "by": owner, "comment": comment])
-        if let job = JobID(decided.job), var result = results[job] {
-            result.pendingApprovals.removeAll { $0 == id.rawValue }
-            saveResult(result)
-        }
+        if let job = JobID(decided.job) { results.update(job) { $0.noteApprovalDecided(id.rawValue) } }
         if approve {
-            guard let job = JobID(decided.job), let definition = registry.definition(job) else {
+            guard let job = JobID(decided.job), let definition = jobs.definition(job) else {
                 cancelDecided(decided, reason: "its job no longer exists")
                 return
             }
@@ -119,18 +81,17 @@ extension Daemon {
 
     /// Pending approvals past their timeout end `expired`.
     func expireApprovals(now: Date) {
-        for (id, pending) in approvals where pending.file.expiresAt.map({ $0 <= now }) ?? false {
+        for id in approvals.expired(now: now) {
             endApproval(id, event: .expire, fileState: "expired", logEvent: "expired")
         }
     }
 
     /// Ends a pending approval without a decision (expiry, cancel, removed job).
     func endApproval(_ id: ExecutionID, event: ExecutionEvent, fileState: String, logEvent: String) {
-        guard var pending = approvals.removeValue(forKey: id), let ended = try? transition(pending.record, event, at: Date()) else { return }
+        guard let record = approvals[id]?.record, let ended = try? transition(record, event, at: Date()),
+              let closed = approvals.end(id, state: fileState, at: Date()) else { return }
         persist(ended)
-        pending.file.state = fileState
-        pending.file.decidedAt = Date()
-        writeApprovalFile(pending.file)
+        writeApprovalFile(closed.file)
         log.event(logEvent, ["job": ended.job, "execution": id.rawValue])
         noteFinished(ended)
     }
@@ -141,16 +102,14 @@ extension Daemon {
         let path = store.layout.approvalFile(id: record.id)
         let file = (try? AtomicFile.read(path)).flatMap { try? StateJSON.decode(ApprovalFile.self, from: $0, path: path) }
             ?? ApprovalFile(execution: record.id.rawValue, job: record.job, command: record.command, requestedAt: record.approval?.requestedAt ?? record.createdAt,
-                            expiresAt: record.approval?.expiresAt, approvers: JobID(record.job).flatMap { registry.definition($0)?.approval?.approvers } ?? [],
+                            expiresAt: record.approval?.expiresAt, approvers: JobID(record.job).flatMap { jobs.definition($0)?.approval?.approvers } ?? [],
                             stateDirectory: configuration.stateDirectory)
-        approvals[record.id] = PendingApproval(record: record, file: file, requestEnvironment: [:])
+        approvals.open(PendingApproval(record: record, file: file, requestEnvironment: [:]))
         log.event("awaiting_approval", ["job": record.job, "execution": record.id.rawValue, "note": "still waiting after restart"])
     }
 
     func consumeApprovalMarkers() {
-        for name in listDirectory(store.layout.approvalsDirectory) where name.hasSuffix(".approve") || name.hasSuffix(".reject") {
-            handleApprovalMarker(name)
-        }
+        for request in inbox.waitingMarkers() { handle(request) }
     }
 
     private func writeApprovalFile(_ file: ApprovalFile) {

@@ -7,73 +7,59 @@ import Watching
 /// Keeping definitions current: start-up load, inotify-driven reloads,
 /// SIGHUP and overflow rescans (SPEC section 6).
 extension Daemon {
-    /// Quiet periods before a changed job file is read: a closed or moved-in file
-    /// is complete; a created or still-modified one may not be.
-    static let settledDelay: UInt64 = 20_000_000
-    static let unsettledDelay: UInt64 = 500_000_000
-
     func handle(jobChange change: JobTreeWatcher.Change) {
-        let now = TimerDescriptor.monotonicNow()
-        switch change {
-        case .written(let path), .removedOrChanged(let path):
-            pathDebounce.touch(path, now: now, delay: Self.settledDelay)
-        case .created(let path), .modified(let path):
-            pathDebounce.touch(path, now: now, delay: Self.unsettledDelay)
-        case .directoryAppeared(let directory):
-            for path in jobTree.files(below: directory) { pathDebounce.touch(path, now: now, delay: Self.settledDelay) }
-        case .directoryRemoved(let directory):
-            for path in registry.knownPaths where path.hasPrefix(directory + "/") {
-                pathDebounce.touch(path, now: now, delay: Self.settledDelay)
-            }
-        case .rootRemoved:
+        let registry = jobs.registry
+        switch jobFiles.note(change, now: TimerDescriptor.monotonicNow(), knownPaths: { registry.knownPaths }) {
+        case .none:
+            break
+        case .rootGone:
             log.event("jobs_directory_gone", ["path": configuration.jobsDirectory, "note": "jobs keep their definitions until it returns"])
-        case .rootReturned:
+        case .rootBack:
             log.event("jobs_directory_back", ["path": configuration.jobsDirectory])
             loadAllJobs(reason: "jobs directory returned")
-        case .overflow:
-            loadAllJobs(reason: "overflow")
+        case .reloadAll(let reason):
+            loadAllJobs(reason: reason)
         }
     }
 
     /// Reads every job file again and reconciles: new, changed, invalid and vanished files.
     func loadAllJobs(reason: String) {
-        defaults = jobs.loadDefaults()
-        if case .invalid(let file, let problems) = defaults {
+        jobs.setDefaults(jobDirectory.loadDefaults())
+        if case .invalid(let file, let problems) = jobs.defaults {
             log.event("invalid", ["file": file, "error": problems.map(\.description).joined(separator: "; ")])
         }
         let found: [String]
         do {
-            found = try jobs.candidateFiles()
+            found = try jobDirectory.candidateFiles()
         } catch {
             log.event("jobs_directory_unreadable", ["path": configuration.jobsDirectory, "error": error.message])
             return
         }
         let present = Set(found)
-        for path in registry.knownPaths where !present.contains(path) { reloadJobFile(path) }
+        for path in jobs.registry.knownPaths where !present.contains(path) { reloadJobFile(path) }
         for path in found where path != JobPathRules.defaultsFileName { reloadJobFile(path) }
-        log.event("loaded_all", ["reason": reason, "jobs": "\(registry.definitions.count)", "invalid": "\(registry.entries.values.filter { $0.problems != nil }.count + registry.unassigned.count)"])
+        log.event("loaded_all", ["reason": reason, "jobs": "\(jobs.definitions.count)", "invalid": "\(jobs.invalidCount)"])
     }
 
     /// Reads one job file (or notices it is gone) and applies the outcome.
     func reloadJobFile(_ relativePath: String) {
         if relativePath == JobPathRules.defaultsFileName {
-            log.event("defaults_changed", ["file": jobs.path(of: relativePath)])
+            log.event("defaults_changed", ["file": jobDirectory.path(of: relativePath)])
             loadAllJobs(reason: "_defaults.yaml changed")
             return
         }
-        let exists = access(jobs.path(of: relativePath), F_OK) == 0
+        let exists = access(jobDirectory.path(of: relativePath), F_OK) == 0
         if !exists {
-            if let change = registry.remove(relativePath) { apply(change) }
+            if let change = jobs.remove(relativePath) { apply(change) }
             return
         }
-        guard let load = jobs.load(relativePath, defaults: defaults) else { return }
-        apply(registry.apply(load))
+        guard let load = jobDirectory.load(relativePath, defaults: jobs.defaults) else { return }
+        apply(jobs.apply(load))
     }
 
     private func apply(_ change: JobRegistry.Change) {
         let now = Date()
-        queueChanged = true
-        chainCycleCache = nil
+        runs.queueNeedsPlanning()
         switch change {
         case .added(let definition):
             log.event("loaded", ["job": definition.id.rawValue, "file": definition.file])
@@ -82,65 +68,33 @@ extension Daemon {
             log.event("reloaded", ["job": definition.id.rawValue, "file": definition.file])
             install(definition, now: now)
         case .unchanged(let id):
-            if var result = results[id], result.definitionError != nil {
-                result.definitionError = nil
-                saveResult(result)
-            }
+            if results[id]?.definitionError != nil { results.update(id) { $0.definitionError = nil } }
         case .invalid(let id, let file, let problems, let kept):
             let text = problems.map(\.description).joined(separator: "\n")
             log.event("invalid", ["job": id?.rawValue, "file": file, "error": text, "kept": kept == nil ? "none" : "last valid definition"])
             guard let id else { return }
-            var result = results[id] ?? newResult(id, file: file, now: now)
-            result.definitionError = text
-            if kept == nil { result.loaded = false }
-            saveResult(result)
+            results.update(id, orCreate: { newResult(id, file: file, now: now) }) { result in
+                result.definitionError = text
+                if kept == nil { result.loaded = false }
+            }
         case .removed(let id, _):
             log.event("removed", ["job": id.rawValue])
             // Waiting executions and owed retries go with the job; running ones finish.
-            for (execution, entry) in waiting where entry.record.job == id.rawValue {
-                cancelExecution(execution, reason: "its job file was removed")
-            }
-            for (failed, retry) in pendingRetries where retry.failed.job == id.rawValue { pendingRetries[failed] = nil }
-            for (execution, pending) in approvals where pending.record.job == id.rawValue {
-                cancelExecution(execution, reason: "its job file was removed")
-            }
-            plans[id] = nil
-            wakeTimes[id] = nil
-            timelines[id] = nil
-            watchPatterns[id] = nil
-            watchPending[id] = nil
-            watchDebounce.cancel(id)
-            if var result = results[id] {
-                result.loaded = false
-                result.definitionError = nil
-                result.nextDue = [:]
-                saveResult(result)
-            }
+            for execution in runs.waitingIDs(of: id) { cancelExecution(execution, reason: "its job file was removed") }
+            runs.dropRetries(of: id)
+            for execution in approvals.ids(of: id) { cancelExecution(execution, reason: "its job file was removed") }
+            watches.remove(id)
+            results.update(id) { $0.noteRemoved() }
         }
     }
 
     /// Puts a valid definition in force: its trigger plan, wake time and result.
     private func install(_ definition: JobDefinition, now: Date) {
         let id = definition.id
-        var result = results[id] ?? loadResult(id) ?? newResult(id, file: definition.file, now: now)
-        let firstInstall = timelines[id] == nil
-        if firstInstall {
-            let firstSeen = result.everyAnchor ?? now
-            timelines[id] = JobTimeline(firstSeen: firstSeen, lastSlot: lastSlots(of: id))
-        }
-        result.everyAnchor = timelines[id]!.firstSeen
-        let plan = TriggerPlan(definition: definition, firstSeen: timelines[id]!.firstSeen, zone: zone(for: definition), loadedAt: now)
-        plans[id] = plan
-        result.file = definition.file
-        result.description = definition.description
-        result.definitionSHA256 = definition.sha256
-        result.loaded = true
-        result.definitionError = nil
-        result.enabled = definition.enabled
-        result.labels = definition.labels
-        results[id] = result
+        let result = results.existing(id) ?? newResult(id, file: definition.file, now: now)
+        let (anchor, firstInstall) = jobs.install(definition, firstSeen: result.everyAnchor ?? now, lastSlots: { lastSlots(of: id) }, now: now)
+        results.update(id, orCreate: { result }) { $0.noteInstalled(definition, everyAnchor: anchor) }
         updateWakeTime(id, now: now)
-        saveResult(results[id]!)
         installWatch(definition, firstInstall: firstInstall)
     }
 
@@ -158,41 +112,5 @@ extension Daemon {
 
     func newResult(_ id: JobID, file: String, now: Date) -> JobResult {
         JobResult(job: id.rawValue, file: file, updatedAt: now)
-    }
-
-    /// The result written by an earlier run of the daemon, if any.
-    func loadResult(_ id: JobID) -> JobResult? {
-        let path = store.layout.resultFile(job: id.rawValue)
-        guard let bytes = try? AtomicFile.read(path), let result = try? StateJSON.decode(JobResult.self, from: bytes, path: path) else { return nil }
-        writtenResults[id] = result
-        return result
-    }
-
-    /// Keeps `result` as the job's current result; `results/<job>.json` is written at the
-    /// end of the loop turn if it then differs from what was last written.
-    func saveResult(_ result: JobResult) {
-        guard let id = JobID(result.job) else { return }
-        results[id] = result
-        dirtyResults.insert(id)
-    }
-
-    /// Queues the results changed this turn for the group commit.
-    func queueDirtyResults() {
-        for id in dirtyResults {
-            guard var result = results[id] else { continue }
-            if let written = writtenResults[id], written.withoutTimestamp == result.withoutTimestamp { continue }
-            result.updatedAt = Date()
-            results[id] = result
-            if enqueueWrite(result, to: store.layout.resultFile(job: id.rawValue)) { writtenResults[id] = result }
-        }
-        dirtyResults.removeAll()
-    }
-}
-
-private extension JobResult {
-    var withoutTimestamp: JobResult {
-        var copy = self
-        copy.updatedAt = .distantPast
-        return copy
     }
 }

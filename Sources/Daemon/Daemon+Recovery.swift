@@ -10,14 +10,14 @@ import Scheduling
 /// process, checked by start time, not just pid); `queued` ones start.
 extension Daemon {
     func recover() {
-        for definition in registry.definitions where definition.retries.max > 0 {
+        for definition in jobs.definitions where definition.retries.max > 0 {
             let records = (try? store.executions(job: definition.id.rawValue)) ?? []
             for retry in OwedRetry.find(in: records, policy: definition.retries) { scheduleRetry(retry) }
         }
         for job in executionJobs() {
             let ids = (try? store.recordIDs(job: job)) ?? []
             var candidates = Set(ids.suffix(3))
-            if let id = JobID(job), let result = results[id] ?? loadResult(id) {
+            if let id = JobID(job), let result = results.existing(id) {
                 for listed in result.running + result.queued.map(\.id) + result.pendingApprovals {
                     if let execution = ExecutionID(rawValue: listed) { candidates.insert(execution) }
                 }
@@ -32,7 +32,7 @@ extension Daemon {
     private func recover(_ record: ExecutionRecord) {
         switch record.state {
         case .running:
-            let grace = JobID(record.job).flatMap { registry.definition($0)?.killGrace } ?? .seconds(10)
+            let grace = JobID(record.job).flatMap { jobs.definition($0)?.killGrace } ?? .seconds(10)
             var note = "the daemon stopped while it ran; its fate is unknown"
             if let group = liveProcessGroup(of: record) {
                 log.event("recovering", ["execution": record.id.rawValue, "note": "its process group \(group) still runs; ending it"])
@@ -40,14 +40,14 @@ extension Daemon {
                 note = "the daemon stopped while it ran; its processes were ended at restart"
             }
             guard var interrupted = try? transition(record, .interrupt(message: note), at: Date()) else { return }
-            let retry = JobID(record.job).flatMap { registry.definition($0) }?.retries.retry(after: interrupted, fraction: Double.random(in: 0..<1))
+            let retry = JobID(record.job).flatMap { jobs.definition($0) }?.retries.retry(after: interrupted, fraction: Double.random(in: 0..<1))
             if let retry { interrupted.trigger.retryAt = retry.due }
             persist(interrupted)
             log.event("interrupted", ["job": record.job, "execution": record.id.rawValue, "retry_at": retry.map { Timestamp.format($0.due) }])
             noteFinished(interrupted)
             if let retry { scheduleRetry(retry) }
         case .queued:
-            guard let id = JobID(record.job), registry.definition(id) != nil else {
+            guard let id = JobID(record.job), jobs.definition(id) != nil else {
                 if let canceled = try? transition(record, .cancel(reason: "its job no longer exists"), at: Date()) {
                     persist(canceled)
                     noteFinished(canceled)
@@ -55,9 +55,7 @@ extension Daemon {
                 return
             }
             log.event("requeued", ["job": record.job, "execution": record.id.rawValue])
-            snapshot.enqueue(record.id, job: id)
-            waiting[record.id] = WaitingExecution(record: record, requestEnvironment: [:])
-            queueChanged = true
+            runs.enqueue(WaitingExecution(record: record, requestEnvironment: [:]), job: id)
         case .awaitingApproval:
             resumeApproval(record)
         default:
@@ -74,7 +72,7 @@ extension Daemon {
             return ProcessTable.processGroup(of: pid) ?? pid
         }
         let marker = Array("JOBDIR_EXECUTION=\(record.id.rawValue)".utf8) + [0]
-        for name in listDirectory("/proc") {
+        for name in directoryNames("/proc") {
             guard let pid = Int32(name), let environ = FileManager.default.contents(atPath: "/proc/\(name)/environ") else { continue }
             let bytes = [UInt8](environ)
             if bytes.starts(with: marker.dropLast()) || bytes.windows(marker) {
@@ -92,7 +90,7 @@ extension Daemon {
         while let relative = pending.popLast() {
             let directory = relative.isEmpty ? root : root + "/" + relative
             var hasRecords = false
-            for name in listDirectory(directory) {
+            for name in directoryNames(directory) {
                 var isDirectory: ObjCBool = false
                 let child = directory + "/" + name
                 guard FileManager.default.fileExists(atPath: child, isDirectory: &isDirectory) else { continue }

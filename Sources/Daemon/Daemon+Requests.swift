@@ -4,22 +4,23 @@ import Foundation
 import Glibc
 import Scheduling
 
-/// Request files people and the CLI drop: `triggers/<job-id>` (or
-/// `triggers/<job-id>@<anything>`, so a second request before the first is
-/// consumed is not lost) and `cancel/<execution-id>`.
-///
-/// A trigger is claimed by renaming it to `triggers/.claimed/<execution-id>+<job>`
-/// before its record is written, and removed after: a crash in between leaves
-/// the claim, which the next start runs under the same id unless its record exists.
+/// What request files people and the CLI drop do (`RequestInbox` finds them): a
+/// trigger (`triggers/<job-id>`, or `triggers/<job-id>@<anything>` so a second request
+/// before the first is consumed is not lost) fires its job; a cancel ends an execution;
+/// an approval marker decides.
 extension Daemon {
-    var claimedDirectory: String { store.layout.triggersDirectory + "/.claimed" }
+    func handle(_ request: RequestInbox.Request) {
+        switch request {
+        case .trigger(let path): consumeTrigger(path)
+        case .cancel(let path): consumeCancel(path)
+        case .approvalMarker(let name): handleApprovalMarker(name)
+        }
+    }
 
     /// Everything dropped while no daemon watched, and claims left by a crash.
     func consumeRequestFiles() {
-        mkdir(claimedDirectory, 0o700)
-        for name in listDirectory(claimedDirectory) { resumeClaim(name) }
-        for path in triggerTree.files(below: "") { consumeTrigger(path) }
-        for path in cancelTree.files(below: "") { consumeCancel(path) }
+        for name in inbox.leftClaims() { resumeClaim(name) }
+        for request in inbox.waitingRequests() { handle(request) }
     }
 
     func consumeTrigger(_ path: String) {
@@ -28,7 +29,7 @@ extension Daemon {
         guard !name.hasPrefix(".") else { return }
         let file = store.layout.triggersDirectory + "/" + path
         let jobText = path.split(separator: "@", maxSplits: 1).first.map(String.init) ?? path
-        guard let id = JobID(jobText), let definition = registry.definition(id) else {
+        guard let id = JobID(jobText), let definition = jobs.definition(id) else {
             log.event("trigger_refused", ["file": file, "reason": "no job `\(jobText)`"])
             unlink(file)
             return
@@ -42,11 +43,11 @@ extension Daemon {
             return
         }
         let execution = newExecutionID(job: id, dueAt: Date(), kind: .manual)
-        let claim = claimedDirectory + "/" + execution.rawValue + "+" + id.rawValue.replacingOccurrences(of: "/", with: "+")
+        let claim = inbox.claimedDirectory + "/" + execution.rawValue + "+" + id.rawValue.replacingOccurrences(of: "/", with: "+")
         guard rename(file, claim) == 0 else { return }
         fireManual(definition, execution: execution, environment: environment)
         // The claim goes once the execution's record is durable.
-        afterFlush.append { unlink(claim) }
+        commit.whenDurable { unlink(claim) }
     }
 
     private func fireManual(_ definition: JobDefinition, execution: ExecutionID, environment: [String: String]) {
@@ -56,7 +57,7 @@ extension Daemon {
     }
 
     private func resumeClaim(_ name: String) {
-        let path = claimedDirectory + "/" + name
+        let path = inbox.claimedDirectory + "/" + name
         let parts = name.split(separator: "+")
         guard let first = parts.first, let execution = ExecutionID(rawValue: String(first)),
               let id = JobID(parts.dropFirst().joined(separator: "/")) else {
@@ -64,11 +65,11 @@ extension Daemon {
             return
         }
         let recorded = (try? store.record(job: id.rawValue, id: execution)) ?? nil
-        if recorded == nil, let definition = registry.definition(id), case .success(let environment) = Self.requestEnvironment(path) {
+        if recorded == nil, let definition = jobs.definition(id), case .success(let environment) = Self.requestEnvironment(path) {
             log.event("trigger_resumed", ["job": id.rawValue, "execution": execution.rawValue])
             fireManual(definition, execution: execution, environment: environment)
         }
-        afterFlush.append { unlink(path) }
+        commit.whenDurable { unlink(path) }
     }
 
     func consumeCancel(_ path: String) {
@@ -80,7 +81,7 @@ extension Daemon {
             log.event("cancel_refused", ["file": file, "reason": "not an execution id"])
             return
         }
-        if runs[execution] != nil || waiting[execution] != nil || approvals[execution] != nil {
+        if runs.contains(execution) || approvals.contains(execution) {
             cancelExecution(execution, reason: "canceled by a cancel request")
         } else {
             log.event("cancel_refused", ["execution": execution.rawValue, "reason": "not running, queued or waiting"])
@@ -100,10 +101,6 @@ extension Daemon {
             return .failure(RequestProblem("`env` must map variable names to strings"))
         }
         return .success(pairs)
-    }
-
-    func listDirectory(_ path: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
     }
 }
 

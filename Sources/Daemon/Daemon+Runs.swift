@@ -32,7 +32,7 @@ extension Daemon {
         while true {
             let id = ExecutionID(dueAt: dueAt, trigger: kind, random: UInt16.random(in: 0...UInt16.max))
             let path = store.layout.executionFile(job: job.rawValue, id: id)
-            if runs[id] == nil, waiting[id] == nil, approvals[id] == nil, pendingWrites[path] == nil, access(path, F_OK) != 0 {
+            if !runs.contains(id), !approvals.contains(id), !commit.writes(path), access(path, F_OK) != 0 {
                 return id
             }
         }
@@ -40,17 +40,15 @@ extension Daemon {
 
     /// Applies the run policies to a new `queued` record (a new occurrence or a retry).
     func admit(_ record: ExecutionRecord, definition: JobDefinition, requestEnvironment: [String: String]) {
-        let admission = Admission.decide(definition, in: snapshot, limits: limits)
+        let admission = runs.admission(of: definition)
         for victim in admission.cancel { cancelExecution(victim, reason: "replaced by \(record.id.rawValue) (overlap: replace)") }
         switch admission.action {
         case .start:
-            snapshot.start(record.id, job: definition.id, pool: definition.pool)
+            runs.countStart(record.id, definition: definition)
             start(record, definition: definition, requestEnvironment: requestEnvironment)
         case .wait(let reason):
             guard persist(record) else { return }
-            snapshot.enqueue(record.id, job: definition.id)
-            waiting[record.id] = WaitingExecution(record: record, requestEnvironment: requestEnvironment)
-            queueChanged = true
+            runs.enqueue(WaitingExecution(record: record, requestEnvironment: requestEnvironment), job: definition.id)
             log.event("queued", ["job": record.job, "execution": record.id.rawValue, "reason": reason.description])
             noteWaiting(record.id, job: definition.id, reason: reason)
         case .skip(let failure):
@@ -61,45 +59,43 @@ extension Daemon {
     /// Starts the waiting executions that may start now and skips those past their
     /// deadline (`StartPlan`); called whenever a run ends or the queue changes.
     func drainQueue(now: Date) {
-        guard !waiting.isEmpty, !stopping else { return }
-        guard queueChanged || (nextQueueDeadline.map { $0 <= now } ?? false) else { return }
-        queueChanged = false
-        var definitions: [JobID: JobDefinition] = [:]
-        for definition in registry.definitions { definitions[definition.id] = definition }
-        let plan = StartPlan(snapshot, definitions: definitions, limits: limits, now: now)
-        snapshot = plan.snapshot
-        for skip in plan.skip {
-            guard let entry = waiting.removeValue(forKey: skip.id) else { continue }
-            recordSkipped(entry.record, kind: skip.failure.kind, message: skip.failure.message)
+        guard !stopping, let drain = runs.drain(now: now, definitions: jobs.definitionsByID) else { return }
+        for (entry, failure) in drain.skip {
+            recordSkipped(entry.record, kind: failure.kind, message: failure.message)
         }
-        for start in plan.start {
-            guard let entry = waiting.removeValue(forKey: start.id), let definition = definitions[start.job] else { continue }
-            self.start(entry.record, definition: definition, requestEnvironment: entry.requestEnvironment)
+        for (entry, definition) in drain.start {
+            start(entry.record, definition: definition, requestEnvironment: entry.requestEnvironment)
         }
-        noteWaiting(plan.waiting)
-        nextQueueDeadline = waiting.values.compactMap { entry -> Date? in
-            guard let job = JobID(entry.record.job), let deadline = registry.definition(job)?.startingDeadline,
-                  entry.record.trigger.kind != .manual else { return nil }
-            return entry.record.id.dueAt.addingTimeInterval(Double(deadline.milliseconds) / 1000 + 0.001)
-        }.min()
+        for (job, reasons) in drain.waiting {
+            var texts: [String: String] = [:]
+            for (id, reason) in reasons { texts[id.rawValue] = reason.description }
+            results.update(job) { _ = $0.noteWaiting(texts) }
+        }
     }
 
     /// Cancels a running or waiting execution.
     func cancelExecution(_ id: ExecutionID, reason: String) {
-        if approvals[id] != nil {
+        if approvals.contains(id) {
             endApproval(id, event: .cancel(reason: reason), fileState: "canceled", logEvent: "canceled")
-        } else if runs[id] != nil {
-            log.event("canceling", ["execution": id.rawValue, "reason": reason])
-            // Before its process is up the runner does not know the run yet: cancel it once it starts.
-            if !runner.cancel(id: id.rawValue) { cancelWhenStarted.insert(id) }
-        } else if let entry = waiting.removeValue(forKey: id), let job = JobID(entry.record.job) {
-            snapshot.removeQueued(id, job: job)
-            queueChanged = true
+            return
+        }
+        if runs.running[id] != nil { log.event("canceling", ["execution": id.rawValue, "reason": reason]) }
+        switch stopProcess(id) {
+        case .running, .none:
+            break
+        case .waiting(let entry):
             guard let canceled = try? transition(entry.record, .cancel(reason: reason), at: Date()) else { return }
             persist(canceled)
             log.event("canceled", ["job": canceled.job, "execution": id.rawValue, "reason": reason])
             noteFinished(canceled)
         }
+    }
+
+    /// Stops a running execution's process (before its process is up the runner does not
+    /// know the run yet: it is canceled once it starts), or takes a waiting one out of the queue.
+    @discardableResult
+    func stopProcess(_ id: ExecutionID) -> RunTable.CancelTarget {
+        runs.cancel(id) { runner.cancel(id: id.rawValue) }
     }
 
     /// Records an occurrence that does not run, `skipped` with `error.kind` saying why.
@@ -114,7 +110,7 @@ extension Daemon {
     func start(_ queued: ExecutionRecord, definition: JobDefinition, requestEnvironment: [String: String]) {
         let now = Date()
         // The caller counted this run in `snapshot`; every way out before the spawn uncounts it.
-        let uncount = { self.snapshot.end(queued.id, job: definition.id, pool: definition.pool) }
+        let uncount = { self.runs.uncount(queued.id, definition: definition) }
         guard let record = try? transition(queued, .start, at: now) else { return uncount() }
         let logPath: String
         do {
@@ -139,66 +135,56 @@ extension Daemon {
         }
         guard persist(record) else { return uncount() }
         let run = ActiveRun(record: record, definition: definition)
-        runs[record.id] = run
+        runs.register(run)
         let request = SpawnRequest(id: record.id.rawValue, arguments: definition.argv, environment: environment,
                                    workingDirectory: definition.workdir, logPath: logPath,
                                    maxOutputBytes: definition.output.maxBytes, timeout: definition.timeout,
                                    killGrace: definition.killGrace)
         // Spawned once its `running` record is durable: see `flushWrites`.
-        pendingSpawns.append((run, request))
-        noteStarted(record)
+        commit.spawnWhenDurable(GroupCommit.Spawn(run: run, request: request))
+        if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue) } }
     }
 
     /// Writes every pending document as one group commit, then spawns the runs
     /// whose records are now durable, then does what waited for durability. If the
     /// disk refuses, nothing of this turn was acknowledged: the runs are not started.
     func flushWrites() {
-        queueDirtyResults()
-        guard !pendingWrites.isEmpty || !pendingSpawns.isEmpty || !afterFlush.isEmpty else { return }
-        let documents = pendingWrites.map { (path: $0.key, bytes: $0.value) }
-        pendingWrites.removeAll()
-        let spawns = pendingSpawns
-        pendingSpawns.removeAll()
-        let after = afterFlush
-        afterFlush.removeAll()
+        for result in results.takeChanged(now: Date()) { enqueueWrite(result, to: store.layout.resultFile(job: result.job)) }
+        guard !commit.isEmpty else { return }
+        let batch = commit.take()
         do {
-            try store.writeBatch(documents)
+            try store.writeBatch(batch.documents)
         } catch {
-            log.event("write_failed", ["files": "\(documents.count)", "error": "\(error)", "note": "runs of this turn are not started"])
-            writtenResults.removeAll()
-            for (run, _) in spawns {
-                runs[run.record.id] = nil
-                snapshot.end(run.record.id, job: run.definition.id, pool: run.definition.pool)
-                log.event("not_started", ["job": run.record.job, "execution": run.record.id.rawValue, "reason": "its record could not be written"])
+            log.event("write_failed", ["files": "\(batch.documents.count)", "error": "\(error)", "note": "runs of this turn are not started"])
+            results.forgetWritten()
+            for spawn in batch.spawns {
+                runs.abandon(spawn.run.record.id)
+                log.event("not_started", ["job": spawn.run.record.job, "execution": spawn.run.record.id.rawValue, "reason": "its record could not be written"])
             }
             return
         }
-        let messages = self.messages!
-        for (run, request) in spawns {
-            let id = run.record.id
-            runner.start(request, onStarted: { process in messages.post(.started(id, process)) },
+        let messages = edges.messages
+        for spawn in batch.spawns {
+            let id = spawn.run.record.id
+            runner.start(spawn.request, onStarted: { process in messages.post(.started(id, process)) },
                          onFinished: { outcome in messages.post(.finished(id, outcome)) })
         }
-        for action in after { action() }
+        for action in batch.afterDurable { action() }
     }
 
     func handle(_ message: RunMessage) {
         switch message {
         case .started(let id, let process):
-            guard var run = runs[id], let updated = try? transition(run.record, .processStarted(pid: process.pid, startTime: process.startTime), at: Date()) else { return }
-            run.record = updated
-            runs[id] = run
+            guard let (updated, cancelNow) = runs.processStarted(id, pid: process.pid, startTime: process.startTime, at: Date()) else { return }
             persist(updated)
             log.event("started", ["job": updated.job, "execution": id.rawValue, "pid": "\(process.pid)"])
-            if cancelWhenStarted.remove(id) != nil { runner.cancel(id: id.rawValue) }
+            if cancelNow { runner.cancel(id: id.rawValue) }
         case .finished(let id, let outcome):
-            cancelWhenStarted.remove(id)
-            guard let run = runs.removeValue(forKey: id) else { return }
-            snapshot.end(id, job: run.definition.id, pool: run.definition.pool)
+            guard let run = runs.finish(id) else { return }
             let relativeLog = store.layout.logRelativePath(job: run.record.job, id: id)
             guard var finished = try? transition(run.record, .finish(outcome.runResult(logPath: relativeLog)), at: outcome.finishedAt) else { return }
             // A retry's due time is written with the failure, so it survives a restart.
-            let current = registry.definition(run.definition.id) ?? run.definition
+            let current = jobs.definition(run.definition.id) ?? run.definition
             let retry = stopping ? nil : current.retries.retry(after: finished, fraction: Double.random(in: 0..<1))
             if let retry { finished.trigger.retryAt = retry.due }
             persist(finished)
@@ -210,7 +196,6 @@ extension Daemon {
             if let retry { scheduleRetry(retry) }
             prune(job: finished.job, definition: run.definition)
             fireChains(after: finished, retryFollows: retry != nil)
-            queueChanged = true
         }
     }
 
@@ -227,7 +212,7 @@ extension Daemon {
     @discardableResult
     func enqueueWrite<Document: Encodable>(_ document: Document, to path: String) -> Bool {
         do {
-            pendingWrites[path] = try StateJSON.encode(document, path: path)
+            try commit.write(document, to: path)
             return true
         } catch {
             log.event("write_failed", ["file": path, "error": "\(error)"])
@@ -259,65 +244,24 @@ extension Daemon {
         return environment
     }
 
-    private func noteStarted(_ record: ExecutionRecord) {
-        guard let id = JobID(record.job), var result = results[id] else { return }
-        result.queued.removeAll { $0.id == record.id.rawValue }
-        result.running.append(record.id.rawValue)
-        saveResult(result)
-    }
-
     /// Shows in the job's result why an execution waits.
     func noteWaiting(_ execution: ExecutionID, job: JobID, reason: WaitReason) {
-        guard var result = results[job] else { return }
-        let entry = JobResult.Waiting(id: execution.rawValue, reason: reason.description)
-        if let index = result.queued.firstIndex(where: { $0.id == execution.rawValue }) {
-            result.queued[index] = entry
-        } else {
-            result.queued.append(entry)
-        }
-        saveResult(result)
-    }
-
-    /// The same for many executions at once, one pass per job.
-    func noteWaiting(_ reasons: [ExecutionID: WaitReason]) {
-        var byJob: [JobID: [ExecutionID: String]] = [:]
-        for (id, reason) in reasons {
-            guard let entry = waiting[id], let job = JobID(entry.record.job) else { continue }
-            byJob[job, default: [:]][id] = reason.description
-        }
-        for (job, updates) in byJob {
-            guard var result = results[job] else { continue }
-            var changed = false
-            for index in result.queued.indices {
-                guard let id = ExecutionID(rawValue: result.queued[index].id), let reason = updates[id], result.queued[index].reason != reason else { continue }
-                result.queued[index].reason = reason
-                changed = true
-            }
-            let listed = Set(result.queued.map(\.id))
-            for (id, reason) in updates.sorted(by: { $0.key < $1.key }) where !listed.contains(id.rawValue) {
-                result.queued.append(JobResult.Waiting(id: id.rawValue, reason: reason))
-                changed = true
-            }
-            if changed { saveResult(result) }
-        }
+        results.update(job) { $0.noteWaiting(execution.rawValue, reason: reason.description) }
     }
 
     /// Remembers a retry owed after a failed attempt; it fires at its due time.
     func scheduleRetry(_ retry: OwedRetry) {
-        pendingRetries[retry.failed.id] = retry
+        runs.owe(retry)
         if let job = JobID(retry.failed.job) { noteWaiting(retry.failed.id, job: job, reason: retry.reason) }
     }
 
     /// Retries whose backoff is over become new attempts of their occurrence.
     func fireDueRetries(now: Date) {
-        for (failedID, retry) in pendingRetries.sorted(by: { $0.value.due < $1.value.due }) where retry.due <= now {
-            pendingRetries[failedID] = nil
+        for retry in runs.takeDueRetries(now: now) {
+            let failedID = retry.failed.id
             guard let job = JobID(retry.failed.job) else { continue }
-            if var result = results[job] {
-                result.queued.removeAll { $0.id == failedID.rawValue }
-                saveResult(result)
-            }
-            guard let definition = registry.definition(job) else { continue }
+            results.update(job) { $0.noteLeftQueue(failedID.rawValue) }
+            guard let definition = jobs.definition(job) else { continue }
             let record = retry.record(id: newExecutionID(job: job, dueAt: retry.due, kind: retry.failed.trigger.kind), definition: definition, host: host, at: now)
             log.event("retrying", ["job": record.job, "execution": record.id.rawValue, "attempt": "\(record.attempt)", "retry_of": failedID.rawValue])
             admit(record, definition: definition, requestEnvironment: [:])
@@ -327,22 +271,8 @@ extension Daemon {
     /// Updates the job's result for a terminal record.
     func noteFinished(_ record: ExecutionRecord) {
         guard let id = JobID(record.job) else { return }
-        var result = results[id] ?? newResult(id, file: registry.entries[id]?.file ?? "", now: Date())
-        result.running.removeAll { $0 == record.id.rawValue }
-        result.queued.removeAll { $0.id == record.id.rawValue }
-        result.pendingApprovals.removeAll { $0 == record.id.rawValue }
-        result.counts[record.state.rawValue, default: 0] += 1
-        result.lastExecution = JobResult.LastExecution(id: record.id.rawValue, state: record.state.rawValue, finishedAt: record.finishedAt, exitCode: record.exitCode)
-        switch record.state {
-        case .succeeded:
-            result.lastSuccessAt = record.finishedAt
-            result.consecutiveFailures = 0
-        case .failed, .timedOut, .interrupted, .expired:
-            result.consecutiveFailures += 1
-        default:
-            break
-        }
-        saveResult(result)
+        let file = jobs.file(of: id) ?? ""
+        results.update(id, orCreate: { newResult(id, file: file, now: Date()) }) { $0.noteFinished(record) }
     }
 
     private func prune(job: String, definition: JobDefinition) {
@@ -365,26 +295,14 @@ extension Daemon {
     /// once the upstream's last attempt has ended (`ChainFiring`).
     func fireChains(after upstream: ExecutionRecord, retryFollows: Bool) {
         guard !stopping else { return }
-        for firing in ChainFiring.fired(by: upstream, retryFollows: retryFollows, definitions: registry.definitions) {
-            guard let definition = registry.definition(firing.job) else { continue }
+        for firing in ChainFiring.fired(by: upstream, retryFollows: retryFollows, definitions: jobs.definitions) {
+            guard let definition = jobs.definition(firing.job) else { continue }
             // A chain cycle is refused at validation; should one be loaded anyway, it does not run.
-            if jobsInChainCycles.contains(firing.job) {
+            if jobs.jobsInChainCycles().contains(firing.job) {
                 log.event("chain_refused", ["job": firing.job.rawValue, "upstream": upstream.job, "reason": "the job is part of an `after` cycle"])
                 continue
             }
             fire(definition, trigger: firing.trigger, occurrence: firing.occurrence)
         }
-    }
-}
-
-extension Daemon {
-    /// Jobs on an `after` cycle, computed again after definitions change.
-    var jobsInChainCycles: Set<JobID> {
-        if let known = chainCycleCache { return known }
-        var byID: [JobID: JobDefinition] = [:]
-        for definition in registry.definitions { byID[definition.id] = definition }
-        let cyclic = Set(ChainCheck.cycles(in: byID).flatMap { $0 })
-        chainCycleCache = cyclic
-        return cyclic
     }
 }

@@ -8,37 +8,19 @@ import Scheduling
 extension Daemon {
     /// Recomputes when `id` next needs the daemon awake, and its `next_due` in results.
     func updateWakeTime(_ id: JobID, now: Date) {
-        guard let plan = plans[id], let timeline = timelines[id], let definition = registry.definition(id) else {
-            wakeTimes[id] = nil
-            return
-        }
-        wakeTimes[id] = definition.enabled ? plan.wakeTime(timeline, now: now) : nil
-        guard var result = results[id] else { return }
-        var nextDue: [String: Date] = [:]
-        if definition.enabled {
-            for (kind, _) in plan.kinds {
-                if let due = plan.nextDue(after: max(now, timeline.baseline(kind)))[kind] { nextDue[kind.rawValue] = due }
-            }
-        }
-        result.nextDue = nextDue
-        results[id] = result
+        guard let nextDue = jobs.updateWakeTime(id, now: now) else { return }
+        results.update(id) { $0.nextDue = nextDue }
     }
 
     func recomputeAllWakeTimes(now: Date) {
-        for id in plans.keys {
-            updateWakeTime(id, now: now)
-            if let result = results[id] { saveResult(result) }
-        }
+        for id in jobs.plannedJobs { updateWakeTime(id, now: now) }
     }
 
     /// Fires every slot due at `now`.
     func fireDueSlots(now: Date) {
         guard !stopping else { return }
-        let due = wakeTimes.filter { $0.value <= now }.map(\.key).sorted()
-        for id in due {
-            guard let plan = plans[id], let timeline = timelines[id], let definition = registry.definition(id) else { continue }
-            let (slots, updated) = plan.due(timeline, now: now)
-            timelines[id] = updated
+        for id in jobs.dueJobs(now: now) {
+            guard let (definition, slots) = jobs.takeDueSlots(id, now: now) else { continue }
             for slot in slots {
                 var extra: [String: JSONValue] = [:]
                 if slot.catchup { extra["catchup"] = .bool(true) }
@@ -54,13 +36,12 @@ extension Daemon {
                 }
             }
             updateWakeTime(id, now: now)
-            if let result = results[id] { saveResult(result) }
         }
     }
 
     /// `@reboot` jobs: once each time the daemon starts (not on reloads).
     func fireRebootJobs() {
-        for definition in registry.definitions.sorted(by: { $0.id < $1.id }) where definition.enabled && definition.schedules.contains(.reboot) {
+        for definition in jobs.definitions.sorted(by: { $0.id < $1.id }) where definition.enabled && definition.schedules.contains(.reboot) {
             let trigger = ExecutionTrigger(kind: .reboot, scheduledFor: startedAt)
             fire(definition, trigger: trigger, occurrence: .slot(job: definition.id.rawValue, kind: .reboot, at: startedAt))
         }

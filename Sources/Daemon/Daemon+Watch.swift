@@ -18,20 +18,14 @@ extension Daemon {
     func installWatch(_ definition: JobDefinition, firstInstall: Bool) {
         let id = definition.id
         guard let watch = definition.watch else {
-            watchPatterns[id] = nil
+            watches.remove(id)
             return
         }
         let base = (definition.file as NSString).deletingLastPathComponent
         let patterns = watch.paths.map { WatchPattern($0, base: base) }
-        watchPatterns[id] = patterns
-        for directory in Set(patterns.map(\.directory)) where watchesByDirectory[directory] == nil {
-            do {
-                let wd = try inotify.addWatch(directory, mask: Self.watchMask)
-                watchesByDirectory[directory] = wd
-                watchDirectories[wd] = directory
-            } catch {
-                log.event("watch_failed", ["job": id.rawValue, "directory": directory, "error": "\(error)", "note": "it is watched again on the next reload (SIGHUP)"])
-            }
+        let inotify = edges.inotify
+        for failure in watches.install(id, patterns: patterns, addWatch: { try inotify.addWatch($0, mask: Self.watchMask) }) {
+            log.event("watch_failed", ["job": id.rawValue, "directory": failure.directory, "error": "\(failure.error)", "note": "it is watched again on the next reload (SIGHUP)"])
         }
         let current = snapshot(of: patterns)
         let stored = results[id]?.watchFiles.map(WatchSnapshot.init(files:))
@@ -51,21 +45,13 @@ extension Daemon {
         guard !event.name.isEmpty else { return }
         let kind: WatchTrigger.Event
         if event.has(IN_CREATE) { kind = .create } else if event.has(IN_CLOSE_WRITE) { kind = .modify } else if event.has(IN_DELETE) { kind = .delete } else if event.has(IN_MOVED_TO) || event.has(IN_MOVED_FROM) { kind = .move } else { return }
-        let path = directory == "/" ? "/" + event.name : directory + "/" + event.name
-        let now = TimerDescriptor.monotonicNow()
-        for (id, patterns) in watchPatterns where patterns.contains(where: { $0.directory == directory && $0.matches(event.name) }) {
-            guard let definition = registry.definition(id), let watch = definition.watch else { continue }
-            // A new file's content arrives with its close: count that close as part of the create.
-            guard watch.events.contains(kind) || (kind == .modify && watch.events.contains(.create)) else { continue }
-            watchPending[id, default: []].insert(path)
-            watchDebounce.touch(id, now: now, delay: UInt64(watch.debounce.milliseconds) * 1_000_000)
-        }
+        let registry = jobs.registry
+        watches.note(event.name, in: directory, kind: kind, now: TimerDescriptor.monotonicNow()) { registry.definition($0)?.watch }
     }
 
     /// Debounce over for `id`: fire if the watched content really changed.
-    func settleWatch(_ id: JobID) {
-        let pending = watchPending.removeValue(forKey: id) ?? []
-        guard let definition = registry.definition(id), let watch = definition.watch, let patterns = watchPatterns[id] else { return }
+    func settleWatch(_ id: JobID, changedPaths pending: Set<String>) {
+        guard let definition = jobs.definition(id), let watch = definition.watch, let patterns = watches.patterns(of: id) else { return }
         let current = snapshot(of: patterns)
         let stored = WatchSnapshot(files: results[id]?.watchFiles ?? [:])
         let changed = current.changes(since: stored, events: watch.events)
@@ -83,16 +69,14 @@ extension Daemon {
     }
 
     private func storeSnapshot(_ snapshot: WatchSnapshot, for id: JobID) {
-        guard var result = results[id] else { return }
-        result.watchFiles = snapshot.files
-        saveResult(result)
+        results.update(id) { $0.watchFiles = snapshot.files }
     }
 
     /// The matched files now, each with its content hash.
     private func snapshot(of patterns: [WatchPattern]) -> WatchSnapshot {
         var files: [String: String] = [:]
         for pattern in patterns {
-            for path in pattern.currentFiles(listing: listDirectory) {
+            for path in pattern.currentFiles(listing: directoryNames) {
                 guard let data = FileManager.default.contents(atPath: path) else { continue }
                 files[path] = SHA256.hex(data)
             }

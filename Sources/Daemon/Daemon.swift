@@ -8,79 +8,64 @@ import Scheduling
 import StateStore
 import Watching
 
-/// `jobdir run`: one thread waiting in epoll for inotify events, timers,
-/// signals and finished runs, and acting on them. All daemon state is
-/// touched on that thread only; runs are supervised by `ProcessRunner`'s
-/// own threads and report back through `messages`.
+/// `jobdir run`: one thread waiting in epoll for inotify events, timers, signals and
+/// finished runs, routing each to the part it belongs to. The parts own the state and
+/// decide; the `Daemon+*.swift` files route between them and perform the effects, which
+/// leave through the group commit at the end of each loop turn.
+///
+/// - `JobSet`: definitions, timelines, trigger plans, wake times.
+/// - `ResultBook`: each job's `results/<job>.json`.
+/// - `RunTable`: running and waiting executions, owed retries, the run policies' snapshot.
+/// - `ApprovalDesk`: executions awaiting a decision and their request files.
+/// - `PathWatches`: the `watch` triggers' inotify watches and debounce.
+/// - `JobFileFeed`: the jobs directory's inotify tree and per-file debounce.
+/// - `RequestInbox`: trigger, cancel and approval-marker drop boxes.
+/// - `GroupCommit`: the writes of one turn, the spawns that wait for them, and the rest.
+/// - `HistoryBook`: record counts per job, for retention.
+/// - `Shutdown`: a graceful stop in progress.
+///
+/// All of it is touched on the loop thread only; runs are supervised by
+/// `ProcessRunner`'s own threads and report back through the runs' mailbox.
 package final class Daemon {
     let configuration: DaemonConfiguration
     let log: DaemonLog
     let store: StateStore
-    let jobs: JobDirectory
+    let jobDirectory: JobDirectory
     let host: String
     let startedAt = Date()
     let runner = ProcessRunner()
 
     // Edges, set up in `run()`.
-    var loop: EventLoop!
-    var inotify: Inotify!
-    var jobTree: JobTreeWatcher!
-    var triggerTree: JobTreeWatcher!
-    var cancelTree: JobTreeWatcher!
-    var wallTimer: TimerDescriptor!
-    var monotonicTimer: TimerDescriptor!
-    var signals: SignalChannel!
-    var messages: Wakeup<RunMessage>!
+    var edges: LoopEdges!
+    var jobFiles: JobFileFeed!
+    var inbox: RequestInbox!
 
-    // State.
-    var registry = JobRegistry()
-    var defaults: DefaultsFile = .absent
-    var timelines: [JobID: JobTimeline] = [:]
-    var plans: [JobID: TriggerPlan] = [:]
-    var wakeTimes: [JobID: Date] = [:]
-    var results: [JobID: JobResult] = [:]
-    var writtenResults: [JobID: JobResult] = [:]
-    var dirtyResults: Set<JobID> = []
-    var runs: [ExecutionID: ActiveRun] = [:]
-    /// Run policies: what runs and waits, and the limits.
-    var snapshot = RunSnapshot()
-    var waiting: [ExecutionID: WaitingExecution] = [:]
-    var pendingRetries: [ExecutionID: OwedRetry] = [:]
-    var approvals: [ExecutionID: PendingApproval] = [:]
-    /// Group commit: documents written once per loop turn, then the runs whose
-    /// records they are get spawned, then what had to wait for durability.
-    var pendingWrites: [String: [UInt8]] = [:]
-    var pendingSpawns: [(run: ActiveRun, request: SpawnRequest)] = []
-    var afterFlush: [() -> Void] = []
+    // Parts.
+    var jobs = JobSet()
+    var results: ResultBook
+    var runs: RunTable
+    var approvals = ApprovalDesk()
+    var watches = PathWatches()
+    var commit = GroupCommit()
     var history = HistoryBook()
-    var cancelWhenStarted: Set<ExecutionID> = []
-    /// Whether the waiting executions need a new `StartPlan`: something started, ended,
-    /// queued or left the queue, or a waiting execution's deadline is reached.
-    var queueChanged = true
-    var nextQueueDeadline: Date?
-    var chainCycleCache: Set<JobID>?
-    var approvalsWatch: Int32 = -1
-    let limits: RunLimits
-    var pathDebounce = Debouncer<String>()
-    var watchPatterns: [JobID: [WatchPattern]] = [:]
-    var watchDirectories: [Int32: String] = [:]
-    var watchesByDirectory: [String: Int32] = [:]
-    var watchPending: [JobID: Set<String>] = [:]
-    var watchDebounce = Debouncer<JobID>()
-    var zones: [String: TimeZoneRules] = [:]
-    let localZone = TimeZoneRules.current()
-    var stopping = false
-    var shutdownDeadline: UInt64?
-    var shutdownKilled = false
+    var shutdown = Shutdown()
 
     package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
         log = DaemonLog(format: configuration.logFormat)
-        store = StateStore(root: configuration.stateDirectory)
-        jobs = JobDirectory(root: configuration.jobsDirectory)
+        let store = StateStore(root: configuration.stateDirectory)
+        self.store = store
+        jobDirectory = JobDirectory(root: configuration.jobsDirectory)
         host = ProcessInfo.processInfo.hostName
-        limits = RunLimits(maxParallel: configuration.maxParallel, poolSizes: configuration.pools)
+        runs = RunTable(limits: RunLimits(maxParallel: configuration.maxParallel, poolSizes: configuration.pools))
+        results = ResultBook { id in
+            let path = store.layout.resultFile(job: id.rawValue)
+            guard let bytes = try? AtomicFile.read(path) else { return nil }
+            return try? StateJSON.decode(JobResult.self, from: bytes, path: path)
+        }
     }
+
+    var stopping: Bool { shutdown.stopping }
 
     /// Runs until SIGTERM or SIGINT on the calling thread; returns the exit status.
     package func run() -> Int32 {
@@ -125,81 +110,67 @@ package final class Daemon {
             drainQueue(now: now)
             fireDueSlots(now: now)
             flushWrites()
-            if stopping && runs.isEmpty { break }
+            if stopping && runs.isIdle { break }
             armTimers()
-            for fd in loop.wait() { handleReady(fd) }
+            for fd in edges.loop.wait() { handleReady(fd) }
         }
         log.event("stopped", ["pid": "\(getpid())"])
         return 0
     }
 
     private func setUpEdges() throws {
-        loop = try EventLoop()
-        inotify = try Inotify()
-        signals = try SignalChannel()
-        messages = try Wakeup<RunMessage>()
-        wallTimer = try TimerDescriptor(clock: CLOCK_REALTIME)
-        monotonicTimer = try TimerDescriptor(clock: CLOCK_MONOTONIC)
-        for fd in [inotify.descriptor, signals.descriptor, messages.descriptor, wallTimer.descriptor, monotonicTimer.descriptor] {
-            try loop.add(fd)
-        }
-        jobTree = JobTreeWatcher(root: configuration.jobsDirectory, inotify: inotify)
-        if !jobTree.start() {
+        edges = try LoopEdges()
+        jobFiles = JobFileFeed(root: configuration.jobsDirectory, inotify: edges.inotify)
+        if !jobFiles.tree.start() {
             log.event("jobs_directory_missing", ["path": configuration.jobsDirectory, "note": "watching for it to appear"])
         }
-        triggerTree = JobTreeWatcher(root: store.layout.triggersDirectory, inotify: inotify)
-        triggerTree.start()
-        cancelTree = JobTreeWatcher(root: store.layout.cancelDirectory, inotify: inotify)
-        cancelTree.start()
-        watchApprovals()
+        inbox = RequestInbox(layout: store.layout, inotify: edges.inotify)
+        if let error = inbox.start() {
+            log.event("watch_failed", ["directory": store.layout.approvalsDirectory, "error": "\(error)"])
+        }
     }
 
     private func handleReady(_ fd: Int32) {
         switch fd {
-        case inotify.descriptor:
-            for event in inotify.readEvents() { handle(event) }
-        case signals.descriptor:
-            for signal in signals.take() { handle(signal: signal) }
-        case messages.descriptor:
-            for message in messages.take() { handle(message) }
-        case wallTimer.descriptor:
-            if wallTimer.acknowledge() == .clockChanged {
+        case edges.inotify.descriptor:
+            for event in edges.inotify.readEvents() { route(event) }
+        case edges.signals.descriptor:
+            for signal in edges.signals.take() { handle(signal: signal) }
+        case edges.messages.descriptor:
+            for message in edges.messages.take() { handle(message) }
+        case edges.wallTimer.descriptor:
+            if edges.wallTimer.acknowledge() == .clockChanged {
                 log.event("clock_changed", ["note": "wall clock was set; recomputing due times"])
                 recomputeAllWakeTimes(now: Date())
             }
-        case monotonicTimer.descriptor:
-            _ = monotonicTimer.acknowledge()
+        case edges.monotonicTimer.descriptor:
+            _ = edges.monotonicTimer.acknowledge()
             handleMonotonicDeadlines()
         default:
             break
         }
     }
 
-    private func handle(_ event: InotifyEvent) {
+    /// An inotify event goes to the part whose watch it is.
+    private func route(_ event: InotifyEvent) {
         if event.isOverflow {
             log.event("inotify_overflow", ["note": "events were dropped; rescanning"])
             loadAllJobs(reason: "overflow")
             consumeRequestFiles()
             return
         }
-        if event.watch == approvalsWatch {
-            handleApprovalEvent(event)
+        if inbox.isApprovalsWatch(event.watch) {
+            for request in inbox.requests(from: event) { handle(request) }
             return
         }
         // One directory can be both in the jobs tree and watched by a job's `watch`.
-        if let directory = watchDirectories[event.watch] {
+        if let directory = watches.directory(of: event.watch) {
             handleWatchEvent(event, directory: directory)
         }
-        if jobTree.owns(event.watch) {
-            for change in jobTree.handle(event) { handle(jobChange: change) }
-        } else if triggerTree.owns(event.watch) {
-            for change in triggerTree.handle(event) {
-                if case .written(let path) = change { consumeTrigger(path) }
-            }
-        } else if cancelTree.owns(event.watch) {
-            for change in cancelTree.handle(event) {
-                if case .written(let path) = change { consumeCancel(path) }
-            }
+        if jobFiles.tree.owns(event.watch) {
+            for change in jobFiles.tree.handle(event) { handle(jobChange: change) }
+        } else {
+            for request in inbox.requests(from: event) { handle(request) }
         }
     }
 
@@ -209,49 +180,32 @@ package final class Daemon {
             log.event("reload", ["reason": "SIGHUP"])
             loadAllJobs(reason: "SIGHUP")
         default:
-            guard !stopping else { return }
-            stopping = true
             let grace = configuration.shutdownGrace
-            log.event("stopping", ["signal": signal == SIGINT ? "SIGINT" : "SIGTERM", "running": "\(runs.count)", "grace": DurationText.format(grace)])
-            shutdownDeadline = TimerDescriptor.monotonicNow() + UInt64(grace.milliseconds) * 1_000_000
+            guard shutdown.begin(now: TimerDescriptor.monotonicNow(), graceNanoseconds: UInt64(grace.milliseconds) * 1_000_000) else { return }
+            log.event("stopping", ["signal": signal == SIGINT ? "SIGINT" : "SIGTERM", "running": "\(runs.running.count)", "grace": DurationText.format(grace)])
         }
     }
 
     private func handleMonotonicDeadlines() {
         let now = TimerDescriptor.monotonicNow()
-        for path in pathDebounce.takeDue(now: now) { reloadJobFile(path) }
-        for id in watchDebounce.takeDue(now: now) { settleWatch(id) }
-        if let deadline = shutdownDeadline, now >= deadline, !shutdownKilled {
-            shutdownKilled = true
-            for (id, _) in runs {
+        for path in jobFiles.takeSettled(now: now) { reloadJobFile(path) }
+        for settled in watches.takeSettled(now: now) { settleWatch(settled.job, changedPaths: settled.paths) }
+        if shutdown.graceOver(now: now) {
+            for id in runs.running.keys.sorted() {
                 log.event("stopping_run", ["execution": id.rawValue, "reason": "shutdown grace is over"])
-                if !runner.cancel(id: id.rawValue) { cancelWhenStarted.insert(id) }
+                stopProcess(id)
             }
         }
     }
 
     private func armTimers() {
-        wallTimer.arm(at: stopping ? nil : nextWallWake())
-        var next = [pathDebounce.nextDeadline, watchDebounce.nextDeadline].compactMap { $0 }.min()
-        if let deadline = shutdownDeadline, !shutdownKilled { next = min(next ?? deadline, deadline) }
-        monotonicTimer.arm(atNanoseconds: next)
+        edges.wallTimer.arm(at: stopping ? nil : nextWallWake())
+        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake].compactMap { $0 }.min())
     }
 
-    /// The earliest wall-clock moment something is due: a slot, a retry, or a waiting
-    /// execution's starting deadline.
+    /// The earliest wall-clock moment something is due: a slot, a retry, an approval's
+    /// expiry, or a waiting execution's starting deadline.
     private func nextWallWake() -> Date? {
-        var candidates = [wakeTimes.values.min(), pendingRetries.values.map(\.due).min(),
-                          approvals.values.compactMap(\.file.expiresAt).min()].compactMap { $0 }
-        if let deadline = nextQueueDeadline, !waiting.isEmpty { candidates.append(deadline) }
-        return candidates.min()
-    }
-
-    /// The zone for a job's `timezone` (cached; the local zone when none is set).
-    func zone(for definition: JobDefinition) -> TimeZoneRules {
-        guard let name = definition.timezone else { return localZone }
-        if let zone = zones[name] { return zone }
-        let zone = (try? TimeZoneRules.cached(named: name)) ?? localZone
-        zones[name] = zone
-        return zone
+        [jobs.nextWake, runs.nextRetryDue, approvals.nextExpiry, runs.queueWake].compactMap { $0 }.min()
     }
 }

@@ -6,9 +6,3 @@ enum RunMessage: Sendable {
     case started(ExecutionID, StartedProcess)
     case finished(ExecutionID, RunOutcome)
 }
-
-/// An execution waiting to start, with what its trigger asked for.
-struct WaitingExecution {
-    var record: ExecutionRecord
-    var requestEnvironment: [String: String]
-}

@@ -155,4 +155,11 @@ package struct JobFileLoad: Sendable {
     /// Nil when the path cannot be an id.
     package var id: JobID?
     package var result: Result<JobDefinition, Diagnostics>
+
+    package init(relativePath: String, file: String, id: JobID?, result: Result<JobDefinition, Diagnostics>) {
+        self.relativePath = relativePath
+        self.file = file
+        self.id = id
+        self.result = result
+    }
 }

@@ -1,4 +1,5 @@
 import Definitions
+import PolicySupport
 import Scheduling
 import Testing
 

@@ -1,5 +1,6 @@
 import Definitions
 import Foundation
+import PolicySupport
 import Scheduling
 import Testing
 

@@ -1,6 +1,7 @@
 import Cron
 import Definitions
 import Foundation
+import PolicySupport
 import Scheduling
 import Testing
 

@@ -1,3 +1,4 @@
+import PolicySupport
 import Scheduling
 import Testing
 

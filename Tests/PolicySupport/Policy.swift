@@ -5,14 +5,14 @@ import Scheduling
 
 /// Builders for the run-policy tests: job definitions parsed from YAML, ids and records
 /// at fixed times (no clock is read).
-enum Policy {
-    static let t0 = Timestamp.parse("2026-11-23T01:30:00.000Z")!
+package enum Policy {
+    package static let t0 = Timestamp.parse("2026-11-23T01:30:00.000Z")!
 
     /// `t0` plus `seconds`.
-    static func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+    package static func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
 
     /// A job `id` whose file holds `command: "true"` and `yaml`; fails the test if invalid.
-    static func job(_ id: String, _ yaml: String = "") -> JobDefinition {
+    package static func job(_ id: String, _ yaml: String = "") -> JobDefinition {
         let text = "command: \"true\"\n" + yaml
         let (root, problems) = YAMLReader(file: "\(id).yaml").read(Array(text.utf8))
         precondition(problems.isEmpty, "\(problems)")
@@ -23,14 +23,14 @@ enum Policy {
     }
 
     /// An execution id due `seconds` after `t0`.
-    static func id(_ seconds: Double, _ kind: TriggerKind = .cron, _ random: UInt16 = 0) -> ExecutionID {
+    package static func id(_ seconds: Double, _ kind: TriggerKind = .cron, _ random: UInt16 = 0) -> ExecutionID {
         ExecutionID(dueAt: at(seconds), trigger: kind, random: random)
     }
 
-    static func jobID(_ text: String) -> JobID { JobID(text)! }
+    package static func jobID(_ text: String) -> JobID { JobID(text)! }
 
     /// A record of `job` in `state`, attempt `attempt` of the occurrence at `slot` seconds.
-    static func record(
+    package static func record(
         _ job: String, slot: Double, attempt: Int = 1, state: ExecutionState, finishedAfter: Double = 30,
         random: UInt16 = 0, retryOf: ExecutionID? = nil
     ) -> ExecutionRecord {
@@ -52,7 +52,7 @@ enum Policy {
 
 extension Policy {
     /// A retry policy (its memberwise initializer is internal to Definitions).
-    static func retries(max: Int, backoff: Duration, maxBackoff: Duration) -> RetryPolicy {
+    package static func retries(max: Int, backoff: Duration, maxBackoff: Duration) -> RetryPolicy {
         var policy = RetryPolicy.none
         policy.max = max
         policy.backoff = backoff

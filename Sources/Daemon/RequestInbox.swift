@@ -1,0 +1,92 @@
+import CLinux
+import Foundation
+import Glibc
+import StateStore
+import Watching
+
+/// The drop boxes people and the CLI write requests into: `triggers/<job-id>` (or
+/// `triggers/<job-id>@<anything>`), `cancel/<execution-id>` and the approval markers
+/// `approvals/<execution-id>.approve|.reject`. It owns their inotify watches and turns
+/// events and directory listings into requests; what a request does is the daemon's.
+///
+/// A trigger is claimed by renaming it to `triggers/.claimed/<execution-id>+<job>`
+/// before its record is written, and removed after: a crash in between leaves the
+/// claim, which the next start runs under the same id unless its record exists.
+final class RequestInbox {
+    enum Request: Equatable {
+        /// A trigger file, relative to `triggers/`.
+        case trigger(String)
+        /// A cancel file, relative to `cancel/`.
+        case cancel(String)
+        /// An approval marker's name in `approvals/`.
+        case approvalMarker(String)
+    }
+
+    static let approvalMask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
+
+    let layout: StateLayout
+    private let inotify: Inotify
+    private let triggerTree: JobTreeWatcher
+    private let cancelTree: JobTreeWatcher
+    private var approvalsWatch: Int32 = -1
+
+    init(layout: StateLayout, inotify: Inotify) {
+        self.layout = layout
+        self.inotify = inotify
+        triggerTree = JobTreeWatcher(root: layout.triggersDirectory, inotify: inotify)
+        cancelTree = JobTreeWatcher(root: layout.cancelDirectory, inotify: inotify)
+    }
+
+    var claimedDirectory: String { layout.triggersDirectory + "/.claimed" }
+
+    /// Starts watching; returns the error when the approvals directory cannot be watched.
+    func start() -> (any Error)? {
+        triggerTree.start()
+        cancelTree.start()
+        do {
+            approvalsWatch = try inotify.addWatch(layout.approvalsDirectory, mask: Self.approvalMask)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Whether `watch` is the approvals directory's (its events concern nothing else).
+    func isApprovalsWatch(_ watch: Int32) -> Bool { watch == approvalsWatch }
+
+    /// The requests an inotify event of one of this inbox's watches brings.
+    func requests(from event: InotifyEvent) -> [Request] {
+        if event.watch == approvalsWatch {
+            guard !event.name.isEmpty else { return [] }
+            if event.has(IN_CREATE) {
+                // Only a symlink is acted on at creation; a file is read once it is closed.
+                var info = stat()
+                guard lstat(layout.approvalsDirectory + "/" + event.name, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return [] }
+            }
+            return [.approvalMarker(event.name)]
+        }
+        if triggerTree.owns(event.watch) {
+            return triggerTree.handle(event).compactMap { if case .written(let path) = $0 { .trigger(path) } else { nil } }
+        }
+        if cancelTree.owns(event.watch) {
+            return cancelTree.handle(event).compactMap { if case .written(let path) = $0 { .cancel(path) } else { nil } }
+        }
+        return []
+    }
+
+    /// Claims left by a crash, oldest first (names in `triggers/.claimed`).
+    func leftClaims() -> [String] {
+        mkdir(claimedDirectory, 0o700)
+        return directoryNames(claimedDirectory)
+    }
+
+    /// Requests dropped while no daemon watched.
+    func waitingRequests() -> [Request] {
+        triggerTree.files(below: "").map(Request.trigger) + cancelTree.files(below: "").map(Request.cancel)
+    }
+
+    /// Approval markers present now.
+    func waitingMarkers() -> [Request] {
+        directoryNames(layout.approvalsDirectory).filter { $0.hasSuffix(".approve") || $0.hasSuffix(".reject") }.map(Request.approvalMarker)
+    }
+}

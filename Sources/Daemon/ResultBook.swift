@@ -1,0 +1,74 @@
+import Definitions
+import Foundation
+import Scheduling
+
+/// Every job's current result (`results/<job>.json`), the one owner of them: parts
+/// change a result through `update`, and the group commit takes those that differ from
+/// what was last written, once per loop turn.
+///
+/// Invariants: a result is written only when it changed in more than its timestamp;
+/// after a failed commit nothing counts as written, so the next turn writes it all again.
+struct ResultBook {
+    private var current: [JobID: JobResult] = [:]
+    private var written: [JobID: JobResult] = [:]
+    private var dirty: Set<JobID> = []
+    /// Reads the result an earlier daemon wrote, if any.
+    private let loadWritten: (JobID) -> JobResult?
+
+    init(loadWritten: @escaping (JobID) -> JobResult?) {
+        self.loadWritten = loadWritten
+    }
+
+    subscript(job: JobID) -> JobResult? { current[job] }
+
+    /// The job's result in memory, else the one on disk (remembered as written).
+    mutating func existing(_ job: JobID) -> JobResult? {
+        if let result = current[job] { return result }
+        guard let result = loadWritten(job) else { return nil }
+        written[job] = result
+        return result
+    }
+
+    /// Changes the job's result, if it has one.
+    mutating func update(_ job: JobID, _ change: (inout JobResult) -> Void) {
+        guard var result = current[job] else { return }
+        change(&result)
+        current[job] = result
+        dirty.insert(job)
+    }
+
+    /// Changes the job's result, starting from `fresh` when it has none in memory.
+    mutating func update(_ job: JobID, orCreate fresh: () -> JobResult, _ change: (inout JobResult) -> Void) {
+        var result = current[job] ?? fresh()
+        change(&result)
+        current[job] = result
+        dirty.insert(job)
+    }
+
+    /// The results changed since the last call that differ from what was written, stamped
+    /// `now`; they count as written from here on.
+    mutating func takeChanged(now: Date) -> [JobResult] {
+        var changed: [JobResult] = []
+        for id in dirty.sorted() {
+            guard var result = current[id] else { continue }
+            if let last = written[id], last.withoutTimestamp == result.withoutTimestamp { continue }
+            result.updatedAt = now
+            current[id] = result
+            written[id] = result
+            changed.append(result)
+        }
+        dirty.removeAll()
+        return changed
+    }
+
+    /// The commit failed: nothing is known to be on disk.
+    mutating func forgetWritten() { written.removeAll() }
+}
+
+private extension JobResult {
+    var withoutTimestamp: JobResult {
+        var copy = self
+        copy.updatedAt = .distantPast
+        return copy
+    }
+}

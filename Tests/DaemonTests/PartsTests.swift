@@ -1,0 +1,244 @@
+@testable import Daemon
+import Definitions
+import Foundation
+import PolicySupport
+import Scheduling
+import Testing
+
+/// The smaller parts of the daemon: results, approvals, path watches, the group commit,
+/// the shutdown and the job set, each on its own with fixed times.
+@Suite struct ResultBookTests {
+    let a = Policy.jobID("a")
+
+    @Test func onlyResultsThatChangedInMoreThanTheirTimestampAreWritten() {
+        var book = ResultBook { _ in nil }
+        book.update(a, orCreate: { JobResult(job: "a", file: "a.yaml", updatedAt: Policy.at(0)) }) { $0.loaded = true }
+        let written = book.takeChanged(now: Policy.at(1))
+        #expect(written.map(\.updatedAt) == [Policy.at(1)])
+        book.update(a) { $0.loaded = true }
+        let written2 = book.takeChanged(now: Policy.at(2))
+        #expect(written2.isEmpty, "same content: not written again")
+        book.update(a) { $0.noteStarted("x") }
+        let written3 = book.takeChanged(now: Policy.at(3))
+        #expect(written3.map(\.running) == [["x"]])
+    }
+
+    @Test func afterAFailedCommitTheNextChangeWritesAgain() {
+        var book = ResultBook { _ in nil }
+        book.update(a, orCreate: { JobResult(job: "a", file: "a.yaml", updatedAt: Policy.at(0)) }) { _ in }
+        _ = book.takeChanged(now: Policy.at(1))
+        book.forgetWritten()
+        book.update(a) { _ in }
+        let written4 = book.takeChanged(now: Policy.at(2))
+        #expect(written4.count == 1)
+    }
+
+    @Test func aResultOnDiskIsTheStartingPointAndCountsAsWritten() {
+        var onDisk = JobResult(job: "a", file: "a.yaml", updatedAt: Policy.at(0))
+        onDisk.counts = ["succeeded": 7]
+        var book = ResultBook { $0.rawValue == "a" ? onDisk : nil }
+        #expect(book[a] == nil)
+        let loaded = book.existing(a)
+        #expect(loaded?.counts == ["succeeded": 7])
+        book.update(a, orCreate: { onDisk }) { _ in }
+        let written5 = book.takeChanged(now: Policy.at(1))
+        #expect(written5.isEmpty, "unchanged from what is on disk")
+        book.update(a) { $0.noteFinished(Policy.record("a", slot: 0, state: .failed)) }
+        let written = book.takeChanged(now: Policy.at(2))
+        #expect(written.first?.counts == ["succeeded": 7, "failed": 1])
+        #expect(written.first?.consecutiveFailures == 1)
+    }
+
+    @Test func updateWithoutAResultChangesNothing() {
+        var book = ResultBook { _ in nil }
+        book.update(a) { $0.loaded = true }
+        let written6 = book.takeChanged(now: Policy.at(0))
+        #expect(book[a] == nil && written6.isEmpty)
+    }
+}
+
+@Suite struct ApprovalDeskTests {
+    func pending(_ seconds: Double, expires: Double) -> PendingApproval {
+        let record = Policy.record("a", slot: seconds, state: .awaitingApproval)
+        let file = ApprovalFile(execution: record.id.rawValue, job: "a", command: ["true"], requestedAt: Policy.at(seconds),
+                                expiresAt: Policy.at(expires), approvers: ["alice"], stateDirectory: "/state")
+        return PendingApproval(record: record, file: file, requestEnvironment: [:])
+    }
+
+    @Test func aRefusalIsListedOnce() {
+        var desk = ApprovalDesk()
+        let approval = pending(0, expires: 100)
+        desk.open(approval)
+        let refusal = ApprovalFile.Refusal(file: "/state/approvals/x.approve", owner: "mallory", reason: "not an approver", at: Policy.at(1))
+        let refused = desk.refuse(approval.record.id, refusal)
+        #expect(refused?.refusals.count == 1)
+        let refused2 = desk.refuse(approval.record.id, refusal)
+        #expect(refused2 == nil)
+        #expect(desk[approval.record.id]?.file.refusals.count == 1)
+    }
+
+    @Test func aDecisionClosesTheApprovalForGood() {
+        var desk = ApprovalDesk()
+        let approval = pending(0, expires: 100)
+        desk.open(approval)
+        let decided = desk.decide(approval.record.id, approved: true, by: "alice", comment: "ok", at: Policy.at(5))
+        #expect(decided?.file.state == "approved" && decided?.file.decidedBy == "alice" && decided?.file.comment == "ok")
+        #expect(!desk.contains(approval.record.id))
+        let decidedAgain = desk.decide(approval.record.id, approved: false, by: "bob", comment: nil, at: Policy.at(6))
+        #expect(decidedAgain == nil)
+        let ended = desk.end(approval.record.id, state: "expired", at: Policy.at(7))
+        #expect(ended == nil)
+    }
+
+    @Test func expiryInOrder() {
+        var desk = ApprovalDesk()
+        let early = pending(0, expires: 50), late = pending(1, expires: 80)
+        desk.open(late)
+        desk.open(early)
+        #expect(desk.nextExpiry == Policy.at(50))
+        #expect(desk.expired(now: Policy.at(49)).isEmpty)
+        #expect(desk.expired(now: Policy.at(80)) == [early.record.id, late.record.id])
+        let ended2 = desk.end(early.record.id, state: "expired", at: Policy.at(50))
+        #expect(ended2?.file.state == "expired")
+        #expect(desk.nextExpiry == Policy.at(80))
+    }
+}
+
+@Suite struct PathWatchesTests {
+    let a = Policy.jobID("a"), b = Policy.jobID("b")
+
+    @Test func oneWatchPerDirectoryAndDebouncedPerJob() throws {
+        var watches = PathWatches()
+        var added: [String] = []
+        let addWatch: (String) throws -> Int32 = { added.append($0); return Int32(added.count) }
+        _ = watches.install(a, patterns: [WatchPattern("in/*.csv", base: "/jobs")], addWatch: addWatch)
+        _ = watches.install(b, patterns: [WatchPattern("in/report.csv", base: "/jobs")], addWatch: addWatch)
+        #expect(added == ["/jobs/in"])
+        #expect(watches.directory(of: 1) == "/jobs/in")
+        let watchA = Policy.job("a", "watch: {paths: [in/x], debounce: 100ms}").watch
+        let watchB = Policy.job("b", "watch: {paths: [in/x], events: [delete], debounce: 1s}").watch
+        let watchOf: (JobID) -> WatchTrigger? = { $0 == a ? watchA : watchB }
+        watches.note("report.csv", in: "/jobs/in", kind: .modify, now: 0, watchOf: watchOf)
+        watches.note("other.txt", in: "/jobs/in", kind: .modify, now: 0, watchOf: watchOf)
+        #expect(watches.nextDeadline == 100_000_000, "b does not care for modifications")
+        let early = watches.takeSettled(now: 99_999_999)
+        #expect(early.isEmpty)
+        let settled = watches.takeSettled(now: 100_000_000)
+        #expect(settled.map(\.job) == [a])
+        #expect(settled.first?.paths == ["/jobs/in/report.csv"])
+        #expect(watches.nextDeadline == nil)
+    }
+
+    @Test func aFailedWatchIsReportedAndTriedAgainOnTheNextInstall() {
+        var watches = PathWatches()
+        struct Refused: Error {}
+        let failures = watches.install(a, patterns: [WatchPattern("/nowhere/x", base: "/jobs")]) { _ in throw Refused() }
+        #expect(failures.map(\.directory) == ["/nowhere"])
+        var tried = 0
+        let again = watches.install(a, patterns: [WatchPattern("/nowhere/x", base: "/jobs")]) { _ in tried += 1; return 7 }
+        #expect(again.isEmpty)
+        #expect(tried == 1)
+    }
+
+    @Test func removingAJobDropsItsPendingChange() {
+        var watches = PathWatches()
+        _ = watches.install(a, patterns: [WatchPattern("in/x", base: "/jobs")]) { _ in 1 }
+        watches.note("x", in: "/jobs/in", kind: .create, now: 0) { _ in Policy.job("a", "watch: {paths: [in/x]}").watch }
+        watches.remove(a)
+        #expect(watches.nextDeadline == nil && watches.patterns(of: a) == nil)
+    }
+}
+
+@Suite struct GroupCommitTests {
+    @Test func aTurnIsTakenWholeAndTheLastWriteOfAPathWins() throws {
+        var commit = GroupCommit()
+        #expect(commit.isEmpty)
+        try commit.write(["v": 1], to: "/state/x.json")
+        try commit.write(["v": 2], to: "/state/x.json")
+        var ran = false
+        commit.whenDurable { ran = true }
+        #expect(commit.writes("/state/x.json") && !commit.writes("/state/y.json"))
+        let batch = commit.take()
+        #expect(batch.documents.count == 1)
+        #expect(String(decoding: batch.documents[0].bytes, as: UTF8.self).contains("\"v\" : 2"))
+        #expect(batch.afterDurable.count == 1 && !ran)
+        #expect(commit.isEmpty)
+    }
+}
+
+@Suite struct ShutdownTests {
+    @Test func theGraceEndsOnce() {
+        var shutdown = Shutdown()
+        let began = shutdown.begin(now: 100, graceNanoseconds: 50)
+        #expect(began)
+        let began2 = shutdown.begin(now: 120, graceNanoseconds: 1)
+        #expect(!began2, "a second signal does not restart the grace")
+        #expect(shutdown.wake == 150)
+        let graceOver = shutdown.graceOver(now: 149)
+        #expect(!graceOver)
+        let graceOver2 = shutdown.graceOver(now: 150)
+        #expect(graceOver2)
+        let graceOver3 = shutdown.graceOver(now: 200)
+        #expect(!graceOver3)
+        #expect(shutdown.wake == nil)
+    }
+}
+
+@Suite struct JobSetTests {
+    func load(_ id: String, _ yaml: String) -> JobFileLoad {
+        JobFileLoad(relativePath: "\(id).yaml", file: "/jobs/\(id).yaml", id: JobID(id)!, result: .success(Policy.job(id, yaml)))
+    }
+
+    @Test func aJobWakesAtItsNextSlotAndItsTimelineSurvivesAnEdit() throws {
+        var jobs = JobSet()
+        let a = Policy.jobID("a")
+        guard case .added(let definition) = jobs.apply(load("a", "every: 10s")) else { Issue.record("not added"); return }
+        var slotsRead = 0
+        let first = jobs.install(definition, firstSeen: Policy.at(0), lastSlots: { slotsRead += 1; return [:] }, now: Policy.at(0))
+        #expect(first.firstInstall && first.anchor == Policy.at(0))
+        let nextDue = jobs.updateWakeTime(a, now: Policy.at(0))
+        #expect(nextDue?["every"] == Policy.at(10))
+        #expect(jobs.nextWake == Policy.at(10))
+        #expect(jobs.dueJobs(now: Policy.at(9)).isEmpty)
+        let due = jobs.takeDueSlots(a, now: Policy.at(10))
+        #expect(due?.slots.map(\.time) == [Policy.at(10)])
+        let due2 = jobs.takeDueSlots(a, now: Policy.at(10))
+        #expect(due2?.slots.isEmpty == true, "a slot is dealt with once")
+
+        guard case .replaced(_, let edited) = jobs.apply(load("a", "every: 10s\ndescription: edited")) else { Issue.record("not replaced"); return }
+        let second = jobs.install(edited, firstSeen: Policy.at(500), lastSlots: { slotsRead += 1; return [:] }, now: Policy.at(12))
+        #expect(!second.firstInstall && second.anchor == Policy.at(0), "the anchor is kept")
+        #expect(slotsRead == 1, "records are read on the first install only")
+        let due3 = jobs.takeDueSlots(a, now: Policy.at(12))
+        #expect(due3?.slots.isEmpty == true)
+    }
+
+    @Test func aDisabledJobDoesNotWake() {
+        var jobs = JobSet()
+        guard case .added(let definition) = jobs.apply(load("a", "every: 10s\nenabled: false")) else { return }
+        _ = jobs.install(definition, firstSeen: Policy.at(0), lastSlots: { [:] }, now: Policy.at(0))
+        let nextDue2 = jobs.updateWakeTime(definition.id, now: Policy.at(0))
+        #expect(nextDue2 == [:])
+        #expect(jobs.nextWake == nil)
+    }
+
+    @Test func aRemovedJobLosesItsTriggers() {
+        var jobs = JobSet()
+        guard case .added(let definition) = jobs.apply(load("a", "every: 10s")) else { return }
+        _ = jobs.install(definition, firstSeen: Policy.at(0), lastSlots: { [:] }, now: Policy.at(0))
+        _ = jobs.updateWakeTime(definition.id, now: Policy.at(0))
+        guard case .removed? = jobs.remove("a.yaml") else { Issue.record("not removed"); return }
+        #expect(jobs.nextWake == nil && jobs.plannedJobs.isEmpty && jobs.definition(definition.id) == nil)
+    }
+
+    @Test func chainCyclesAreSeenAgainAfterAChange() {
+        var jobs = JobSet()
+        _ = jobs.apply(load("a", "after: b"))
+        _ = jobs.apply(load("b", "after: c"))
+        let cyclic = jobs.jobsInChainCycles()
+        #expect(cyclic.isEmpty)
+        _ = jobs.apply(load("c", "after: a"))
+        let cyclic2 = jobs.jobsInChainCycles()
+        #expect(cyclic2 == [Policy.jobID("a"), Policy.jobID("b"), Policy.jobID("c")])
+    }
+}
