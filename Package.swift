@@ -20,6 +20,8 @@ let package = Package(
         ),
         // epoll, timerfd, signalfd, eventfd and inotify headers for the edges.
         .systemLibrary(name: "CLinux"),
+        // Edge: the libc calls every edge target shares (EINTR retries, `Errno`, close-on-exec).
+        .target(name: "SystemCalls"),
         // Pure: cron expressions and their evaluation in a time zone.
         .target(name: "Cron"),
         // Pure: YAML node tree with positions, job definitions, discovery rules.
@@ -27,9 +29,9 @@ let package = Package(
         // Pure: triggers, due times, run policies, the execution state machine.
         .target(name: "Scheduling", dependencies: ["Definitions", "Cron"]),
         // Edge: atomic JSON files and the layout of state/.
-        .target(name: "StateStore", dependencies: ["CLinux", "Cron", "Scheduling"]),
+        .target(name: "StateStore", dependencies: ["CLinux", "Cron", "Scheduling", "SystemCalls"]),
         // Edge: spawning runs in their own sessions, timeouts, output capture.
-        .target(name: "Execution", dependencies: ["Scheduling"]),
+        .target(name: "Execution", dependencies: ["Scheduling", "SystemCalls"]),
         // Edge: inotify.
         .target(name: "Watching", dependencies: ["CLinux"]),
         // Wiring: the daemon's run loop.

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Scheduling
+import SystemCalls
 
 /// The one place that reaps children. It blocks in `waitid(P_ALL, WNOWAIT)` until some
 /// child has ended, then reaps it with `wait4` (for its rusage) only if it is ours: a

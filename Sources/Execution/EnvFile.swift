@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// A `KEY=VALUE` file (`env_file`), read at each run. Its values go into the child's
 /// environment only: nothing here writes or logs them.

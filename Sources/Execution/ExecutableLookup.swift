@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Finds the program of a run and checks it and the working directory before spawning,
 /// so a failure names the exact path and cause.

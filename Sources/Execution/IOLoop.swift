@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Scheduling
+import SystemCalls
 
 /// The I/O thread: drains every run's output pipe into its log, fires timeouts and
 /// kill deadlines (it sleeps in `poll` until the nearest one, never on a periodic

@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// Bounded capture of a run's output into its log file.
 ///
 /// Until `maxBytes` the log holds everything (readable while the run goes on). Past it,

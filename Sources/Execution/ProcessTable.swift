@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SystemCalls
 
 /// Reads facts about processes from /proc and probes process groups; for the runner and
 /// for the daemon's recovery (is the recorded run still alive, and is it the same process?).

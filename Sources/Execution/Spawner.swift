@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Scheduling
+import SystemCalls
 
 /// The spawn itself: checks, `posix_spawn` in a new session with stdin from /dev/null,
 /// stdout and stderr into a pipe and every other descriptor closed; then the hand-over

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Scheduling
 import Synchronization
+import SystemCalls
 
 /// One spawned run as handed from the spawning caller to the I/O thread.
 struct RunSetup: Sendable {

@@ -1,39 +1,9 @@
 import Glibc
+import SystemCalls
 
-/// A failed system call: its errno and the call's name.
-package struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
-    package var code: Int32
-    package var call: String
-    package init(_ code: Int32, call: String) {
-        self.code = code
-        self.call = call
-    }
-    package var description: String { "\(call): \(String(cString: strerror(code))) (errno \(code))" }
-    /// The C library's text for `code`, e.g. "No such file or directory".
-    package var text: String { String(cString: strerror(code)) }
-}
-
-/// Every libc call of this target, retrying EINTR and throwing `Errno`; every
-/// descriptor is created close-on-exec.
-enum Sys {
-    static func retrying<T: BinaryInteger>(_ call: String, _ body: () -> T) throws(Errno) -> T {
-        while true {
-            let r = body()
-            if r != -1 { return r }
-            let e = errno
-            if e != EINTR { throw Errno(e, call: call) }
-        }
-    }
-
-    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) throws(Errno) -> Int32 {
-        try retrying("open") { Glibc.open(path, flags | O_CLOEXEC, mode) }
-    }
-
-    static func close(_ fd: Int32) {
-        // Linux frees the descriptor even when close reports EINTR: never retry.
-        _ = Glibc.close(fd)
-    }
-
+/// The libc calls of this target beside the shared ones, retrying EINTR and throwing
+/// `Errno`; every descriptor is created close-on-exec.
+extension Sys {
     /// A pipe, both ends close-on-exec (and non-blocking if asked).
     static func pipe(nonBlocking: Bool = false) throws(Errno) -> (read: Int32, write: Int32) {
         var fds: [Int32] = [-1, -1]
@@ -60,13 +30,6 @@ enum Sys {
         try retrying("pread") { Glibc.pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
-        var offset = 0
-        while offset < bytes.count {
-            offset += try retrying("write") { Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
-        }
-    }
-
     static func truncate(_ fd: Int32, to length: Int64) throws(Errno) {
         _ = try retrying("ftruncate") { ftruncate(fd, off_t(length)) }
         _ = try retrying("lseek") { lseek(fd, off_t(length), SEEK_SET) }
@@ -85,12 +48,6 @@ enum Sys {
         } catch where error.code == ESRCH {
             return false
         }
-    }
-
-    static func status(_ path: String) throws(Errno) -> Glibc.stat {
-        var st = Glibc.stat()
-        _ = try retrying("stat") { stat(path, &st) }
-        return st
     }
 
     static func access(_ path: String, _ mode: Int32) throws(Errno) {

@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import SystemCalls
 
 /// Atomic replacement of a file: a reader (in any process) sees the old content or the
 /// new content, never a partial or empty file, even if the writer is killed at any instant.

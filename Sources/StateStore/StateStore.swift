@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Scheduling
+import SystemCalls
 
 /// The daemon's access to state/: creates the layout, writes every file atomically,
 /// reads execution records back, prunes history. Stateless apart from the root path,

@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// A state-directory operation that failed: what was done, to which path, and the errno
 /// when the system refused (ENOSPC, EACCES, EROFS, ...).
 package struct StateStoreError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -1,49 +1,11 @@
 import Glibc
+import SystemCalls
 
-/// A failed system call: its errno and the call's name.
-package struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
-    package var code: Int32
-    package var call: String
-    package init(_ code: Int32, call: String) {
-        self.code = code
-        self.call = call
-    }
-    package var description: String { "\(call): \(String(cString: strerror(code))) (errno \(code))" }
-}
-
-/// Every libc call of this target, retrying EINTR and throwing `Errno`; descriptors are
-/// always opened `O_CLOEXEC`.
-enum Sys {
-    static func retrying<T: BinaryInteger>(_ call: String, _ body: () -> T) throws(Errno) -> T {
-        while true {
-            let r = body()
-            if r != -1 { return r }
-            let e = errno
-            if e != EINTR { throw Errno(e, call: call) }
-        }
-    }
-
-    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) throws(Errno) -> Int32 {
-        try retrying("open") { Glibc.open(path, flags | O_CLOEXEC, mode) }
-    }
-
+/// The libc calls of this target beside the shared ones, retrying EINTR and throwing
+/// `Errno`; descriptors are always opened `O_CLOEXEC`.
+extension Sys {
     static func openat(_ dir: Int32, _ name: String, _ flags: Int32, _ mode: mode_t = 0) throws(Errno) -> Int32 {
         try retrying("openat") { Glibc.openat(dir, name, flags | O_CLOEXEC, mode) }
-    }
-
-    static func close(_ fd: Int32) {
-        // Linux releases the descriptor even when close reports EINTR: never retry.
-        _ = Glibc.close(fd)
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(Errno) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = try retrying("write") {
-                bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            }
-            offset += n
-        }
     }
 
     static func readAll(_ fd: Int32) throws(Errno) -> [UInt8] {
@@ -70,12 +32,6 @@ enum Sys {
 
     static func mkdir(_ path: String, _ mode: mode_t) throws(Errno) {
         _ = try retrying("mkdir") { Glibc.mkdir(path, mode) }
-    }
-
-    static func status(_ path: String) throws(Errno) -> Glibc.stat {
-        var st = Glibc.stat()
-        _ = try retrying("stat") { stat(path, &st) }
-        return st
     }
 
     /// Names in directory `path` (without `.` and `..`), with whether each is a directory.

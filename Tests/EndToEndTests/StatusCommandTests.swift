@@ -13,7 +13,8 @@ import TestSupport
     private func fixture() throws -> (StateFixture, Live) {
         let fixture = try StateFixture()
         for id in ["backup", "reports/build", "deploy", "flaky", "broken"] { try fixture.job(id, "command: true\n") }
-        let running = try fixture.record("backup", .running, minutesAgo: 3, pid: 777)
+        // Started 3 min 29 s before the fixture was made: shown as 3m however slowly the test runs.
+        let running = try fixture.record("backup", .running, minutesAgo: 3.5, pid: 777)
         try fixture.record("backup", .succeeded, minutesAgo: 60, exitCode: 0)
         let queued = try fixture.record("reports/build", .queued, minutesAgo: 1, kind: .manual)
         let awaiting = try fixture.record("deploy", .awaitingApproval, minutesAgo: 12,
@@ -37,7 +38,7 @@ import TestSupport
         #expect(text.contains("running (1):"))
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.allSatisfy { $0.count <= 80 }, "\(text)")
-        #expect(lines.contains { $0.hasPrefix("  backup ") && $0.contains(live.running.id.rawValue) && $0.contains("2m") && $0.hasSuffix("777") })
+        #expect(lines.contains { $0.hasPrefix("  backup ") && $0.contains(live.running.id.rawValue) && $0.contains("3m") && $0.hasSuffix("777") })
         #expect(text.contains("queued (1):"))
         #expect(lines.contains { $0.contains(live.queued.id.rawValue) && $0.contains("overlap: queued") })
         #expect(text.contains("awaiting approval (1):"))
