@@ -59,7 +59,7 @@ extension Daemon {
               let closed = approvals.decide(id, approved: approve, by: owner, comment: comment, at: now) else { return }
         persist(decided)
         writeApprovalFile(closed.file)
-        commit.whenDurable { unlink(path) }
+        commit.removeWhenDurable(path)
         log.event(approve ? "approved" : "rejected", ["job": decided.job, "execution": id.rawValue, "by": owner, "comment": comment])
         if let job = JobID(decided.job) { results.update(job) { $0.noteApprovalDecided(id.rawValue) } }
         if approve {

@@ -4,6 +4,7 @@ import Execution
 import Foundation
 import Glibc
 import Scheduling
+import StateStore
 
 /// Start-up recovery (SPEC section 8): an execution left `running` becomes
 /// `interrupted`, its process group ended first if it still runs (the same
@@ -23,10 +24,18 @@ extension Daemon {
                 }
             }
             for execution in candidates.sorted() {
-                guard let record = (try? store.record(job: job, id: execution)) ?? nil, !record.state.isTerminal else { continue }
+                guard let record = knownRecord(job: job, id: execution), !record.state.isTerminal else { continue }
                 recover(record)
             }
         }
+    }
+
+    /// A record as the daemon knows it: the owed write an earlier daemon could not make
+    /// (it is newer), else the file.
+    private func knownRecord(job: String, id: ExecutionID) -> ExecutionRecord? {
+        let path = store.layout.executionFile(job: job, id: id)
+        if let owed = commit.document(at: path), let record = try? StateJSON.decode(ExecutionRecord.self, from: owed, path: path) { return record }
+        return (try? store.record(job: job, id: id)) ?? nil
     }
 
     private func recover(_ record: ExecutionRecord) {

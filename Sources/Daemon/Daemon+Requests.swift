@@ -24,7 +24,8 @@ extension Daemon {
     }
 
     func consumeTrigger(_ path: String) {
-        guard !stopping else { return }
+        // While nothing can be recorded the file stays where it is: it runs once the disk takes writes.
+        guard !stopping, !health.isFailing else { return }
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard !name.hasPrefix(".") else { return }
         let file = store.layout.triggersDirectory + "/" + path
@@ -43,11 +44,11 @@ extension Daemon {
             return
         }
         let execution = newExecutionID(job: id, dueAt: Date(), kind: .manual)
-        let claim = inbox.claimedDirectory + "/" + execution.rawValue + "+" + id.rawValue.replacingOccurrences(of: "/", with: "+")
+        let claim = inbox.claimPath(execution: execution, job: id)
         guard rename(file, claim) == 0 else { return }
         fireManual(definition, execution: execution, environment: environment)
         // The claim goes once the execution's record is durable.
-        commit.whenDurable { unlink(claim) }
+        commit.removeWhenDurable(claim)
     }
 
     private func fireManual(_ definition: JobDefinition, execution: ExecutionID, environment: [String: String]) {
@@ -69,7 +70,7 @@ extension Daemon {
             log.event("trigger_resumed", ["job": id.rawValue, "execution": execution.rawValue])
             fireManual(definition, execution: execution, environment: environment)
         }
-        commit.whenDurable { unlink(path) }
+        commit.removeWhenDurable(path)
     }
 
     func consumeCancel(_ path: String) {

@@ -59,7 +59,8 @@ extension Daemon {
     /// Starts the waiting executions that may start now and skips those past their
     /// deadline (`StartPlan`); called whenever a run ends or the queue changes.
     func drainQueue(now: Date) {
-        guard !stopping, let drain = runs.drain(now: now, definitions: jobs.definitionsByID) else { return }
+        // Waiting executions keep waiting while nothing could record their start.
+        guard !stopping, !health.isFailing, let drain = runs.drain(now: now, definitions: jobs.definitionsByID) else { return }
         for (entry, failure) in drain.skip {
             recordSkipped(entry.record, kind: failure.kind, message: failure.message)
         }
@@ -111,6 +112,10 @@ extension Daemon {
         let now = Date()
         // The caller counted this run in `snapshot`; every way out before the spawn uncounts it.
         let uncount = { self.runs.uncount(queued.id, definition: definition) }
+        guard !health.isFailing else {
+            uncount()
+            return recordUnwritable(queued)
+        }
         guard let record = try? transition(queued, .start, at: now) else { return uncount() }
         let logPath: String
         do {
@@ -150,17 +155,18 @@ extension Daemon {
     /// disk refuses, nothing of this turn was acknowledged: the runs are not started.
     func flushWrites() {
         for result in results.takeChanged(now: Date()) { enqueueWrite(result, to: store.layout.resultFile(job: result.job)) }
-        guard !commit.isEmpty else { return }
+        guard !commit.isEmpty else {
+            // Nothing owed, but short of space after a full disk: look again when due.
+            if health.isFailing && health.mayRetry(monotonic: TimerDescriptor.monotonicNow()) { commitLanded() }
+            return
+        }
+        // Owed writes wait for their backoff (or for space freed) before they are tried again.
+        guard health.mayRetry(monotonic: TimerDescriptor.monotonicNow()) else { return }
         let batch = commit.take()
         do {
-            try store.writeBatch(batch.documents)
+            try store.writeBatch(batch.documents.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) })
         } catch {
-            log.event("write_failed", ["files": "\(batch.documents.count)", "error": "\(error)", "note": "runs of this turn are not started"])
-            results.forgetWritten()
-            for spawn in batch.spawns {
-                runs.abandon(spawn.run.record.id)
-                log.event("not_started", ["job": spawn.run.record.job, "execution": spawn.run.record.id.rawValue, "reason": "its record could not be written"])
-            }
+            commitRefused(batch, error: error)
             return
         }
         let messages = edges.messages
@@ -169,7 +175,8 @@ extension Daemon {
             runner.start(spawn.request, onStarted: { process in messages.post(.started(id, process)) },
                          onFinished: { outcome in messages.post(.finished(id, outcome)) })
         }
-        for action in batch.afterDurable { action() }
+        for path in batch.removals { unlink(path) }
+        commitLanded()
     }
 
     func handle(_ message: RunMessage) {
@@ -286,6 +293,7 @@ extension Daemon {
         let retention = HistoryRetention(keep: definition.history.keep, maxAge: definition.history.maxAge)
         do {
             try store.pruneHistory(job: job, retention: retention, now: Date())
+            health.spaceFreed()
         } catch {
             log.event("prune_failed", ["job": job, "error": "\(error)"])
         }

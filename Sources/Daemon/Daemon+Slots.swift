@@ -20,6 +20,9 @@ extension Daemon {
     func fireDueSlots(now: Date) {
         guard !stopping else { return }
         for id in jobs.dueJobs(now: now) {
+            // While nothing can be recorded, a job with catch-up keeps its slots for when
+            // the disk takes writes again (as after downtime); the others are recorded skipped.
+            if health.isFailing, let definition = jobs.definition(id), definition.catchup != .none { continue }
             guard let (definition, slots) = jobs.takeDueSlots(id, now: now) else { continue }
             for slot in slots {
                 var extra: [String: JSONValue] = [:]

@@ -23,6 +23,7 @@ import Watching
 /// - `GroupCommit`: the writes of one turn, the spawns that wait for them, and the rest.
 /// - `HistoryBook`: record counts per job, for retention.
 /// - `Shutdown`: a graceful stop in progress.
+/// - `StateHealth`: whether the state directory takes writes, and when to try again.
 ///
 /// All of it is touched on the loop thread only; runs are supervised by
 /// `ProcessRunner`'s own threads and report back through the runs' mailbox.
@@ -49,6 +50,9 @@ package final class Daemon {
     var commit = GroupCommit()
     var history = HistoryBook()
     var shutdown = Shutdown()
+    var health = StateHealth()
+    let reserve: StateReserve
+    let runtimeFiles: StateRuntimeFiles
 
     package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
@@ -56,6 +60,8 @@ package final class Daemon {
         let store = StateStore(root: configuration.stateDirectory)
         self.store = store
         jobDirectory = JobDirectory(root: configuration.jobsDirectory)
+        reserve = StateReserve(layout: store.layout)
+        runtimeFiles = StateRuntimeFiles(stateDirectory: store.layout.root)
         host = ProcessInfo.processInfo.hostName
         runs = RunTable(limits: RunLimits(maxParallel: configuration.maxParallel, poolSizes: configuration.pools))
         results = ResultBook { id in
@@ -91,12 +97,21 @@ package final class Daemon {
         defer { withExtendedLifetime(lock) {} }
         do {
             try setUpEdges()
-            try store.writeDocument(DaemonInfo(pid: getpid(), host: host, startedAt: startedAt, jobsDirectory: configuration.jobsDirectory, stateDirectory: configuration.stateDirectory), to: store.layout.daemonFile)
         } catch {
             printError("jobdir run: \(error)\n")
             return 1
         }
+        do {
+            try store.writeDocument(daemonInfo(), to: store.layout.daemonFile)
+            runtimeFiles.clearHealth()
+        } catch {
+            // A state directory that refuses writes does not keep the daemon from starting:
+            // it starts failing, and what it has to write is owed.
+            commitRefused(GroupCommit.Batch(documents: [:], spawns: [], removals: []), error: error)
+        }
         log.event("started", ["pid": "\(getpid())", "jobs": configuration.jobsDirectory, "state": configuration.stateDirectory])
+        replayOwedWrites()
+        reserve.make()
         loadAllJobs(reason: "start")
         recover()
         fireRebootJobs()
@@ -200,12 +215,14 @@ package final class Daemon {
 
     private func armTimers() {
         edges.wallTimer.arm(at: stopping ? nil : nextWallWake())
-        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake].compactMap { $0 }.min())
+        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake, health.wake].compactMap { $0 }.min())
     }
 
     /// The earliest wall-clock moment something is due: a slot, a retry, an approval's
     /// expiry, or a waiting execution's starting deadline.
     private func nextWallWake() -> Date? {
-        [jobs.nextWake, runs.nextRetryDue, approvals.nextExpiry, runs.queueWake].compactMap { $0 }.min()
+        // While nothing can be recorded, slots kept for catch-up wait for the disk, not the clock.
+        let slots = health.isFailing ? jobs.nextWake(after: Date()) : jobs.nextWake
+        return [slots, runs.nextRetryDue, approvals.nextExpiry, runs.queueWake].compactMap { $0 }.min()
     }
 }

@@ -13,7 +13,10 @@ final class DaemonLock {
     private let descriptor: Int32
 
     init(path: String) throws(Failure) {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // Locked through a read-only descriptor (the pid is written through another), so
+        // the daemon holds nothing open for writing while idle: its filesystem can be
+        // remounted read-only under it, and that is then handled like any refused write.
+        let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .system(SystemError("open", path: path)) }
         // A reader (`jobdir status`) may hold a shared lock for an instant: try for a moment.
         var attempts = 0
@@ -35,9 +38,12 @@ final class DaemonLock {
         }
         descriptor = fd
         let text = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = pwrite(fd, text, text.count, 0)
-        _ = fsync(fd)
+        let writer = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        if writer >= 0 {
+            _ = pwrite(writer, text, text.count, 0)
+            _ = fsync(writer)
+            close(writer)
+        }
     }
 
     deinit { close(descriptor) }

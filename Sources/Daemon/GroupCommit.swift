@@ -4,12 +4,17 @@ import StateStore
 
 /// The writes of one loop turn, made durable together: the documents (records, results,
 /// approval files), then the runs whose `running` records they hold are spawned, then
-/// what had to wait for durability (removing a claimed trigger or a decided marker).
-/// The one owner of what the turn has yet to write; the daemon commits it once a turn.
+/// the request files that may go once their effect is recorded (a claimed trigger, a
+/// decided approval marker) are removed. The one owner of what is yet to be written;
+/// the daemon commits it once a turn.
 ///
-/// Invariants: a run is spawned only after the batch holding its record is durable; an
-/// action queued with `whenDurable` runs only after a successful commit; a later write
-/// to the same path in one turn replaces the earlier one.
+/// A commit the disk refuses is put back (`restore`): its documents stay owed, merged
+/// with later writes (the later document of a path wins), and are tried again until
+/// they land; nothing the daemon knows is dropped.
+///
+/// Invariants: a run is spawned only after the batch holding its record is durable; a
+/// request file is removed only after a successful commit; a later write to the same
+/// path replaces the earlier one.
 struct GroupCommit {
     /// A run whose process starts once its record is durable.
     struct Spawn {
@@ -19,19 +24,29 @@ struct GroupCommit {
 
     /// One turn's work, taken out for committing.
     struct Batch {
-        var documents: [(path: String, bytes: [UInt8])]
+        var documents: [String: [UInt8]]
         var spawns: [Spawn]
-        var afterDurable: [() -> Void]
+        /// Request files to remove once the documents are durable.
+        var removals: [String]
     }
 
     private var documents: [String: [UInt8]] = [:]
     private var spawns: [Spawn] = []
-    private var afterDurable: [() -> Void] = []
+    private var removals: [String] = []
 
-    var isEmpty: Bool { documents.isEmpty && spawns.isEmpty && afterDurable.isEmpty }
+    var isEmpty: Bool { documents.isEmpty && spawns.isEmpty && removals.isEmpty }
 
-    /// Whether a document for `path` waits to be written this turn.
+    /// How many documents wait to be written.
+    var owedDocuments: Int { documents.count }
+
+    /// Whether a document for `path` waits to be written.
     func writes(_ path: String) -> Bool { documents[path] != nil }
+
+    /// The document that waits to be written to `path`, if any.
+    func document(at path: String) -> [UInt8]? { documents[path] }
+
+    /// Every document that waits, by path.
+    var owed: [String: [UInt8]] { documents }
 
     /// Encodes `document` for this turn's commit.
     mutating func write<Document: Encodable>(_ document: Document, to path: String) throws(StateStoreError) {
@@ -40,15 +55,23 @@ struct GroupCommit {
 
     mutating func spawnWhenDurable(_ spawn: Spawn) { spawns.append(spawn) }
 
-    mutating func whenDurable(_ action: @escaping () -> Void) { afterDurable.append(action) }
+    /// Removes the file at `path` once this turn's documents are durable.
+    mutating func removeWhenDurable(_ path: String) { removals.append(path) }
 
     /// Everything queued so far; the commit starts empty again.
     mutating func take() -> Batch {
         defer {
             documents.removeAll()
             spawns.removeAll()
-            afterDurable.removeAll()
+            removals.removeAll()
         }
-        return Batch(documents: documents.map { (path: $0.key, bytes: $0.value) }, spawns: spawns, afterDurable: afterDurable)
+        return Batch(documents: documents, spawns: spawns, removals: removals)
+    }
+
+    /// Puts back what a refused commit held: its documents and removals stay owed
+    /// (documents written since win), its spawns are the caller's to settle.
+    mutating func restore(_ batch: Batch) {
+        documents.merge(batch.documents) { newer, _ in newer }
+        removals = batch.removals + removals
     }
 }

@@ -109,6 +109,9 @@ struct JobSet {
     /// The earliest wake time of any job.
     var nextWake: Date? { wakeTimes.values.min() }
 
+    /// The earliest wake time later than `instant`.
+    func nextWake(after instant: Date) -> Date? { wakeTimes.values.filter { $0 > instant }.min() }
+
     /// The zone for a job's `timezone` (cached; the local zone when none is set).
     mutating func zone(for definition: JobDefinition) -> TimeZoneRules {
         guard let name = definition.timezone else { return localZone }

@@ -1,6 +1,8 @@
 import CLinux
+import Definitions
 import Foundation
 import Glibc
+import Scheduling
 import StateStore
 import Watching
 
@@ -38,6 +40,11 @@ final class RequestInbox {
     }
 
     var claimedDirectory: String { layout.triggersDirectory + "/.claimed" }
+
+    /// Where the claim of a trigger that became `execution` of `job` lies.
+    func claimPath(execution: ExecutionID, job: JobID) -> String {
+        claimedDirectory + "/" + execution.rawValue + "+" + job.rawValue.replacingOccurrences(of: "/", with: "+")
+    }
 
     /// Starts watching; returns the error when the approvals directory cannot be watched.
     func start() -> (any Error)? {

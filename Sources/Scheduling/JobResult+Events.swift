@@ -10,6 +10,11 @@ extension JobResult {
         running.append(execution)
     }
 
+    /// An execution counted as starting never got its process (its record was refused).
+    package mutating func noteNotStarted(_ execution: String) {
+        running.removeAll { $0 == execution }
+    }
+
     /// Lists an execution as waiting, or gives its new reason.
     package mutating func noteWaiting(_ execution: String, reason: String) {
         let entry = Waiting(id: execution, reason: reason)

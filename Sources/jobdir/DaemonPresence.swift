@@ -16,12 +16,18 @@ struct DaemonPresence {
     /// The lock file is never created here.
     init(layout: StateLayout) {
         isRunning = Self.lockIsHeld(layout.lockFile)
-        if let data = FileManager.default.contents(atPath: layout.daemonFile),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            info = object
-        } else {
-            info = [:]
+        info = Self.object(FileManager.default.contents(atPath: layout.daemonFile)) ?? [:]
+        // While the state directory refuses writes, the running daemon keeps what
+        // daemon.json would say outside it.
+        let note = Self.object(StateRuntimeFiles(stateDirectory: layout.root).readHealth().map { Data($0) })
+        // A note older than daemon.json is an earlier daemon's.
+        if isRunning, let note, (note["started_at"] as? String) ?? "" >= (info["started_at"] as? String) ?? "" {
+            info = note
         }
+    }
+
+    private static func object(_ data: Data?) -> [String: Any]? {
+        data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
     }
 
     var pid: Int? { info["pid"] as? Int }
@@ -34,8 +40,17 @@ struct DaemonPresence {
         var details: [String] = []
         if let pid { details.append("pid \(pid)" + (host.map { " on \($0)" } ?? "")) }
         if let startedAt { details.append("up \(TimeText.between(startedAt, now))") }
-        return "daemon: running" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
+        var line = "daemon: running" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
+        if let failure = stateFailure {
+            let since = (failure["since"] as? String).flatMap(Timestamp.parse).map { " for \(TimeText.between($0, now))" } ?? ""
+            line += "\nstate directory: FAILING\(since), \(failure["owed_writes"] as? Int ?? 0) writes owed, no run starts: "
+                + "\(failure["error"] as? String ?? "unknown error")"
+        }
+        return line
     }
+
+    /// Why the state directory refuses the daemon's writes, when it does.
+    var stateFailure: [String: Any]? { isRunning ? info["state_failure"] as? [String: Any] : nil }
 
     /// The JSON object of `status --json`: `daemon.json`'s keys plus `running`.
     var json: [String: Any] {

@@ -155,14 +155,28 @@ import Testing
         #expect(commit.isEmpty)
         try commit.write(["v": 1], to: "/state/x.json")
         try commit.write(["v": 2], to: "/state/x.json")
-        var ran = false
-        commit.whenDurable { ran = true }
+        commit.removeWhenDurable("/state/triggers/.claimed/x")
         #expect(commit.writes("/state/x.json") && !commit.writes("/state/y.json"))
         let batch = commit.take()
         #expect(batch.documents.count == 1)
-        #expect(String(decoding: batch.documents[0].bytes, as: UTF8.self).contains("\"v\" : 2"))
-        #expect(batch.afterDurable.count == 1 && !ran)
+        #expect(String(decoding: batch.documents["/state/x.json"]!, as: UTF8.self).contains("\"v\" : 2"))
+        #expect(batch.removals == ["/state/triggers/.claimed/x"])
         #expect(commit.isEmpty)
+    }
+
+    @Test func aRefusedCommitStaysOwedAndLaterWritesWin() throws {
+        var commit = GroupCommit()
+        try commit.write(["v": 1], to: "/state/a.json")
+        try commit.write(["v": 1], to: "/state/b.json")
+        commit.removeWhenDurable("/state/approvals/x.approve")
+        let refused = commit.take()
+        try commit.write(["v": 2], to: "/state/a.json")
+        commit.restore(refused)
+        #expect(commit.owedDocuments == 2)
+        let retry = commit.take()
+        #expect(String(decoding: retry.documents["/state/a.json"]!, as: UTF8.self).contains("\"v\" : 2"), "the later write wins")
+        #expect(retry.documents["/state/b.json"] != nil)
+        #expect(retry.removals == ["/state/approvals/x.approve"])
     }
 }
 

@@ -1,0 +1,219 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The daemon on a state directory that refuses writes: a small tmpfs filled up by the
+/// test, or a bind mount remounted read-only. Mounting needs root; elsewhere each test
+/// says why it does not run.
+@Suite(.serialized, .enabled(if: geteuid() == 0, "needs root to mount a small filesystem for the state directory"))
+struct FailingStateDiskTests {
+    /// A temp directory whose `state/` is its own small filesystem (or read-only bind mount).
+    final class Disk {
+        let dir: TemporaryDirectory
+        var jobs: String { dir.url("jobs") }
+        var state: String { dir.url("state") }
+        var files: StateFiles { StateFiles(state) }
+        private var mounted = false
+
+        /// `state/` as a tmpfs of `size` (e.g. "1m"), or nil with the reason when it cannot be mounted.
+        static func tmpfs(size: String) throws -> (Disk?, String) {
+            let disk = try Disk()
+            let result = try ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0700", "tmpfs", disk.state])
+            guard result.status == 0 else { disk.dir.remove(); return (nil, "cannot mount a tmpfs (\(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))); needs root") }
+            disk.mounted = true
+            return (disk, "")
+        }
+
+        /// `state/` bind-mounted onto itself, so that it can be remounted read-only.
+        static func bindMount() throws -> (Disk?, String) {
+            let disk = try Disk()
+            let result = try ProcessRunner.run("/bin/mount", ["--bind", disk.state, disk.state])
+            guard result.status == 0 else { disk.dir.remove(); return (nil, "cannot bind-mount (\(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))); needs root") }
+            disk.mounted = true
+            return (disk, "")
+        }
+
+        private init() throws {
+            dir = try TemporaryDirectory("jobdir-disk")
+            for name in ["jobs", "state", "outside"] { try FileManager.default.createDirectory(atPath: dir.url(name), withIntermediateDirectories: true) }
+        }
+
+        func job(_ name: String, _ text: String) throws { try dir.write("jobs/" + name, text) }
+
+        func start() throws -> DaemonProcess { try DaemonProcess(jobs: jobs, state: state) }
+
+        /// Fills the state filesystem until it refuses a write; returns the filler's path.
+        @discardableResult
+        func fill() -> String {
+            let path = state + "/filler"
+            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            let chunk = [UInt8](repeating: 0x7a, count: 4096)
+            while write(fd, chunk, chunk.count) == chunk.count {}
+            close(fd)
+            return path
+        }
+
+        func free() { unlink(state + "/filler") }
+
+        /// Remounts `state/` read-only or read-write; a run holding its log open makes
+        /// the kernel refuse read-only for a moment, so it is tried until a deadline.
+        func remount(readOnly: Bool) async throws -> Bool {
+            try await waitUntil(timeout: .seconds(10)) {
+                try ProcessRunner.run("/bin/mount", ["-o", "remount,bind,\(readOnly ? "ro" : "rw")", state]).status == 0
+            }
+        }
+
+        func trigger(_ job: String) throws {
+            let temporary = state + "/triggers/.\(job).tmp"
+            FileManager.default.createFile(atPath: temporary, contents: nil)
+            #expect(rename(temporary, state + "/triggers/" + job) == 0)
+        }
+
+        func status(json: Bool = false) throws -> String {
+            try ProcessRunner.jobdir(["status", "--state", state, "--jobs", jobs] + (json ? ["--json"] : [])).stdout
+        }
+
+        /// A fifo outside the state directory: a job reading it waits until `release`.
+        func gate(_ name: String) -> String {
+            let path = dir.url("outside/" + name)
+            mkfifo(path, 0o600)
+            return path
+        }
+
+        func release(_ gate: String) {
+            let fd = open(gate, O_WRONLY)
+            _ = write(fd, "go\n", 3)
+            close(fd)
+        }
+
+        deinit {
+            if mounted { _ = try? ProcessRunner.run("/bin/umount", ["-l", state]) }
+            dir.remove()
+        }
+    }
+
+    @Test func aRunThatEndsOnAFullDiskIsRecordedWithItsRealExitAndStatusShowsTheFailure() async throws {
+        let (made, reason) = try Disk.tmpfs(size: "1m")
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        let gate = disk.gate("long")
+        try disk.job("long.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate); echo finished; exit 0\"]\n")
+        let daemon = try disk.start()
+        #expect(await waitUntil { disk.files.json("daemon.json") != nil && disk.files.result("long") != nil }, "\(daemon.log)")
+        try disk.trigger("long")
+        #expect(await waitUntil { disk.files.executions("long", state: "running").first?["pid"] is Int }, "\(daemon.log)")
+
+        disk.fill()
+        disk.release(gate)
+        // The reserve is given back for the records of runs going on: the outcome lands at once.
+        #expect(await waitUntil { disk.files.executions("long", state: "succeeded").count == 1 }, "\(daemon.log)")
+        let record = try #require(disk.files.executions("long").first)
+        #expect(record["exit_code"] as? Int == 0)
+        #expect(record["state"] as? String == "succeeded")
+        // Still short of space: the daemon says the state directory is failing.
+        #expect(await waitUntil { (try? disk.status())?.contains("state directory: FAILING") == true }, "\(daemon.log)")
+        #expect(daemon.log.components(separatedBy: "state_unwritable").count == 2, "one line when it begins: \(daemon.log)")
+
+        disk.free()
+        #expect(await waitUntil { disk.files.json("daemon.json")?["state_writable"] as? Bool == true }, "\(daemon.log)")
+        let statusAfter = try disk.status()
+        #expect(!statusAfter.contains("FAILING"), "\(statusAfter)")
+        #expect(daemon.log.contains("state_writable"))
+        #expect(disk.files.executions("long").count == 1)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func slotsThatFallWhileTheDiskIsFullAreRecordedSkippedAndNeverRun() async throws {
+        let (made, reason) = try Disk.tmpfs(size: "1m")
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        let ran = disk.dir.url("outside/ran")
+        try disk.job("tick.yaml", "command: [\"/bin/sh\", \"-c\", \"echo $JOBDIR_SCHEDULED_FOR >> \(ran)\"]\nschedule: '* * * * * *'\n")
+        let daemon = try disk.start()
+        #expect(await waitUntil { disk.files.executions("tick", state: "succeeded").count >= 2 }, "\(daemon.log)")
+        disk.fill()
+        #expect(await waitUntil(timeout: .seconds(15)) { disk.files.executions("tick", state: "skipped").count >= 3 }, "\(daemon.log)")
+        disk.free()
+        let skippedBefore = disk.files.executions("tick", state: "skipped")
+        let lastSkipped = skippedBefore.compactMap { ($0["trigger"] as? [String: Any])?["scheduled_for"] as? String }.max() ?? ""
+        #expect(await waitUntil(timeout: .seconds(15)) {
+            disk.files.executions("tick", state: "succeeded").contains { (($0["trigger"] as? [String: Any])?["scheduled_for"] as? String ?? "") > lastSkipped }
+        }, "runs again once there is room: \(daemon.log)")
+        #expect(daemon.stop() == 0)
+
+        let records = disk.files.executions("tick")
+        let slots = records.compactMap { ($0["trigger"] as? [String: Any])?["scheduled_for"] as? String }
+        #expect(Set(slots).count == slots.count, "no slot was recorded twice")
+        let skipped = records.filter { $0["state"] as? String == "skipped" }
+        for record in skipped {
+            #expect((record["error"] as? [String: Any])?["kind"] as? String == "state_unwritable")
+        }
+        let ranSlots = (try String(contentsOfFile: ran, encoding: .utf8)).split(separator: "\n").map(String.init)
+        #expect(Set(ranSlots).count == ranSlots.count, "no slot ran twice")
+        let skippedSlots = Set(skipped.compactMap { ($0["trigger"] as? [String: Any])?["scheduled_for"] as? String })
+        #expect(skippedSlots.isDisjoint(with: ranSlots), "a skipped slot never ran")
+    }
+
+    @Test func aRestartWhileWritesAreOwedLosesNothing() async throws {
+        let (made, reason) = try Disk.tmpfs(size: "1m")
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        let gate = disk.gate("long")
+        try disk.job("long.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate); exit 7\"]\n")
+        var daemon = try disk.start()
+        #expect(await waitUntil { disk.files.result("long") != nil }, "\(daemon.log)")
+        try disk.trigger("long")
+        #expect(await waitUntil { disk.files.executions("long", state: "running").first?["pid"] is Int }, "\(daemon.log)")
+        // Without the reserve the outcome cannot land until there is room again.
+        unlink(disk.state + "/.reserve")
+        disk.fill()
+        disk.release(gate)
+        #expect(await waitUntil { (try? disk.status(json: true))?.contains("\"owed_writes\"") == true }, "\(daemon.log)")
+        #expect(disk.files.executions("long", state: "running").count == 1, "the outcome is owed, not written")
+        daemon.stop(signal: SIGKILL)
+
+        disk.free()
+        daemon = try disk.start()
+        #expect(await waitUntil { disk.files.executions("long", state: "failed").count == 1 }, "\(daemon.log)")
+        let record = try #require(disk.files.executions("long").first)
+        #expect(record["exit_code"] as? Int == 7, "the real outcome, not `interrupted`")
+        #expect(disk.files.executions("long").count == 1)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aTriggerDroppedWhileTheDiskIsFullRunsOnceThereIsRoom() async throws {
+        let (made, reason) = try Disk.tmpfs(size: "1m")
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        try disk.job("hello.yaml", "command: echo hello\n")
+        let daemon = try disk.start()
+        #expect(await waitUntil { disk.files.result("hello") != nil }, "\(daemon.log)")
+        unlink(disk.state + "/.reserve")
+        disk.fill()
+        try disk.trigger("hello")
+        #expect(await waitUntil { (try? disk.status())?.contains("state directory: FAILING") == true }, "\(daemon.log)")
+        #expect(disk.files.executions("hello").isEmpty)
+        disk.free()
+        #expect(await waitUntil { disk.files.executions("hello", state: "succeeded").count == 1 }, "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+        #expect(disk.files.executions("hello").count == 1, "run once")
+        let triggers = (try? FileManager.default.subpathsOfDirectory(atPath: disk.state + "/triggers")) ?? []
+        let claims = try FileManager.default.contentsOfDirectory(atPath: disk.state + "/triggers/.claimed")
+        #expect(triggers.filter { !$0.hasPrefix(".claimed") }.isEmpty && claims.isEmpty, "the request is consumed")
+    }
+
+    @Test func aReadOnlyStateDirectoryOwesItsWritesUntilItIsWritable() async throws {
+        let (made, reason) = try Disk.bindMount()
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        try disk.job("tick.yaml", "command: \"true\"\nschedule: '* * * * * *'\n")
+        let daemon = try disk.start()
+        #expect(await waitUntil { disk.files.executions("tick", state: "succeeded").count >= 2 }, "\(daemon.log)")
+        #expect(try await disk.remount(readOnly: true))
+        #expect(await waitUntil { (try? disk.status())?.contains("Read-only file system") == true }, "\(daemon.log)")
+        let succeededWhileReadOnly = disk.files.executions("tick", state: "succeeded").count
+        #expect(disk.files.executions("tick", state: "skipped").isEmpty, "nothing can be written")
+        #expect(try await disk.remount(readOnly: false))
+        #expect(await waitUntil { disk.files.executions("tick", state: "skipped").count >= 1 }, "the owed skipped slots land: \(daemon.log)")
+        #expect(await waitUntil { disk.files.executions("tick", state: "succeeded").count > succeededWhileReadOnly }, "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+        for record in disk.files.executions("tick", state: "skipped") {
+            #expect((record["error"] as? [String: Any])?["kind"] as? String == "state_unwritable")
+        }
+    }
+}
