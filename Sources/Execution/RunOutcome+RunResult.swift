@@ -16,7 +16,8 @@ extension RunOutcome {
         }
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         return RunResult(termination: termination, stoppedBy: stop, durationMilliseconds: ms,
-                         output: OutputSummary(log: logPath, bytes: output.bytes, truncated: output.truncated, tail: output.tail),
+                         output: OutputSummary(log: logPath, bytes: output.bytes, truncated: output.truncated || output.logError != nil, tail: output.tail,
+                                               truncatedReason: output.logError.map { "the log could not be written (\($0)); the run went on" }),
                          resourceUsage: resourceUsage)
     }
 }

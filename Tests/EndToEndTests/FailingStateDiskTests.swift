@@ -24,6 +24,20 @@ struct FailingStateDiskTests {
             return (disk, "")
         }
 
+        /// `state/` as a loop-mounted ext4 image of `megabytes` (no blocks kept back for root).
+        static func ext4(megabytes: Int) throws -> (Disk?, String) {
+            let disk = try Disk()
+            let image = disk.dir.url("outside/state.img")
+            FileManager.default.createFile(atPath: image, contents: nil)
+            guard truncate(image, off_t(megabytes) << 20) == 0,
+                  try ProcessRunner.run("/sbin/mkfs.ext4", ["-q", "-m", "0", image]).status == 0 else { disk.dir.remove(); return (nil, "mkfs.ext4 failed") }
+            let result = try ProcessRunner.run("/bin/mount", ["-o", "loop", image, disk.state])
+            guard result.status == 0 else { disk.dir.remove(); return (nil, "cannot loop-mount ext4 (\(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))") }
+            chmod(disk.state, 0o700)
+            disk.mounted = true
+            return (disk, "")
+        }
+
         /// `state/` bind-mounted onto itself, so that it can be remounted read-only.
         static func bindMount() throws -> (Disk?, String) {
             let disk = try Disk()
@@ -92,8 +106,9 @@ struct FailingStateDiskTests {
         }
     }
 
-    @Test func aRunThatEndsOnAFullDiskIsRecordedWithItsRealExitAndStatusShowsTheFailure() async throws {
-        let (made, reason) = try Disk.tmpfs(size: "1m")
+    @Test(arguments: ["tmpfs", "ext4"])
+    func aRunThatEndsOnAFullDiskIsRecordedWithItsRealExitAndStatusShowsTheFailure(filesystem: String) async throws {
+        let (made, reason) = try filesystem == "ext4" ? Disk.ext4(megabytes: 8) : Disk.tmpfs(size: "1m")
         guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
         let gate = disk.gate("long")
         try disk.job("long.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate); echo finished; exit 0\"]\n")
@@ -119,6 +134,29 @@ struct FailingStateDiskTests {
         #expect(!statusAfter.contains("FAILING"), "\(statusAfter)")
         #expect(daemon.log.contains("state_writable"))
         #expect(disk.files.executions("long").count == 1)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aLogThatCannotBeWrittenKeepsItsTailAndTheRunGoesOn() async throws {
+        let (made, reason) = try Disk.tmpfs(size: "1m")
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        let gate = disk.gate("chatty")
+        try disk.job("chatty.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate); head -c 300000 /dev/zero | tr '\\\\0' a; echo; echo END\"]\n")
+        let daemon = try disk.start()
+        #expect(await waitUntil { disk.files.result("chatty") != nil }, "\(daemon.log)")
+        try disk.trigger("chatty")
+        #expect(await waitUntil { disk.files.executions("chatty", state: "running").first?["pid"] is Int }, "\(daemon.log)")
+        disk.fill()
+        disk.release(gate)
+        #expect(await waitUntil { disk.files.executions("chatty", state: "succeeded").count == 1 }, "\(daemon.log)")
+        let record = try #require(disk.files.executions("chatty").first)
+        let output = try #require(record["output"] as? [String: Any])
+        #expect(record["exit_code"] as? Int == 0)
+        #expect(output["truncated"] as? Bool == true)
+        #expect((output["truncated_reason"] as? String)?.contains("No space left on device") == true, "\(output)")
+        #expect((output["tail"] as? String)?.hasSuffix("aaa\nEND\n") == true)
+        #expect(output["bytes"] as? Int == 300_005)
+        disk.free()
         #expect(daemon.stop() == 0)
     }
 
