@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "jobdir", targets: ["jobdir"]),
         .executable(name: "daemon-benchmark", targets: ["daemon-benchmark"]),
+        .executable(name: "jobdir-supervisor", targets: ["jobdir-supervisor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +44,14 @@ let package = Package(
                 "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The per-run supervisor (C, no Swift runtime): parent of one run's command, writes
+        // its log and outcome. Linked statically: it starts in well under a millisecond
+        // and the job's environment (LD_PRELOAD, LD_LIBRARY_PATH) cannot reach it.
+        .executableTarget(
+            name: "jobdir-supervisor",
+            cSettings: [.unsafeFlags(["-O2", "-Wall", "-Wextra"])],
+            linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"])]
         ),
         // Helpers shared by the test targets: temp dirs, running processes, waiting on conditions.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
