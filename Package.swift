@@ -30,7 +30,7 @@ let package = Package(
         // Edge: atomic JSON files and the layout of state/.
         .target(name: "StateStore", dependencies: ["CLinux", "Cron", "Scheduling"]),
         // Edge: spawning runs in their own sessions, timeouts, output capture.
-        .target(name: "Execution", dependencies: ["Scheduling"]),
+        .target(name: "Execution", dependencies: ["Scheduling", "Cron"]),
         // Edge: inotify.
         .target(name: "Watching", dependencies: ["CLinux"]),
         // Wiring: the daemon's run loop.
@@ -79,7 +79,7 @@ let package = Package(
             dependencies: ["StateStore", "Scheduling"],
             path: "Tests/Fixtures/AtomicWriter"
         ),
-        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling"]),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling", "jobdir-supervisor"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
     swiftLanguageModes: [.v6]
