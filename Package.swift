@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "jobdir", targets: ["jobdir"]),
         .executable(name: "daemon-benchmark", targets: ["daemon-benchmark"]),
+        .executable(name: "jobdir-supervisor", targets: ["jobdir-supervisor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,7 +32,7 @@ let package = Package(
         // Edge: atomic JSON files and the layout of state/.
         .target(name: "StateStore", dependencies: ["CLinux", "Cron", "Scheduling", "SystemCalls"]),
         // Edge: spawning runs in their own sessions, timeouts, output capture.
-        .target(name: "Execution", dependencies: ["Scheduling", "SystemCalls"]),
+        .target(name: "Execution", dependencies: ["Scheduling", "Cron", "SystemCalls"]),
         // Edge: inotify.
         .target(name: "Watching", dependencies: ["CLinux"]),
         // Wiring: the daemon's run loop.
@@ -45,6 +46,14 @@ let package = Package(
                 "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The per-run supervisor (C, no Swift runtime): parent of one run's command, writes
+        // its log and outcome. Linked statically: it starts in well under a millisecond
+        // and the job's environment (LD_PRELOAD, LD_LIBRARY_PATH) cannot reach it.
+        .executableTarget(
+            name: "jobdir-supervisor",
+            cSettings: [.unsafeFlags(["-O2", "-Wall", "-Wextra"])],
+            linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"])]
         ),
         // Helpers shared by the test targets: temp dirs, running processes, waiting on conditions.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -76,7 +85,7 @@ let package = Package(
             dependencies: ["StateStore", "Scheduling"],
             path: "Tests/Fixtures/AtomicWriter"
         ),
-        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling"]),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling", "jobdir-supervisor"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
     swiftLanguageModes: [.v6]

@@ -23,6 +23,23 @@ enum LibcExtras {
     private static let addCloseFromFunction = symbol("posix_spawn_file_actions_addclosefrom_np", as: AddCloseFrom.self)
     private static let prctlFunction = symbol("prctl", as: Prctl.self)
 
+    private typealias PidfdOpen = @convention(c) (Int32, UInt32) -> Int32
+    private typealias PidfdSendSignal = @convention(c) (Int32, Int32, UnsafeMutableRawPointer?, UInt32) -> Int32
+    private static let pidfdOpenFunction = symbol("pidfd_open", as: PidfdOpen.self)
+    private static let pidfdSendSignalFunction = symbol("pidfd_send_signal", as: PidfdSendSignal.self)
+
+    /// `pidfd_open(2)` (glibc ≥ 2.36, Linux ≥ 5.3); -1 with errno set on failure.
+    static func pidfdOpen(_ pid: Int32) -> Int32 {
+        guard let f = pidfdOpenFunction else { errno = ENOSYS; return -1 }
+        return f(pid, 0)
+    }
+
+    /// `pidfd_send_signal(2)`: a signal that cannot reach a reused pid.
+    static func pidfdSendSignal(_ fd: Int32, _ signal: Int32) -> Int32 {
+        guard let f = pidfdSendSignalFunction else { errno = ENOSYS; return -1 }
+        return f(fd, signal, nil, 0)
+    }
+
     static func pipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32 {
         guard let f = pipe2Function else { errno = ENOSYS; return -1 }
         return f(fds, flags)

@@ -118,7 +118,7 @@ enum Spawner {
         }
     }
 
-    private static func validate(_ request: SpawnRequest) -> SpawnFailure? {
+    static func validate(_ request: SpawnRequest) -> SpawnFailure? {
         if request.arguments.isEmpty {
             return SpawnFailure(kind: SpawnFailure.notFound, message: "empty command")
         }
@@ -150,23 +150,5 @@ enum Spawner {
         default:
             return SpawnFailure(kind: SpawnFailure.other, message: "cannot start \(program): \(text)", path: program, errno: code)
         }
-    }
-}
-
-/// A NULL-terminated `char *[]` for posix_spawn, freed explicitly.
-private struct CStringArray {
-    let pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
-    let count: Int
-
-    init(_ strings: [String]) {
-        count = strings.count
-        pointers = .allocate(capacity: strings.count + 1)
-        for (i, s) in strings.enumerated() { pointers[i] = strdup(s) }
-        pointers[strings.count] = nil
-    }
-
-    func free() {
-        for i in 0..<count { Glibc.free(pointers[i]) }
-        pointers.deallocate()
     }
 }

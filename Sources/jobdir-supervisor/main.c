@@ -1,0 +1,327 @@
+// jobdir-supervisor: the parent of one run's command, started by the daemon once per
+// run. It is the child subreaper of everything the command starts, starts the command
+// in its own session, writes its output to the log with the head/tail bound, enforces
+// the timeout and kill grace, acts on a cancel (SIGTERM or SIGINT to the supervisor),
+// reaps every process it is handed, and at the end writes the outcome file atomically
+// and exits. It blocks in ppoll on a signalfd and the output pipe; deadlines are ppoll's
+// timeout on CLOCK_MONOTONIC. The invocation is in invocation.c.
+//
+// Exit status: 0 once the outcome is written; 1 if the outcome could not be written;
+// 2 for an invocation it does not understand (nothing is started or written then).
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define NONE INT64_MAX
+#define NS_PER_MS 1000000LL
+/// How long output may stay open after the group is gone (a process that left the
+/// session may hold the pipe), as in the daemon's own capture.
+#define LINGER_NS (200 * NS_PER_MS)
+#define SECOND_NS (1000 * NS_PER_MS)
+
+static int64_t monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static int64_t wall_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/// One run, from spawn to outcome.
+struct run {
+    const struct invocation *inv;
+    int64_t start_ns, started_at_ms;
+    pid_t pid;                  // the command, leader of its own session and group
+    int out_fd;                 // read end of the output pipe; -1 once closed
+    struct capture capture;
+    int leader_done, status;
+    struct rusage usage;
+    const char *stopped_by;
+    int terminated_leftovers;
+    int64_t timeout_at, kill_at, drain_until, killed_at;
+};
+
+static int group_exists(pid_t pgid) {
+    return pgid > 1 && (kill(-pgid, 0) == 0 || errno == EPERM);
+}
+
+/// SIGTERM to the group now, SIGKILL after the grace (a kill already due stays due).
+static void terminate_group(struct run *r, int64_t now) {
+    kill(-r->pid, SIGTERM);
+    if (r->kill_at == NONE) r->kill_at = now + r->inv->kill_grace_ms * NS_PER_MS;
+}
+
+static void stop(struct run *r, const char *reason, int64_t now) {
+    if (r->leader_done || r->stopped_by) return;
+    r->stopped_by = reason;
+    r->timeout_at = NONE;
+    terminate_group(r, now);
+}
+
+/// Reaps every child that has ended: the leader (its status and rusage are kept) and
+/// whatever was reparented here.
+static void reap(struct run *r, int64_t now) {
+    int leader_now = 0;
+    for (;;) {
+        int status = 0;
+        struct rusage usage;
+        pid_t pid = wait4(-1, &status, WNOHANG, &usage);
+        if (pid < 0 && errno == EINTR) continue;
+        if (pid <= 0) break;
+        if (pid == r->pid && !r->leader_done) {
+            r->leader_done = 1;
+            r->status = status;
+            r->usage = usage;
+            leader_now = 1;
+        }
+    }
+    if (!leader_now) return;
+    // The leader is gone: end what it left in its group and bound how long its output
+    // may stay open.
+    r->timeout_at = NONE;
+    if (group_exists(r->pid)) {
+        if (!r->stopped_by) r->terminated_leftovers = 1;
+        terminate_group(r, now);
+        r->drain_until = r->kill_at + SECOND_NS;
+    } else {
+        r->drain_until = now + LINGER_NS;
+    }
+}
+
+static unsigned char chunk[1 << 16];
+
+/// Reads what the pipe holds now (a bounded number of reads, so deadlines and signals
+/// are looked at between them); closes it at EOF.
+static void drain(struct run *r, int until_empty) {
+    for (int i = 0; r->out_fd >= 0 && (until_empty || i < 16); i++) {
+        ssize_t n = read(r->out_fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) {
+            if (until_empty) break;
+            return;
+        }
+        if (n <= 0) {
+            close(r->out_fd);
+            r->out_fd = -1;
+            return;
+        }
+        capture_append(&r->capture, chunk, (size_t)n);
+    }
+    if (until_empty && r->out_fd >= 0) {
+        close(r->out_fd);
+        r->out_fd = -1;
+    }
+}
+
+static int finish(const struct invocation *inv, struct outcome *o, int64_t start_ns, int64_t started_at_ms) {
+    int64_t elapsed = monotonic_ns() - start_ns;
+    o->execution = inv->id;
+    o->started_at_ms = started_at_ms;
+    o->duration_ms = elapsed / NS_PER_MS;
+    o->finished_at_ms = started_at_ms + elapsed / NS_PER_MS;
+    if (write_outcome(inv->outcome_path, o) != 0) {
+        fprintf(stderr, "jobdir-supervisor: cannot write the outcome %s: %s\n", inv->outcome_path, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+static int spawn_failed(const struct invocation *inv, const struct spawn_failure *f, int64_t start_ns, int64_t started_at_ms) {
+    struct outcome o = {.termination = "spawn_failed", .exit_code = -1, .signal = -1, .failure = f};
+    if (strcmp(f->kind, KIND_CANCELED) == 0) o.stopped_by = "cancel";
+    return finish(inv, &o, start_ns, started_at_ms);
+}
+
+/// Whether a cancel (SIGTERM, SIGINT) is among the signals read now.
+static int read_signals(int sfd, int *child) {
+    int cancel = 0;
+    struct signalfd_siginfo info[16];
+    for (;;) {
+        ssize_t n = read(sfd, info, sizeof info);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        for (size_t i = 0; i < (size_t)n / sizeof info[0]; i++) {
+            if (info[i].ssi_signo == SIGCHLD) *child = 1;
+            if (info[i].ssi_signo == SIGTERM || info[i].ssi_signo == SIGINT) cancel = 1;
+        }
+    }
+    return cancel;
+}
+
+static void show_id(const char *id) {
+    // The kernel keeps 15 bytes of the name; the end of an execution id (trigger kind
+    // and random part) tells runs apart best. The full id is in argv.
+    size_t n = strlen(id);
+    prctl(PR_SET_NAME, (unsigned long)(n > 15 ? id + n - 15 : id), 0, 0, 0);
+}
+
+int main(int argc, char **argv) {
+    int64_t start_ns = monotonic_ns(), started_at_ms = wall_ms();
+    struct invocation inv;
+    char problem[512];
+    if (parse_invocation(argc, argv, &inv, problem, sizeof problem) != 0) {
+        fprintf(stderr, "jobdir-supervisor: %s\n", problem);
+        return 2;
+    }
+    show_id(inv.id);
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    // Its own session: out of the daemon's terminal and process group (a Ctrl-C there
+    // does not reach it), and it outlives the daemon.
+    setsid();
+
+    // Every signal it acts on arrives through the signalfd. SIGHUP, SIGPIPE, SIGUSR1 and
+    // SIGUSR2 are blocked and ignored (USR1/USR2 are kept for later use).
+    sigset_t handled;
+    sigemptyset(&handled);
+    int signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2};
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaddset(&handled, signals[i]);
+    sigprocmask(SIG_BLOCK, &handled, NULL);
+    int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+
+    struct spawn_failure failure = {0};
+    char program[8192];
+    if (sfd < 0) {
+        set_failure(&failure, KIND_OTHER, NULL, errno, "signalfd: %s (errno %d)", strerror(errno), errno);
+        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
+    }
+    if ((inv.workdir && check_workdir(inv.workdir, &failure) != 0) ||
+        resolve_program(inv.command_count > 0 ? inv.command[0] : NULL, inv.workdir, program, sizeof program, &failure) != 0)
+        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
+
+    int log_fd = open(inv.log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (log_fd < 0) {
+        int e = errno;
+        set_failure(&failure, KIND_LOG, inv.log_path, e, "log %s: %s", inv.log_path, strerror(e));
+        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
+    }
+    int dev_null = open("/dev/null", O_RDONLY | O_CLOEXEC), pipe_fds[2] = {-1, -1};
+    if (dev_null < 0 || pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        int e = errno;
+        set_failure(&failure, KIND_OTHER, NULL, e, "%s: %s (errno %d)", dev_null < 0 ? "open" : "pipe2", strerror(e), e);
+        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
+    }
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, dev_null, 0);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    if (inv.workdir) posix_spawn_file_actions_addchdir_np(&actions, inv.workdir);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &all);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+    // A cancel that came before the spawn: nothing starts.
+    int child_signal = 0;
+    if (read_signals(sfd, &child_signal)) {
+        set_failure(&failure, KIND_CANCELED, NULL, 0, "canceled before it started");
+        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
+    }
+    struct run r = {.inv = &inv, .start_ns = start_ns, .started_at_ms = started_at_ms, .out_fd = pipe_fds[0],
+                    .timeout_at = NONE, .kill_at = NONE, .drain_until = NONE, .killed_at = NONE};
+    int rc = posix_spawn(&r.pid, program, &actions, &attributes, inv.command, environ);
+    close(dev_null);
+    close(pipe_fds[1]);
+    if (rc != 0) {
+        spawn_errno_failure(rc, program, inv.workdir, &failure);
+        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
+    }
+    if (inv.report_fd >= 0) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "started %d\n", (int)r.pid);
+        if (write(inv.report_fd, line, (size_t)n) < 0) { /* the daemon may be gone: nothing to tell */ }
+        close(inv.report_fd);
+    }
+    fcntl(r.out_fd, F_SETFL, O_NONBLOCK);
+    capture_init(&r.capture, log_fd, inv.max_output);
+    if (inv.timeout_ms >= 0) r.timeout_at = start_ns + inv.timeout_ms * NS_PER_MS;
+
+    int finished = 0, status = 0;
+    for (;;) {
+        int64_t now = monotonic_ns();
+        if (r.timeout_at <= now) stop(&r, "timeout", now);
+        if (r.kill_at <= now) {
+            kill(-r.pid, SIGKILL);
+            r.kill_at = NONE;
+            r.killed_at = now;
+        }
+        if (r.out_fd >= 0 && r.drain_until <= now) drain(&r, 1);
+        if (!finished && r.leader_done && r.out_fd < 0) {
+            capture_finish(&r.capture);
+            if (fsync(log_fd) != 0 && !r.capture.log_error[0])
+                snprintf(r.capture.log_error, sizeof r.capture.log_error, "log: fsync: %s (errno %d)", strerror(errno), errno);
+            close(log_fd);
+            unsigned char tail[TAIL_SIZE];
+            size_t tail_count = ring_copy(&r.capture.last, tail);
+            int exited = WIFEXITED(r.status);
+            struct outcome o = {
+                .termination = exited ? "exited" : "signaled",
+                .exit_code = exited ? WEXITSTATUS(r.status) : -1,
+                .signal = exited ? -1 : WTERMSIG(r.status),
+                .stopped_by = r.stopped_by, .pid = r.pid, .usage = &r.usage,
+                .output_bytes = r.capture.total, .truncated = r.capture.overflowing,
+                .tail = tail, .tail_count = tail_count,
+                .log_error = r.capture.log_error[0] ? r.capture.log_error : NULL,
+                .terminated_leftovers = r.terminated_leftovers,
+            };
+            status = finish(&inv, &o, start_ns, started_at_ms);
+            finished = 1;
+        }
+        if (finished) {
+            // Stay until the group is gone (a SIGKILL still due is sent first), at most
+            // a second past the SIGKILL.
+            if (!group_exists(r.pid) || (r.kill_at == NONE && (r.killed_at == NONE || now >= r.killed_at + SECOND_NS)))
+                break;
+        }
+
+        int64_t next = r.timeout_at;
+        if (r.kill_at < next) next = r.kill_at;
+        if (r.out_fd >= 0 && r.drain_until < next) next = r.drain_until;
+        if (finished && r.killed_at != NONE && r.killed_at + SECOND_NS < next) next = r.killed_at + SECOND_NS;
+        struct timespec wait, *timeout = NULL;
+        if (next != NONE) {
+            int64_t delta = next > now ? next - now : 0;
+            wait.tv_sec = delta / 1000000000LL;
+            wait.tv_nsec = delta % 1000000000LL;
+            timeout = &wait;
+        }
+        struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = r.out_fd, .events = POLLIN}};
+        int ready = ppoll(fds, r.out_fd >= 0 ? 2 : 1, timeout, NULL);
+        if (ready < 0 && errno != EINTR) break;
+        now = monotonic_ns();
+        if (ready > 0 && fds[0].revents) {
+            int child = 0;
+            if (read_signals(sfd, &child)) stop(&r, "cancel", now);
+            if (child) reap(&r, now);
+        }
+        if (ready > 0 && r.out_fd >= 0 && fds[1].revents) drain(&r, 0);
+    }
+    // Reap what has ended meanwhile; anything still running goes to the next subreaper.
+    while (waitpid(-1, NULL, WNOHANG) > 0) {}
+    return status;
+}

@@ -1,0 +1,152 @@
+// The outcome file, `"schema": "jobdir.outcome/v1"`: pretty-printed JSON with sorted
+// keys, timestamps RFC 3339 UTC with milliseconds, written atomically.
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void buffer_append(struct buffer *b, const void *bytes, size_t count) {
+    if (b->length + count > b->capacity) {
+        size_t capacity = b->capacity ? b->capacity : 4096;
+        while (capacity < b->length + count) capacity *= 2;
+        char *grown = realloc(b->data, capacity);
+        if (!grown) abort();
+        b->data = grown;
+        b->capacity = capacity;
+    }
+    memcpy(b->data + b->length, bytes, count);
+    b->length += count;
+}
+
+void buffer_printf(struct buffer *b, const char *format, ...) {
+    char text[512];
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(text, sizeof text, format, args);
+    va_end(args);
+    if (n > 0) buffer_append(b, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+}
+
+static void timestamp(struct buffer *b, int64_t ms) {
+    time_t seconds = (time_t)(ms / 1000);
+    struct tm t;
+    gmtime_r(&seconds, &t);
+    buffer_printf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                  t.tm_hour, t.tm_min, t.tm_sec, (int)(ms % 1000));
+}
+
+static void integer_or_null(struct buffer *b, int present, long long value) {
+    if (present) buffer_printf(b, "%lld", value);
+    else buffer_literal(b, "null");
+}
+
+static long long milliseconds(struct timeval t) { return (long long)t.tv_sec * 1000 + t.tv_usec / 1000; }
+
+static void render(struct buffer *b, const struct outcome *o) {
+    buffer_printf(b, "{\n  \"duration_ms\" : %lld,\n", (long long)o->duration_ms);
+    buffer_literal(b, "  \"error\" : ");
+    if (o->failure) {
+        const struct spawn_failure *f = o->failure;
+        buffer_literal(b, "{\n    \"errno\" : ");
+        integer_or_null(b, f->error_number != 0, f->error_number);
+        buffer_literal(b, ",\n    \"kind\" : ");
+        buffer_json_string(b, f->kind);
+        buffer_literal(b, ",\n    \"message\" : ");
+        buffer_json_string(b, f->message);
+        buffer_literal(b, ",\n    \"path\" : ");
+        if (f->path[0]) buffer_json_string(b, f->path);
+        else buffer_literal(b, "null");
+        buffer_literal(b, "\n  }");
+    } else {
+        buffer_literal(b, "null");
+    }
+    buffer_literal(b, ",\n  \"execution\" : ");
+    buffer_json_string(b, o->execution);
+    buffer_literal(b, ",\n  \"exit_code\" : ");
+    integer_or_null(b, o->exit_code >= 0, o->exit_code);
+    buffer_literal(b, ",\n  \"finished_at\" : ");
+    timestamp(b, o->finished_at_ms);
+    buffer_printf(b, ",\n  \"output\" : {\n    \"bytes\" : %lld,\n    \"log_error\" : ", o->output_bytes);
+    if (o->log_error) buffer_json_string(b, o->log_error);
+    else buffer_literal(b, "null");
+    buffer_literal(b, ",\n    \"tail\" : ");
+    buffer_json_tail(b, o->tail, o->tail_count);
+    buffer_printf(b, ",\n    \"truncated\" : %s\n  },\n  \"pid\" : ", o->truncated ? "true" : "false");
+    integer_or_null(b, o->pid > 0, o->pid);
+    buffer_literal(b, ",\n  \"rusage\" : ");
+    if (o->usage) {
+        buffer_printf(b, "{\n    \"max_rss_kib\" : %ld,\n    \"system_cpu_ms\" : %lld,\n    \"user_cpu_ms\" : %lld\n  }",
+                      o->usage->ru_maxrss, milliseconds(o->usage->ru_stime), milliseconds(o->usage->ru_utime));
+    } else {
+        buffer_literal(b, "null");
+    }
+    buffer_literal(b, ",\n  \"schema\" : \"" OUTCOME_SCHEMA "\",\n  \"signal\" : ");
+    integer_or_null(b, o->signal > 0, o->signal);
+    buffer_literal(b, ",\n  \"started_at\" : ");
+    timestamp(b, o->started_at_ms);
+    buffer_literal(b, ",\n  \"stopped_by\" : ");
+    if (o->stopped_by) buffer_json_string(b, o->stopped_by);
+    else buffer_literal(b, "null");
+    buffer_printf(b, ",\n  \"supervisor_pid\" : %d,\n  \"terminated_leftovers\" : %s,\n  \"termination\" : ",
+                  (int)getpid(), o->terminated_leftovers ? "true" : "false");
+    buffer_json_string(b, o->termination);
+    buffer_literal(b, "\n}\n");
+}
+
+static int write_all(int fd, const char *data, size_t length) {
+    while (length > 0) {
+        ssize_t n = write(fd, data, length);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        data += n;
+        length -= (size_t)n;
+    }
+    return 0;
+}
+
+int write_outcome(const char *path, const struct outcome *o) {
+    struct buffer b = {0};
+    render(&b, o);
+    // Temp name as the daemon's own atomic writes (`.<name>.tmp.<pid>.<random>`), so a
+    // crash leaves only what its start-up clean-up already removes.
+    const char *slash = strrchr(path, '/');
+    char directory[4096], temp[4096];
+    const char *name = slash ? slash + 1 : path;
+    if (slash) snprintf(directory, sizeof directory, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+    else snprintf(directory, sizeof directory, ".");
+    int fd = -1;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    for (unsigned attempt = 0; fd < 0 && attempt < 16; attempt++) {
+        snprintf(temp, sizeof temp, "%s/.%s.tmp.%d.%08lx", directory, name, (int)getpid(),
+                 (unsigned long)(now.tv_nsec ^ (attempt * 2654435761u)) & 0xffffffffUL);
+        fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) { free(b.data); return -1; }
+    int failed = write_all(fd, b.data, b.length) != 0 || fsync(fd) != 0;
+    int saved = errno;
+    close(fd);
+    free(b.data);
+    if (failed || rename(temp, path) != 0) {
+        if (!failed) saved = errno;
+        unlink(temp);
+        errno = saved;
+        return -1;
+    }
+    int dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    int synced = fsync(dir);
+    saved = errno;
+    close(dir);
+    errno = saved;
+    return synced;
+}

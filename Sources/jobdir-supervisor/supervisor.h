@@ -1,0 +1,113 @@
+// The per-run supervisor: shared declarations of its parts (see main.c).
+#ifndef JOBDIR_SUPERVISOR_H
+#define JOBDIR_SUPERVISOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+
+#define SUPERVISOR_INVOCATION "v1"
+#define OUTCOME_SCHEMA "jobdir.outcome/v1"
+
+/// What the daemon asked for (invocation.c).
+struct invocation {
+    const char *id;
+    const char *log_path;
+    const char *outcome_path;
+    const char *workdir;        // NULL: keep the supervisor's
+    long long max_output;       // bytes
+    long long timeout_ms;       // < 0: none
+    long long kill_grace_ms;
+    int report_fd;              // < 0: none
+    char **command;             // NULL-terminated argv
+    int command_count;
+};
+
+/// Fills `inv` from argv; returns 0, or -1 with a message in `error`.
+int parse_invocation(int argc, char **argv, struct invocation *inv, char *error, size_t error_size);
+
+/// Why the command could not be started; kinds as the daemon's SpawnFailure (lookup.c).
+struct spawn_failure {
+    const char *kind;
+    char message[1024];
+    char path[4096];            // "" if none
+    int error_number;           // 0 if none
+};
+
+#define KIND_NOT_FOUND "spawn_not_found"
+#define KIND_BAD_WORKDIR "spawn_bad_workdir"
+#define KIND_PERMISSION "spawn_permission"
+#define KIND_EXEC_FORMAT "spawn_exec_format"
+#define KIND_LOG "spawn_log"
+#define KIND_OTHER "spawn_failed"
+#define KIND_CANCELED "canceled"
+
+void set_failure(struct spawn_failure *f, const char *kind, const char *path, int error_number, const char *format, ...)
+    __attribute__((format(printf, 5, 6)));
+int check_workdir(const char *path, struct spawn_failure *f);
+/// The path to exec for `program` (into `out`), or -1 with `f` filled.
+int resolve_program(const char *program, const char *workdir, char *out, size_t out_size, struct spawn_failure *f);
+/// Maps posix_spawn's errno to a failure naming the path concerned.
+void spawn_errno_failure(int code, const char *program, const char *workdir, struct spawn_failure *f);
+
+/// The last `capacity` bytes appended (capture.c).
+struct ring {
+    unsigned char *bytes;
+    size_t capacity, start, count;
+};
+
+/// The log with the head/tail bound of the daemon's in-process capture (capture.c).
+struct capture {
+    int fd;
+    long long max_bytes, head_size, written, total;
+    int overflowing;
+    struct ring overflow;
+    struct ring last;           // the tail of the outcome: last 4 KiB
+    char log_error[256];        // "" unless a write to the log failed
+};
+
+#define TAIL_SIZE 4096
+
+void capture_init(struct capture *c, int fd, long long max_bytes);
+void capture_append(struct capture *c, const unsigned char *bytes, size_t count);
+/// Appends the marker line and the tail if the bound was passed.
+void capture_finish(struct capture *c);
+size_t ring_copy(const struct ring *r, unsigned char *out);
+
+/// A growable byte buffer (outcome.c).
+struct buffer {
+    char *data;
+    size_t length, capacity;
+};
+
+void buffer_append(struct buffer *b, const void *bytes, size_t count);
+#define buffer_literal(b, text) buffer_append((b), text, sizeof text - 1)
+void buffer_printf(struct buffer *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/// A JSON string of `bytes` taken as UTF-8, ill-formed parts replaced by U+FFFD and a
+/// character cut at the start dropped, as the daemon decodes a tail (utf8.c).
+void buffer_json_tail(struct buffer *b, const unsigned char *bytes, size_t count);
+void buffer_json_string(struct buffer *b, const char *text);
+
+/// What the outcome file says (outcome.c).
+struct outcome {
+    const char *execution;
+    const char *termination;    // "exited", "signaled", "spawn_failed"
+    int exit_code, signal;      // -1 when not applicable
+    const char *stopped_by;     // NULL, "timeout", "cancel"
+    const struct spawn_failure *failure;
+    int pid;                    // 0: nothing started
+    int64_t started_at_ms, finished_at_ms, duration_ms;
+    const struct rusage *usage;
+    long long output_bytes;
+    int truncated;
+    const unsigned char *tail;
+    size_t tail_count;
+    const char *log_error;      // NULL or text
+    int terminated_leftovers;
+};
+
+/// Writes the outcome atomically: temp file in the same directory, fsync, rename, fsync
+/// of the directory. Returns 0, or -1 with errno set.
+int write_outcome(const char *path, const struct outcome *o);
+
+#endif

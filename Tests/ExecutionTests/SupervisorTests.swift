@@ -1,0 +1,178 @@
+import Foundation
+import Glibc
+import Testing
+@testable import Execution
+import Scheduling
+
+/// The per-run supervisor program, started directly as the daemon will start it.
+@Suite(.serialized) struct SupervisorTests {
+    @Test(arguments: [0, 1, 3, 255] as [Int32])
+    func exitCodesAreRecorded(_ code: Int32) throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let harness = SupervisorHarness(dir: dir)
+        let (status, outcome) = try harness.run(shell("echo out; echo err >&2; exit \(code)", in: dir, id: "e\(code)"))
+        #expect(status == 0)
+        #expect(outcome.termination == .exited)
+        #expect(outcome.exitCode == code)
+        #expect(outcome.signal == nil && outcome.stoppedBy == nil && outcome.error == nil)
+        #expect(outcome.execution == "e\(code)")
+        #expect(dir.read("e\(code).log") == "out\nerr\n")
+        #expect(outcome.output == .init(bytes: 8, truncated: false, tail: "out\nerr\n", logError: nil))
+        #expect(outcome.resourceUsage != nil)
+        #expect(outcome.pid != nil && outcome.pid != outcome.supervisorPID)
+        #expect(outcome.finishedAt >= outcome.startedAt)
+        #expect(abs(outcome.startedAt.timeIntervalSinceNow) < 60)
+        #expect(outcome.runOutcome.termination == .exited(code: code))
+    }
+
+    @Test(arguments: [SIGKILL, SIGTERM, SIGSEGV])
+    func signalsAreRecorded(_ signal: Int32) throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let (_, outcome) = try SupervisorHarness(dir: dir).run(shell("kill -\(signal) $$", in: dir))
+        #expect(outcome.termination == .signaled)
+        #expect(outcome.signal == signal)
+        #expect(outcome.exitCode == nil)
+        #expect(outcome.runOutcome.termination == .signaled(signal: signal))
+    }
+
+    @Test func theCommandRunsInItsOwnSessionWithEmptyStdinAndTheGivenEnvironment() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        var env = basicEnvironment
+        env["ONLY_THIS"] = "value with spaces"
+        let request = shell("pwd; ps -o sid= -o pgid= -p $$; cat; echo \"$ONLY_THIS\"; env | wc -l", in: dir, id: "s", env: env)
+        let (_, outcome) = try SupervisorHarness(dir: dir).run(request)
+        let pid = try #require(outcome.pid)
+        let lines = dir.read("s.log").split(separator: "\n").map { String($0) }
+        #expect(lines.first == dir.path)
+        #expect(lines.dropFirst().first?.split(separator: " ").compactMap { Int32($0) } == [pid, pid])
+        #expect(lines.dropFirst(2).first == "value with spaces")
+        // PATH, ONLY_THIS and what sh itself sets (PWD): nothing of the supervisor's.
+        #expect(Int(lines.last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 99 <= 4)
+    }
+
+    @Test func timeoutEndsTheGroupWithTermThenKillAfterTheGrace() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        // The leader traps TERM (and says so); a grandchild ignores it: only SIGKILL ends them.
+        let script = """
+            (trap '' TERM; exec sleep 60) & echo $! > gc.pid
+            trap 'echo got-term' TERM
+            sleep 60 & wait; sleep 60 & wait
+            """
+        let request = shell(script, in: dir, id: "t", timeout: .milliseconds(300), grace: .milliseconds(700))
+        let (_, outcome) = try SupervisorHarness(dir: dir).run(request)
+        #expect(outcome.stoppedBy == .timeout)
+        #expect(outcome.signal == SIGKILL)
+        #expect(outcome.durationMilliseconds >= 1000)
+        #expect(outcome.durationMilliseconds < 5000)
+        #expect(dir.read("t.log").contains("got-term"))
+        let grandchild = try #require(Int32(dir.read("gc.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!isRunning(grandchild))
+        #expect(outcome.runOutcome.stoppedBy == .timedOut)
+    }
+
+    @Test func aCancelSignalEndsTheGroup() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let harness = SupervisorHarness(dir: dir)
+        let launched = try harness.launch(shell("sleep 60 & echo $! > child.pid; wait", in: dir, id: "c"))
+        #expect(waitFor { dir.size("child.pid") > 1 })
+        let child = try #require(Int32(dir.read("child.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try launched.pidfd.signal(SIGTERM))
+        #expect(try harness.finish(launched) == 0)
+        let outcome = try SupervisorOutcome.read(harness.outcomePath("c"))
+        #expect(outcome.stoppedBy == .cancel)
+        #expect(outcome.signal == SIGTERM)
+        #expect(!isRunning(child))
+    }
+
+    @Test func leftoversOfTheLeaderAreEndedAndReaped() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let (_, outcome) = try SupervisorHarness(dir: dir).run(shell("sleep 60 & echo $! > left.pid; exit 4", in: dir, id: "l"))
+        #expect(outcome.exitCode == 4)
+        #expect(outcome.terminatedLeftovers)
+        let left = try #require(Int32(dir.read("left.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!isRunning(left))
+    }
+
+    @Test func theIdIsInPsArgumentsAndName() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let id = "20261203T013000.000Z-cron-7f3a"
+        let harness = SupervisorHarness(dir: dir)
+        let launched = try harness.launch(shell("sleep 60", in: dir, id: id))
+        defer { _ = try? launched.pidfd.signal(SIGTERM); _ = try? harness.finish(launched) }
+        #expect(waitFor { (try? String(contentsOfFile: "/proc/\(launched.pid)/comm", encoding: .utf8)) == String(id.suffix(15)) + "\n" })
+        let cmdline = try String(contentsOfFile: "/proc/\(launched.pid)/cmdline", encoding: .utf8)
+        #expect(cmdline.split(separator: "\0").prefix(4).contains(Substring(id)))
+    }
+
+    @Test func theReportDescriptorSaysTheCommandsPid() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let harness = SupervisorHarness(dir: dir)
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        let launched = try harness.launch(shell("exit 0", in: dir, id: "r"), reportFD: fds[1])
+        close(fds[1])
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = read(fds[0], &buffer, 64)
+        close(fds[0])
+        _ = try harness.finish(launched)
+        let outcome = try SupervisorOutcome.read(harness.outcomePath("r"))
+        #expect(n > 0)
+        #expect(String(decoding: buffer[0..<max(n, 0)], as: UTF8.self) == "started \(outcome.pid ?? -1)\n")
+    }
+
+    @Test func noZombieIsLeftAndNoTempFile() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let harness = SupervisorHarness(dir: dir)
+        let launched = try harness.launch(shell("(sleep 0.1 &) ; sleep 0.2 & exit 0", in: dir, id: "z"))
+        #expect(try harness.finish(launched) == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(files == ["z.log", "z.outcome.json"])
+        // The supervisor, reaped above, was our only child of this run.
+        #expect(!zombieChildren().contains(launched.pid))
+    }
+
+    @Test func anInvocationOfAnotherVersionIsRefused() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let launcher = SupervisorLauncher.locate()
+        let result = try runProgram(launcher.binary, ["v2", "--id", "x", "--log", dir.file("x.log"),
+                                                       "--outcome", dir.file("x.json"), "--", "/bin/true"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("unsupported invocation `v2`"))
+        #expect(dir.size("x.json") == -1 && dir.size("x.log") == -1)
+    }
+}
+
+/// Waits on a condition (bounded); for tests that are not async.
+func waitFor(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(2000)
+    }
+    return condition()
+}
+
+/// Runs a program to its end with Foundation's Process; its status and stderr.
+func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let err = Pipe()
+    process.standardError = err
+    let done = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in done.signal() }
+    try process.run()
+    let data = err.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
