@@ -6,9 +6,11 @@ import Glibc
 import Scheduling
 import StateStore
 
-/// Start-up recovery (SPEC section 8): an execution left `running` becomes
-/// `interrupted`, its process group ended first if it still runs (the same
-/// process, checked by start time, not just pid); `queued` ones start.
+/// Start-up recovery (SPEC sections 8 and 9): an execution left `running` whose
+/// supervisor wrote its outcome is recorded as that outcome says; one whose supervisor
+/// still runs (the same process, checked by start time, not just pid) is re-attached and
+/// followed to its end; only one whose supervisor is gone without an outcome becomes
+/// `interrupted`, its process group ended first if it still runs. `queued` ones start.
 extension Daemon {
     func recover() {
         for definition in jobs.definitions where definition.retries.max > 0 {
@@ -41,6 +43,7 @@ extension Daemon {
     private func recover(_ record: ExecutionRecord) {
         switch record.state {
         case .running:
+            if resumeSupervised(record) { return }
             let grace = JobID(record.job).flatMap { jobs.definition($0)?.killGrace } ?? .seconds(10)
             var note = "the daemon stopped while it ran; its fate is unknown"
             if let group = liveProcessGroup(of: record) {
@@ -70,6 +73,42 @@ extension Daemon {
         default:
             break
         }
+    }
+
+    /// A run whose supervisor outlived the daemon before: its outcome is recorded if
+    /// it is written, else the supervisor is followed again. False when neither.
+    private func resumeSupervised(_ record: ExecutionRecord) -> Bool {
+        let definition = JobID(record.job).flatMap { jobs.definition($0) }
+        if collectOutcome(of: record, definition: definition) { return true }
+        guard let supervisor = record.supervisor, let definition else { return false }
+        runs.countStart(record.id, definition: definition)
+        runs.register(ActiveRun(record: record, definition: definition, supervisor: supervisor))
+        guard supervisors.reattach(supervisor, id: record.id) else {
+            // It ended between the two looks: its outcome is there now, or it is lost.
+            runs.abandon(record.id)
+            return collectOutcome(of: record, definition: definition)
+        }
+        if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue) } }
+        log.event("reattached", ["job": record.job, "execution": record.id.rawValue, "supervisor": "\(supervisor.pid)", "pid": record.pid.map { "\($0)" }])
+        return true
+    }
+
+    /// Records the outcome a supervisor wrote while no daemon watched; false when there is none.
+    private func collectOutcome(of record: ExecutionRecord, definition: JobDefinition?) -> Bool {
+        let path = store.layout.outcomeFile(job: record.job, id: record.id)
+        guard let outcome = try? SupervisorOutcome.read(path) else { return false }
+        log.event("collected", ["job": record.job, "execution": record.id.rawValue, "note": "its run ended while no daemon watched it"])
+        if let definition {
+            runs.countStart(record.id, definition: definition)
+            runs.register(ActiveRun(record: record, definition: definition, supervisor: record.supervisor))
+            runEnded(record.id, outcome: outcome.runOutcome)
+        } else if let finished = try? transition(record, .finish(outcome.runOutcome.runResult(logPath: store.layout.logRelativePath(job: record.job, id: record.id))),
+                                                 at: outcome.finishedAt) {
+            persist(finished)
+            noteFinished(finished)
+        }
+        commit.removeWhenDurable(path)
+        return true
     }
 
     /// The process group of a record's run if it is still alive: the recorded pid with the

@@ -96,7 +96,7 @@ extension Daemon {
     /// know the run yet: it is canceled once it starts), or takes a waiting one out of the queue.
     @discardableResult
     func stopProcess(_ id: ExecutionID) -> RunTable.CancelTarget {
-        runs.cancel(id) { runner.cancel(id: id.rawValue) }
+        runs.cancel(id) { supervisors.cancel(id) }
     }
 
     /// Records an occurrence that does not run, `skipped` with `error.kind` saying why.
@@ -169,41 +169,86 @@ extension Daemon {
             commitRefused(batch, error: error)
             return
         }
-        let messages = edges.messages
-        for spawn in batch.spawns {
-            let id = spawn.run.record.id
-            runner.start(spawn.request, onStarted: { process in messages.post(.started(id, process)) },
-                         onFinished: { outcome in messages.post(.finished(id, outcome)) })
-        }
+        for spawn in batch.spawns { launch(spawn) }
         for path in batch.removals { unlink(path) }
+        for id in batch.acknowledgements { supervisors.acknowledge(id) }
         commitLanded()
     }
 
-    func handle(_ message: RunMessage) {
-        switch message {
-        case .started(let id, let process):
-            guard let (updated, cancelNow) = runs.processStarted(id, pid: process.pid, startTime: process.startTime, at: Date()) else { return }
-            persist(updated)
-            log.event("started", ["job": updated.job, "execution": id.rawValue, "pid": "\(process.pid)"])
-            if cancelNow { runner.cancel(id: id.rawValue) }
-        case .finished(let id, let outcome):
-            guard let run = runs.finish(id) else { return }
-            let relativeLog = store.layout.logRelativePath(job: run.record.job, id: id)
-            guard var finished = try? transition(run.record, .finish(outcome.runResult(logPath: relativeLog)), at: outcome.finishedAt) else { return }
-            // A retry's due time is written with the failure, so it survives a restart.
-            let current = jobs.definition(run.definition.id) ?? run.definition
-            let retry = stopping ? nil : current.retries.retry(after: finished, fraction: Double.random(in: 0..<1))
-            if let retry { finished.trigger.retryAt = retry.due }
-            persist(finished)
-            log.event("finished", ["job": finished.job, "execution": id.rawValue, "state": finished.state.rawValue,
-                                   "duration_ms": finished.durationMilliseconds.map { "\($0)" },
-                                   "exit_code": finished.exitCode.map { "\($0)" }, "signal": finished.signal.map { "\($0)" },
-                                   "error": finished.error?.message, "retry_at": retry.map { Timestamp.format($0.due) }])
-            noteFinished(finished)
-            if let retry { scheduleRetry(retry) }
-            prune(job: finished.job, definition: run.definition)
-            fireChains(after: finished, retryFollows: retry != nil)
+    /// Starts the supervisor of a run whose `running` record is durable.
+    private func launch(_ spawn: GroupCommit.Spawn) {
+        let record = spawn.run.record
+        let outcomePath = store.layout.outcomeFile(job: record.job, id: record.id)
+        do {
+            runs.supervisorLaunched(record.id, try supervisors.launch(spawn.request, id: record.id, outcomePath: outcomePath))
+        } catch {
+            // Nothing started: that is the run's outcome.
+            runEnded(record.id, outcome: .spawnFailed(error))
         }
+    }
+
+    /// What a run's supervisor reports.
+    func handle(_ event: RunSupervisors.Event) {
+        switch event {
+        case .commandStarted(let id, let pid):
+            guard let (updated, cancelNow) = runs.processStarted(id, pid: pid, startTime: ProcessTable.startTime(of: pid), at: Date()) else { return }
+            persist(updated)
+            log.event("started", ["job": updated.job, "execution": id.rawValue, "pid": "\(pid)"])
+            if cancelNow { supervisors.cancel(id) }
+        case .outcome(let id, let outcome):
+            runEnded(id, outcome: outcome.runOutcome)
+            commit.acknowledgeWhenDurable(id)
+        case .ended(let id):
+            supervisors.forget(id)
+            guard let run = runs.running[id] else { return }
+            let outcomePath = store.layout.outcomeFile(job: run.record.job, id: id)
+            do {
+                let outcome = try SupervisorOutcome.read(outcomePath)
+                runEnded(id, outcome: outcome.runOutcome)
+                commit.removeWhenDurable(outcomePath)
+            } catch {
+                supervisorLost(run, reason: error.code == .missing ? "its supervisor ended without writing an outcome" : "its outcome cannot be read: \(error)")
+            }
+        }
+    }
+
+    /// A run whose supervisor is gone without an outcome: its leftovers are ended and it
+    /// is `interrupted` (its fate is unknown).
+    func supervisorLost(_ run: ActiveRun, reason: String) {
+        guard runs.finish(run.record.id) != nil else { return }
+        if let pid = run.record.pid, let start = run.record.pidStartTime, ProcessTable.isSameProcess(pid: pid, startTime: start) {
+            // Nobody enforces a grace for it any more: the whole group goes at once.
+            kill(-(ProcessTable.processGroup(of: pid) ?? pid), SIGKILL)
+        }
+        guard let interrupted = try? transition(run.record, .interrupt(message: "\(reason); its processes were ended"), at: Date()) else { return }
+        recordEnd(interrupted, of: run, event: "interrupted")
+    }
+
+    /// A run's end as its outcome says.
+    func runEnded(_ id: ExecutionID, outcome: RunOutcome) {
+        guard let run = runs.finish(id) else { return }
+        let relativeLog = store.layout.logRelativePath(job: run.record.job, id: id)
+        guard let finished = try? transition(run.record, .finish(outcome.runResult(logPath: relativeLog)), at: outcome.finishedAt) else { return }
+        recordEnd(finished, of: run, event: "finished")
+    }
+
+    /// Writes a terminal record of a run that was going on, with the retry it owes (its
+    /// due time is written with the failure, so it survives a restart), then the result,
+    /// retention and chains.
+    private func recordEnd(_ terminal: ExecutionRecord, of run: ActiveRun, event: String) {
+        var finished = terminal
+        let current = jobs.definition(run.definition.id) ?? run.definition
+        let retry = stopping ? nil : current.retries.retry(after: finished, fraction: Double.random(in: 0..<1))
+        if let retry { finished.trigger.retryAt = retry.due }
+        persist(finished)
+        log.event(event, ["job": finished.job, "execution": finished.id.rawValue, "state": finished.state.rawValue,
+                          "duration_ms": finished.durationMilliseconds.map { "\($0)" },
+                          "exit_code": finished.exitCode.map { "\($0)" }, "signal": finished.signal.map { "\($0)" },
+                          "error": finished.error?.message, "retry_at": retry.map { Timestamp.format($0.due) }])
+        noteFinished(finished)
+        if let retry { scheduleRetry(retry) }
+        prune(job: finished.job, definition: run.definition)
+        fireChains(after: finished, retryFollows: retry != nil)
     }
 
     /// Queues a record for this turn's group commit; false when it cannot be encoded.

@@ -34,12 +34,12 @@ package final class Daemon {
     let jobDirectory: JobDirectory
     let host: String
     let startedAt = Date()
-    let runner = ProcessRunner()
 
     // Edges, set up in `run()`.
     var edges: LoopEdges!
     var jobFiles: JobFileFeed!
     var inbox: RequestInbox!
+    var supervisors: RunSupervisors!
 
     // Parts.
     var jobs = JobSet()
@@ -125,9 +125,12 @@ package final class Daemon {
             drainQueue(now: now)
             fireDueSlots(now: now)
             flushWrites()
-            if stopping && runs.isIdle { break }
+            if stopping && (runs.isIdle || configuration.onStop == .detach) { break }
             armTimers()
             for fd in edges.loop.wait() { handleReady(fd) }
+        }
+        if !runs.isIdle {
+            log.event("detached", ["runs": "\(runs.running.count)", "note": "their supervisors go on; the next daemon collects them"])
         }
         log.event("stopped", ["pid": "\(getpid())"])
         return 0
@@ -139,6 +142,7 @@ package final class Daemon {
         if !jobFiles.tree.start() {
             log.event("jobs_directory_missing", ["path": configuration.jobsDirectory, "note": "watching for it to appear"])
         }
+        supervisors = RunSupervisors(loop: edges.loop)
         inbox = RequestInbox(layout: store.layout, inotify: edges.inotify)
         if let error = inbox.start() {
             log.event("watch_failed", ["directory": store.layout.approvalsDirectory, "error": "\(error)"])
@@ -151,8 +155,6 @@ package final class Daemon {
             for event in edges.inotify.readEvents() { route(event) }
         case edges.signals.descriptor:
             for signal in edges.signals.take() { handle(signal: signal) }
-        case edges.messages.descriptor:
-            for message in edges.messages.take() { handle(message) }
         case edges.wallTimer.descriptor:
             if edges.wallTimer.acknowledge() == .clockChanged {
                 log.event("clock_changed", ["note": "wall clock was set; recomputing due times"])
@@ -162,7 +164,9 @@ package final class Daemon {
             _ = edges.monotonicTimer.acknowledge()
             handleMonotonicDeadlines()
         default:
-            break
+            if supervisors.owns(fd) {
+                for event in supervisors.handle(fd) { handle(event) }
+            }
         }
     }
 
@@ -195,9 +199,11 @@ package final class Daemon {
             log.event("reload", ["reason": "SIGHUP"])
             loadAllJobs(reason: "SIGHUP")
         default:
-            let grace = configuration.shutdownGrace
+            // `--on-stop cancel` cancels every run at once; `detach` leaves them to their supervisors.
+            let grace = configuration.onStop == .cancel ? .zero : configuration.shutdownGrace
             guard shutdown.begin(now: TimerDescriptor.monotonicNow(), graceNanoseconds: UInt64(grace.milliseconds) * 1_000_000) else { return }
-            log.event("stopping", ["signal": signal == SIGINT ? "SIGINT" : "SIGTERM", "running": "\(runs.running.count)", "grace": DurationText.format(grace)])
+            log.event("stopping", ["signal": signal == SIGINT ? "SIGINT" : "SIGTERM", "running": "\(runs.running.count)",
+                                   "on_stop": configuration.onStop.rawValue, "grace": DurationText.format(grace)])
         }
     }
 

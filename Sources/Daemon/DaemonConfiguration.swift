@@ -8,13 +8,26 @@ package struct DaemonConfiguration: Sendable {
     package var pools: [String: Int]
     package var shutdownGrace: Duration
     package var logFormat: DaemonLog.Format
+    /// What a stop (SIGTERM, SIGINT) does to the runs going on (SPEC section 9).
+    package var onStop: OnStop
 
-    package init(jobsDirectory: String, stateDirectory: String, maxParallel: Int, pools: [String: Int], shutdownGrace: Duration, logFormat: DaemonLog.Format) {
+    package enum OnStop: String, Sendable, CaseIterable {
+        /// Runs get `shutdownGrace`, then are canceled; the daemon exits when all have ended.
+        case wait
+        /// The daemon exits at once; runs go on under their supervisors for the next daemon.
+        case detach
+        /// Every run is canceled at once; the daemon exits when all have ended.
+        case cancel
+    }
+
+    package init(jobsDirectory: String, stateDirectory: String, maxParallel: Int, pools: [String: Int], shutdownGrace: Duration,
+                 logFormat: DaemonLog.Format, onStop: OnStop = .wait) {
         self.jobsDirectory = jobsDirectory
         self.stateDirectory = stateDirectory
         self.maxParallel = maxParallel
         self.pools = pools
         self.shutdownGrace = shutdownGrace
         self.logFormat = logFormat
+        self.onStop = onStop
     }
 }

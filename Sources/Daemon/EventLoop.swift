@@ -24,6 +24,11 @@ final class EventLoop {
         guard epoll_ctl(descriptor, EPOLL_CTL_ADD, fd, &event) == 0 else { throw SystemError("epoll_ctl") }
     }
 
+    /// Takes `fd` out of the set (before it is closed).
+    func remove(_ fd: Int32) {
+        _ = epoll_ctl(descriptor, EPOLL_CTL_DEL, fd, nil)
+    }
+
     /// Blocks until at least one descriptor is readable; returns the ready ones.
     func wait() -> [Int32] {
         var events = [epoll_event](repeating: epoll_event(), count: 16)

@@ -28,13 +28,16 @@ struct GroupCommit {
         var spawns: [Spawn]
         /// Request files to remove once the documents are durable.
         var removals: [String]
+        /// Supervisors to tell that their outcome is recorded once the documents are durable.
+        var acknowledgements: [ExecutionID] = []
     }
 
     private var documents: [String: [UInt8]] = [:]
     private var spawns: [Spawn] = []
     private var removals: [String] = []
+    private var acknowledgements: [ExecutionID] = []
 
-    var isEmpty: Bool { documents.isEmpty && spawns.isEmpty && removals.isEmpty }
+    var isEmpty: Bool { documents.isEmpty && spawns.isEmpty && removals.isEmpty && acknowledgements.isEmpty }
 
     /// How many documents wait to be written.
     var owedDocuments: Int { documents.count }
@@ -58,14 +61,18 @@ struct GroupCommit {
     /// Removes the file at `path` once this turn's documents are durable.
     mutating func removeWhenDurable(_ path: String) { removals.append(path) }
 
+    /// Tells the supervisor of `id` its outcome is recorded once this turn is durable.
+    mutating func acknowledgeWhenDurable(_ id: ExecutionID) { acknowledgements.append(id) }
+
     /// Everything queued so far; the commit starts empty again.
     mutating func take() -> Batch {
         defer {
             documents.removeAll()
             spawns.removeAll()
             removals.removeAll()
+            acknowledgements.removeAll()
         }
-        return Batch(documents: documents, spawns: spawns, removals: removals)
+        return Batch(documents: documents, spawns: spawns, removals: removals, acknowledgements: acknowledgements)
     }
 
     /// Puts back what a refused commit held: its documents and removals stay owed
@@ -73,5 +80,6 @@ struct GroupCommit {
     mutating func restore(_ batch: Batch) {
         documents.merge(batch.documents) { newer, _ in newer }
         removals = batch.removals + removals
+        acknowledgements = batch.acknowledgements + acknowledgements
     }
 }

@@ -84,9 +84,16 @@ struct RunTable {
         queueChanged = true
     }
 
-    /// A run's process is up: its record with the pid; true when a cancel came before.
+    /// A run's supervisor is up.
+    mutating func supervisorLaunched(_ id: ExecutionID, _ supervisor: SupervisorProcess?) {
+        running[id]?.supervisor = supervisor
+    }
+
+    /// A run's command is up: its record with the pid (and its supervisor's); true when a
+    /// cancel came before.
     mutating func processStarted(_ id: ExecutionID, pid: Int32, startTime: UInt64?, at now: Date) -> (record: ExecutionRecord, cancelNow: Bool)? {
-        guard var run = running[id], let updated = try? transition(run.record, .processStarted(pid: pid, startTime: startTime), at: now) else { return nil }
+        guard var run = running[id], var updated = try? transition(run.record, .processStarted(pid: pid, startTime: startTime), at: now) else { return nil }
+        updated.supervisor = run.supervisor
         run.record = updated
         running[id] = run
         return (updated, cancelWhenStarted.remove(id) != nil)

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// A pidfd: a descriptor that names one process for as long as it is open, so a reused
 /// pid can never be mistaken for it. It becomes readable (`POLLIN`, also in epoll) when

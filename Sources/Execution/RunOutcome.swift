@@ -45,3 +45,12 @@ package struct CapturedOutput: Hashable, Sendable {
     /// A write to the log failed (disk full, ...): output from then on was counted, not kept.
     package var logError: String?
 }
+
+extension RunOutcome {
+    /// The outcome of a run whose process never started.
+    package static func spawnFailed(_ failure: SpawnFailure, at now: Date = Date()) -> RunOutcome {
+        RunOutcome(termination: .spawnFailed(failure), stoppedBy: failure.kind == SpawnFailure.canceled ? .canceled : nil,
+                   process: nil, startedAt: now, finishedAt: now, duration: .zero, resourceUsage: nil,
+                   output: CapturedOutput(bytes: 0, truncated: false, tail: "", logError: nil), terminatedLeftovers: false)
+    }
+}

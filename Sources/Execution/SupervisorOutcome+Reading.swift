@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SystemCalls
 
 /// Why an outcome file could not be read.
 package struct OutcomeReadError: Error, Hashable, Sendable, CustomStringConvertible {

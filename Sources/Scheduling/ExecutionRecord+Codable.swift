@@ -13,6 +13,7 @@ extension ExecutionRecord: Codable {
         case pidStartTime = "pid_start_time"
         case exitCode = "exit_code"
         case resourceUsage = "rusage"
+        case supervisor
     }
 
     package init(from decoder: any Decoder) throws {
@@ -22,7 +23,7 @@ extension ExecutionRecord: Codable {
             throw DecodingError.dataCorruptedError(forKey: .schema, in: c,
                                                    debugDescription: "expected \(ExecutionRecord.schema), found \(schema)")
         }
-        self.init(
+        try self.init(
             id: try c.decode(ExecutionID.self, forKey: .id),
             job: try c.decode(String.self, forKey: .job),
             occurrence: try c.decode(OccurrenceKey.self, forKey: .occurrence),
@@ -46,6 +47,7 @@ extension ExecutionRecord: Codable {
             host: try c.decode(String.self, forKey: .host),
             resourceUsage: try c.decodeIfPresent(ResourceUsage.self, forKey: .resourceUsage)
         )
+        supervisor = try c.decodeIfPresent(SupervisorProcess.self, forKey: .supervisor)
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -73,5 +75,6 @@ extension ExecutionRecord: Codable {
         try c.encodeOrNull(approval, forKey: .approval)
         try c.encode(host, forKey: .host)
         try c.encodeOrNull(resourceUsage, forKey: .resourceUsage)
+        try c.encodeOrNull(supervisor, forKey: .supervisor)
     }
 }

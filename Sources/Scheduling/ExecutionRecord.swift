@@ -33,6 +33,8 @@ package struct ExecutionRecord: Hashable, Sendable {
     package var approval: ApprovalSummary?
     package var host: String
     package var resourceUsage: ResourceUsage?
+    /// The run's supervisor (SPEC section 9) while it runs: what a later daemon re-attaches to.
+    package var supervisor: SupervisorProcess?
 
     package init(
         id: ExecutionID, job: String, occurrence: OccurrenceKey, trigger: ExecutionTrigger,

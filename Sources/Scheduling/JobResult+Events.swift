@@ -7,7 +7,7 @@ extension JobResult {
     /// An execution's process is starting: it moves from the waiting list to `running`.
     package mutating func noteStarted(_ execution: String) {
         queued.removeAll { $0.id == execution }
-        running.append(execution)
+        if !running.contains(execution) { running.append(execution) }
     }
 
     /// An execution counted as starting never got its process (its record was refused).

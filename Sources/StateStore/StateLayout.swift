@@ -34,6 +34,8 @@ package struct StateLayout: Hashable, Sendable {
     package func logFile(job: String, id: ExecutionID) -> String { path(logRelativePath(job: job, id: id)) }
     /// What the record's `output.log` holds: the log path relative to the state directory.
     package func logRelativePath(job: String, id: ExecutionID) -> String { "logs/\(job)/\(id.rawValue).log" }
+    /// The outcome a run's supervisor writes next to the record (not `.json`: not a record).
+    package func outcomeFile(job: String, id: ExecutionID) -> String { path("executions/\(job)/\(id.rawValue).outcome") }
     package func approvalFile(id: ExecutionID) -> String { path("approvals/\(id.rawValue).json") }
     package func approveMarker(id: ExecutionID) -> String { path("approvals/\(id.rawValue).approve") }
     package func rejectMarker(id: ExecutionID) -> String { path("approvals/\(id.rawValue).reject") }

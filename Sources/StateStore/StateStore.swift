@@ -111,7 +111,8 @@ package struct StateStore: Sendable {
         let victims = retention.victims(try executions(job: job), now: now)
         guard !victims.isEmpty else { return [] }
         for record in victims {
-            for path in [layout.executionFile(job: job, id: record.id), layout.logFile(job: job, id: record.id)] {
+            for path in [layout.executionFile(job: job, id: record.id), layout.logFile(job: job, id: record.id),
+                         layout.outcomeFile(job: job, id: record.id)] {
                 do { try Sys.unlinkat(AT_FDCWD, path) } catch {
                     if error.code != ENOENT { throw StateStoreError(error, path: path) }
                 }

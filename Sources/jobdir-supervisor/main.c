@@ -132,17 +132,51 @@ static void drain(struct run *r, int until_empty) {
     }
 }
 
+/// The signalfd, once made (the outcome's wait for an acknowledgement reads it).
+static int signal_fd = -1;
+
+/// Writes the outcome. When the state directory refuses it (a full disk), the outcome is
+/// not dropped: it is handed to the daemon on the report pipe (`outcome LENGTH\n` and the
+/// JSON), and kept, the file tried again with a backoff of 50 ms doubling to 2 s, until
+/// it lands or the daemon says it has recorded it (SIGUSR1).
 static int finish(const struct invocation *inv, struct outcome *o, int64_t start_ns, int64_t started_at_ms) {
     int64_t elapsed = monotonic_ns() - start_ns;
     o->execution = inv->id;
     o->started_at_ms = started_at_ms;
     o->duration_ms = elapsed / NS_PER_MS;
     o->finished_at_ms = started_at_ms + elapsed / NS_PER_MS;
-    if (write_outcome(inv->outcome_path, o) != 0) {
-        fprintf(stderr, "jobdir-supervisor: cannot write the outcome %s: %s\n", inv->outcome_path, strerror(errno));
-        return 1;
+    if (write_outcome(inv->outcome_path, o) == 0) return 0;
+    fprintf(stderr, "jobdir-supervisor: cannot write the outcome %s: %s; keeping it until it can be\n", inv->outcome_path, strerror(errno));
+    if (inv->report_fd >= 0) {
+        struct buffer b = {0};
+        render_outcome(&b, o);
+        char head[48];
+        int n = snprintf(head, sizeof head, "outcome %zu\n", b.length);
+        // EPIPE when no daemon listens (SIGPIPE is blocked): the file is then the only way.
+        if (write(inv->report_fd, head, (size_t)n) == n) {
+            size_t done = 0;
+            while (done < b.length) {
+                ssize_t w = write(inv->report_fd, b.data + done, b.length - done);
+                if (w < 0 && errno == EINTR) continue;
+                if (w <= 0) break;
+                done += (size_t)w;
+            }
+        }
+        free(b.data);
     }
-    return 0;
+    int64_t backoff = 50 * NS_PER_MS;
+    for (;;) {
+        struct timespec wait = {.tv_sec = backoff / 1000000000LL, .tv_nsec = backoff % 1000000000LL};
+        struct pollfd p = {.fd = signal_fd, .events = POLLIN};
+        if (ppoll(&p, signal_fd >= 0 ? 1 : 0, &wait, NULL) > 0) {
+            struct signalfd_siginfo info[16];
+            ssize_t got = read(signal_fd, info, sizeof info);
+            for (ssize_t i = 0; got > 0 && i < got / (ssize_t)sizeof info[0]; i++)
+                if (info[i].ssi_signo == SIGUSR1) return 0;
+        }
+        if (write_outcome(inv->outcome_path, o) == 0) return 0;
+        if (backoff < 2000 * NS_PER_MS) backoff *= 2;
+    }
 }
 
 static int spawn_failed(const struct invocation *inv, const struct spawn_failure *f, int64_t start_ns, int64_t started_at_ms) {
@@ -188,14 +222,15 @@ int main(int argc, char **argv) {
     // does not reach it), and it outlives the daemon.
     setsid();
 
-    // Every signal it acts on arrives through the signalfd. SIGHUP, SIGPIPE, SIGUSR1 and
-    // SIGUSR2 are blocked and ignored (USR1/USR2 are kept for later use).
+    // Every signal it acts on arrives through the signalfd. SIGHUP, SIGPIPE and SIGUSR2
+    // are blocked and ignored; SIGUSR1 acknowledges an outcome handed over the report pipe.
     sigset_t handled;
     sigemptyset(&handled);
     int signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2};
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaddset(&handled, signals[i]);
     sigprocmask(SIG_BLOCK, &handled, NULL);
     int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+    signal_fd = sfd;
 
     struct spawn_failure failure = {0};
     char program[8192];
@@ -255,7 +290,7 @@ int main(int argc, char **argv) {
         char line[32];
         int n = snprintf(line, sizeof line, "started %d\n", (int)r.pid);
         if (write(inv.report_fd, line, (size_t)n) < 0) { /* the daemon may be gone: nothing to tell */ }
-        close(inv.report_fd);
+        // Kept open: an outcome the disk refuses is handed over on it (see `finish`).
     }
     fcntl(r.out_fd, F_SETFL, O_NONBLOCK);
     capture_init(&r.capture, log_fd, inv.max_output);

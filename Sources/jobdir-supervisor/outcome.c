@@ -48,7 +48,7 @@ static void integer_or_null(struct buffer *b, int present, long long value) {
 
 static long long milliseconds(struct timeval t) { return (long long)t.tv_sec * 1000 + t.tv_usec / 1000; }
 
-static void render(struct buffer *b, const struct outcome *o) {
+void render_outcome(struct buffer *b, const struct outcome *o) {
     buffer_printf(b, "{\n  \"duration_ms\" : %lld,\n", (long long)o->duration_ms);
     buffer_literal(b, "  \"error\" : ");
     if (o->failure) {
@@ -114,7 +114,7 @@ static int write_all(int fd, const char *data, size_t length) {
 
 int write_outcome(const char *path, const struct outcome *o) {
     struct buffer b = {0};
-    render(&b, o);
+    render_outcome(&b, o);
     // Temp name as the daemon's own atomic writes (`.<name>.tmp.<pid>.<random>`), so a
     // crash leaves only what its start-up clean-up already removes.
     const char *slash = strrchr(path, '/');

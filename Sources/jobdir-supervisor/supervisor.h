@@ -109,5 +109,7 @@ struct outcome {
 /// Writes the outcome atomically: temp file in the same directory, fsync, rename, fsync
 /// of the directory. Returns 0, or -1 with errno set.
 int write_outcome(const char *path, const struct outcome *o);
+/// The outcome's JSON, as the file holds it.
+void render_outcome(struct buffer *b, const struct outcome *o);
 
 #endif

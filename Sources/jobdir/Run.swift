@@ -14,10 +14,13 @@ struct Run: AsyncParsableCommand {
     @Option(help: "A pool size, NAME=SIZE (repeatable; pools not named have size 1).") var pool: [String] = []
     @Option(help: "How long running jobs get to finish on stop, e.g. 30s.") var shutdownGrace: String = "30s"
     @Option(help: "text or json.") var logFormat: String = "text"
+    @Option(help: "What a stop does to running jobs: wait (the grace, then cancel), detach (leave them to the next daemon) or cancel.")
+    var onStop: String = "wait"
 
     func validate() throws {
         guard DurationText.parse(shutdownGrace) != nil else { throw ValidationError("--shutdown-grace must be a duration like 30s or 2m; found `\(shutdownGrace)`") }
         guard DaemonLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json; found `\(logFormat)`") }
+        guard DaemonConfiguration.OnStop(rawValue: onStop) != nil else { throw ValidationError("--on-stop must be wait, detach or cancel; found `\(onStop)`") }
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
         _ = try pools()
     }
@@ -49,7 +52,8 @@ struct Run: AsyncParsableCommand {
             maxParallel: maxParallel ?? 4 * ProcessInfo.processInfo.activeProcessorCount,
             pools: try pools(),
             shutdownGrace: DurationText.parse(shutdownGrace) ?? .seconds(30),
-            logFormat: DaemonLog.Format(rawValue: logFormat) ?? .text
+            logFormat: DaemonLog.Format(rawValue: logFormat) ?? .text,
+            onStop: DaemonConfiguration.OnStop(rawValue: onStop) ?? .wait
         )
         return Daemon(configuration: configuration).run()
     }

@@ -123,7 +123,7 @@ import TestSupport
         #expect(first.stop() == 0)
     }
 
-    @Test func killedDaemonLeavesInterruptedRecordsAndNeverRepeatsASlot() async throws {
+    @Test func aKilledDaemonLeavesItsRunsGoingAndTheNextOneFollowsThem() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
         try setup.job("slow.yaml", "command: sleep 30 & sleep 30\nschedule: '* * * * * *'\n")
@@ -136,9 +136,13 @@ import TestSupport
 
         let restarted = try setup.start(["--shutdown-grace", "100ms"])
         let id = running["id"] as! String
-        #expect(await waitUntil { setup.files.json("executions/slow/\(id).json")?["state"] as? String == "interrupted" }, "\(restarted.log)")
-        #expect(await waitUntil { !Self.isAlive(pid) }, "the orphaned run is ended at restart")
+        #expect(await waitUntil { restarted.log.contains("reattached job=slow execution=\(id)") }, "\(restarted.log)")
+        #expect(Self.isAlive(pid), "a re-attached run goes on")
+        #expect(setup.files.json("executions/slow/\(id).json")?["state"] as? String == "running")
+        // The next stop (the default `--on-stop wait`) cancels it after the grace, like its own runs.
         #expect(restarted.stop() == 0)
+        #expect(setup.files.json("executions/slow/\(id).json")?["state"] as? String == "canceled", "\(restarted.log)")
+        #expect(await waitUntil { !Self.isAlive(pid) })
         let slots = setup.files.executions("slow").compactMap { ($0["trigger"] as? [String: Any])?["scheduled_for"] as? String }
         #expect(Set(slots).count == slots.count, "a slot ran twice: \(slots.sorted())")
     }
