@@ -9,12 +9,14 @@ package final class DaemonProcess: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
 
     /// Starts the daemon; its stderr goes to `logFile`.
-    package init(jobs: String, state: String, arguments: [String] = [], environment: [String: String]? = nil) throws {
+    /// `binary` runs instead of the built `jobdir` (a copy, as an upgrade installs it).
+    package init(jobs: String, state: String, arguments: [String] = [], environment: [String: String]? = nil,
+                 binary: String = ProcessRunner.jobdirBinary) throws {
         self.jobs = jobs
         self.state = state
         logFile = state + ".daemon.log"
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-        process.executableURL = URL(fileURLWithPath: ProcessRunner.jobdirBinary)
+        process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["run", "--jobs", jobs, "--state", state] + arguments
         if let environment { process.environment = environment }
         process.standardInput = FileHandle.nullDevice

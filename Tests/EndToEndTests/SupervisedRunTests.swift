@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs outlive the daemon (SPEC section 9): the real binary killed and started again on
+/// the same temp directories while its runs go on under their supervisors.
+@Suite(.serialized) struct SupervisedRunTests {
+    typealias Setup = DaemonTests.Setup
+
+    /// The record of the only execution of `job`, once it has one in `state`.
+    func record(_ setup: Setup, _ job: String, state: String) async -> [String: Any]? {
+        _ = await waitUntil(timeout: .seconds(20)) { setup.files.executions(job, state: state).count == 1 }
+        return setup.files.executions(job, state: state).first
+    }
+
+    func runningRecord(_ setup: Setup, _ job: String) async -> [String: Any]? {
+        _ = await waitUntil { setup.files.executions(job, state: "running").first?["pid"] is Int }
+        return setup.files.executions(job, state: "running").first
+    }
+
+    /// SHA-256 of a file, by `sha256sum`.
+    func digest(_ path: String) throws -> String {
+        String(try ProcessRunner.run("/usr/bin/sha256sum", [path]).stdout.prefix(64))
+    }
+
+    @Test func aRunKilledUnderItsDaemonEndsWithItsRealExitAndItsWholeLog() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        // 20 MB in about 3 s, then exit 3; the bound is above it, so the log is all of it.
+        let copy = setup.dir.url("printed"), chunk = setup.dir.url("chunk")
+        let script = try setup.dir.write("print.sh", """
+            i=0
+            while [ $i -lt 30 ]; do
+              head -c 524288 /dev/urandom | base64 -w 0 > \(chunk); echo >> \(chunk)
+              cat \(chunk) >> \(copy); cat \(chunk); sleep 0.1; i=$((i+1))
+            done
+            exit 3
+            """)
+        try setup.job("big.yaml", "command: [/bin/sh, \(script)]\noutput: {max_bytes: 64MiB}\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("big") != nil })
+        try setup.trigger("big")
+        let running = try #require(await runningRecord(setup, "big"), "\(daemon.log)")
+        #expect(daemon.stop(signal: SIGKILL) != nil)
+
+        let restarted = try setup.start()
+        let finished = try #require(await record(setup, "big", state: "failed"), "\(restarted.log)")
+        #expect(finished["id"] as? String == running["id"] as? String)
+        #expect(finished["exit_code"] as? Int == 3, "its real exit code")
+        let output = try #require(finished["output"] as? [String: Any])
+        #expect(output["truncated"] as? Bool == false)
+        let bytes = try #require(output["bytes"] as? Int)
+        #expect(bytes > 20_000_000)
+        let log = setup.state + "/" + (output["log"] as! String)
+        #expect((try FileManager.default.attributesOfItem(atPath: log)[.size] as? Int) == bytes)
+        #expect(try digest(log) == digest(copy), "the log is what the command printed, across the restart")
+        #expect(restarted.stop() == 0)
+    }
+
+    @Test func aTimeoutHoldsWhileNoDaemonRuns() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("hang.yaml", "command: sleep 30\ntimeout: 1s\nkill_grace: 200ms\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("hang") != nil })
+        try setup.trigger("hang")
+        let running = try #require(await runningRecord(setup, "hang"), "\(daemon.log)")
+        let pid = Int32(running["pid"] as! Int)
+        #expect(daemon.stop(signal: SIGKILL) != nil)
+        #expect(await waitUntil { !DaemonTests.isAlive(pid) }, "the supervisor enforces the timeout alone")
+
+        let restarted = try setup.start()
+        let finished = try #require(await record(setup, "hang", state: "timed_out"), "\(restarted.log)")
+        #expect((finished["error"] as? [String: Any])?["kind"] as? String == "timeout")
+        #expect(restarted.log.contains("collected job=hang"))
+        #expect(restarted.stop() == 0)
+    }
+
+    @Test func aCancelDroppedWhileNoDaemonRunsIsActedOnAtStart() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("long.yaml", "command: sleep 60 & sleep 60\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("long") != nil })
+        try setup.trigger("long")
+        let running = try #require(await runningRecord(setup, "long"), "\(daemon.log)")
+        let pid = Int32(running["pid"] as! Int)
+        #expect(daemon.stop(signal: SIGKILL) != nil)
+        let id = running["id"] as! String
+        FileManager.default.createFile(atPath: setup.state + "/cancel/" + id, contents: nil)
+        #expect(DaemonTests.isAlive(pid))
+
+        let restarted = try setup.start()
+        let canceled = try #require(await record(setup, "long", state: "canceled"), "\(restarted.log)")
+        #expect(canceled["id"] as? String == id)
+        #expect(await waitUntil { !DaemonTests.isAlive(pid) }, "its group is ended")
+        #expect(restarted.stop() == 0)
+    }
+
+    @Test func detachedRunsAreCollectedByAnUpgradedBinary() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let gate = setup.dir.url("gate")
+        mkfifo(gate, 0o600)
+        try setup.job("backup.yaml", "command: [/bin/sh, -c, \"read x < \(gate); echo backed up; exit 0\"]\n")
+        let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, arguments: ["--on-stop", "detach"])
+        #expect(await waitUntil { setup.files.result("backup") != nil })
+        try setup.trigger("backup")
+        let running = try #require(await runningRecord(setup, "backup"), "\(daemon.log)")
+        #expect(daemon.stop() == 0, "SIGTERM with --on-stop detach exits at once")
+        #expect(daemon.log.contains("detached runs=1"))
+        #expect(setup.files.executions("backup", state: "running").count == 1)
+
+        // The new version: a copy of the binaries elsewhere, as a package upgrade puts them.
+        let bin = setup.dir.url("new-bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let built = (ProcessRunner.jobdirBinary as NSString).deletingLastPathComponent
+        for name in ["jobdir", "jobdir-supervisor"] {
+            try FileManager.default.copyItem(atPath: built + "/" + name, toPath: bin + "/" + name)
+        }
+        let upgraded = try DaemonProcess(jobs: setup.jobs, state: setup.state, binary: bin + "/jobdir")
+        #expect(await waitUntil { upgraded.log.contains("reattached job=backup") }, "\(upgraded.log)")
+        let fd = open(gate, O_WRONLY)
+        _ = write(fd, "go\n", 3)
+        close(fd)
+        let finished = try #require(await record(setup, "backup", state: "succeeded"), "\(upgraded.log)")
+        #expect(finished["id"] as? String == running["id"] as? String)
+        #expect(setup.files.log(finished) == "backed up\n")
+        #expect(upgraded.stop() == 0)
+    }
+
+    @Test func aKilledSupervisorEndsItsRunInterruptedAndItsGroupGoes() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("orphan.yaml", "command: sleep 60 & sleep 60\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("orphan") != nil })
+        try setup.trigger("orphan")
+        let running = try #require(await runningRecord(setup, "orphan"), "\(daemon.log)")
+        let pid = Int32(running["pid"] as! Int)
+        let supervisor = try #require((running["supervisor"] as? [String: Any])?["pid"] as? Int)
+        #expect(kill(Int32(supervisor), SIGKILL) == 0)
+        let interrupted = try #require(await record(setup, "orphan", state: "interrupted"), "\(daemon.log)")
+        #expect((interrupted["error"] as? [String: Any])?["message"] as? String ?? "" != "")
+        #expect(await waitUntil { !DaemonTests.isAlive(pid) }, "its group is ended")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func theSupervisorShowsTheExecutionIdInPs() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("named.yaml", "command: sleep 30\n")
+        let daemon = try setup.start(["--shutdown-grace", "100ms"])
+        #expect(await waitUntil { setup.files.result("named") != nil })
+        try setup.trigger("named")
+        let running = try #require(await runningRecord(setup, "named"), "\(daemon.log)")
+        let supervisor = try #require((running["supervisor"] as? [String: Any])?["pid"] as? Int)
+        let cmdline = try String(contentsOfFile: "/proc/\(supervisor)/cmdline", encoding: .utf8).replacingOccurrences(of: "\0", with: " ")
+        #expect(cmdline.contains(running["id"] as! String))
+        #expect(daemon.stop() == 0)
+    }
+}
