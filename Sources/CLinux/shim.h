@@ -5,8 +5,6 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
-// Declared by <unistd.h> only under _GNU_SOURCE.
-int syncfs(int fd);
 #include <pthread.h>
 // Declared by <pthread.h> only under _GNU_SOURCE.
 int pthread_setname_np(pthread_t thread, const char *name);

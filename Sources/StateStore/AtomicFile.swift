@@ -1,4 +1,3 @@
-import CLinux
 import Glibc
 import SystemCalls
 
@@ -37,14 +36,13 @@ package enum AtomicFile {
         do { try Sys.fsync(dirFD) } catch { throw StateStoreError(error, path: directory) }
     }
 
-    /// Reads a whole file.
-    /// Several files made durable together (group commit): every temp file is
-    /// written, one `syncfs` makes their data durable, every rename follows, and a
-    /// second `syncfs` makes the renames durable. Two flushes whatever the count,
-    /// where `write` costs two fsyncs per file. Readers still see whole files only.
-    /// If a temp file cannot be written, none is renamed and the old versions stay.
-    package static func writeGroup(_ documents: [(path: String, bytes: [UInt8])], filesystemOf root: String,
-                                   permissions: mode_t = 0o644) throws(StateStoreError) {
+    /// Several files made durable together (group commit): every temp file is written
+    /// and `fdatasync`'d, every rename follows, then each directory touched is fsync'd
+    /// once. Only these files and directories are flushed, never the whole filesystem
+    /// (`syncfs` would also flush whatever other programs have written to it, and wait
+    /// on it). Readers still see whole files only. If a temp file cannot be written, none
+    /// is renamed and the old versions stay.
+    package static func writeGroup(_ documents: [(path: String, bytes: [UInt8])], permissions: mode_t = 0o644) throws(StateStoreError) {
         var written: [(temp: String, path: String)] = []
         func discard() { for entry in written { unlink(entry.temp) } }
         for document in documents {
@@ -55,21 +53,11 @@ package enum AtomicFile {
                 written.append((temp, document.path))
                 defer { Sys.close(fd) }
                 try Sys.writeAll(fd, document.bytes)
+                try Sys.fdatasync(fd)
             } catch {
                 discard()
                 throw StateStoreError(error, path: document.path)
             }
-        }
-        let rootFD: Int32
-        do { rootFD = try Sys.open(root, O_RDONLY | O_DIRECTORY) } catch {
-            discard()
-            throw StateStoreError(error, path: root)
-        }
-        defer { Sys.close(rootFD) }
-        guard syncfs(rootFD) == 0 else {
-            let code = errno
-            discard()
-            throw StateStoreError(Errno(code, call: "syncfs"), path: root)
         }
         for (index, entry) in written.enumerated() {
             do { try Sys.renameat(AT_FDCWD, entry.temp, AT_FDCWD, entry.path) } catch {
@@ -77,7 +65,15 @@ package enum AtomicFile {
                 throw StateStoreError(error, path: entry.path)
             }
         }
-        guard syncfs(rootFD) == 0 else { throw StateStoreError(Errno(errno, call: "syncfs"), path: root) }
+        for directory in Set(written.map { split($0.path).directory }).sorted() {
+            do throws(Errno) {
+                let fd = try Sys.open(directory, O_RDONLY | O_DIRECTORY)
+                defer { Sys.close(fd) }
+                try Sys.fsync(fd)
+            } catch {
+                throw StateStoreError(error, path: directory)
+            }
+        }
     }
 
     package static func read(_ path: String) throws(StateStoreError) -> [UInt8] {

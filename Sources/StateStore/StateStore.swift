@@ -61,12 +61,11 @@ package struct StateStore: Sendable {
     /// document is written on its own. Paths must lie inside the state directory.
     package func writeBatch(_ documents: [(path: String, bytes: [UInt8])]) throws(StateStoreError) {
         guard !documents.isEmpty else { return }
-        let grouped = documents.count > 1
-        for directory in Set(documents.map { AtomicFile.split($0.path).directory }) { try makeDirectories(directory, sync: !grouped) }
+        for directory in Set(documents.map { AtomicFile.split($0.path).directory }) { try makeDirectories(directory) }
         if documents.count == 1 {
             try AtomicFile.write(documents[0].bytes, to: documents[0].path)
         } else {
-            try AtomicFile.writeGroup(documents, filesystemOf: layout.root)
+            try AtomicFile.writeGroup(documents)
         }
     }
 
@@ -142,9 +141,9 @@ package struct StateStore: Sendable {
                         message: "job id `\(job)` cannot name a path in the state directory")
     }
 
-    /// `mkdir -p` with mode 0700; each new directory's parent is fsynced so it survives a crash.
-    /// Creates `path` and missing parents. Each new entry is fsync'd in its parent unless
-    /// `sync` is false because a group commit's `syncfs` will make it durable anyway.
+    /// `mkdir -p` with mode 0700: creates `path` and missing parents. Each new entry is
+    /// fsync'd in its parent (so it survives a crash) unless `sync` is false (log
+    /// directories, which need not be durable).
     private func makeDirectories(_ path: String, sync: Bool = true) throws(StateStoreError) {
         if let st = try? Sys.status(path) {
             if (st.st_mode & S_IFMT) == S_IFDIR { return }

@@ -22,6 +22,11 @@ extension Sys {
         _ = try retrying("fsync") { Glibc.fsync(fd) }
     }
 
+    /// The file's data and what is needed to read it back (its size), not its times.
+    static func fdatasync(_ fd: Int32) throws(Errno) {
+        _ = try retrying("fdatasync") { Glibc.fdatasync(fd) }
+    }
+
     static func renameat(_ fromDir: Int32, _ from: String, _ toDir: Int32, _ to: String) throws(Errno) {
         _ = try retrying("rename") { Glibc.renameat(fromDir, from, toDir, to) }
     }
