@@ -25,20 +25,24 @@ finish='echo "done $JOBDIR_JOB $JOBDIR_EXECUTION ${N:-}" >> '"$ledger"
 cat > "$jobs/tick.yaml" <<EOF
 command: '$note; sleep 0.4; $finish'
 schedule: '* * * * * *'
+history: {keep: 100000}
 EOF
 cat > "$jobs/interval.yaml" <<EOF
 command: '$note; sleep 0.7; $finish'
 every: 1s
 overlap: allow
+history: {keep: 100000}
 EOF
 cat > "$jobs/chained.yaml" <<EOF
 command: '$note; sleep 0.2; $finish'
 after: interval
 overlap: allow
+history: {keep: 100000}
 EOF
 cat > "$jobs/manual.yaml" <<EOF
 command: '$note; sleep 0.3; $finish'
 overlap: allow
+history: {keep: 100000}
 EOF
 chmod -R go-w "$jobs"
 

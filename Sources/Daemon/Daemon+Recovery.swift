@@ -80,7 +80,9 @@ extension Daemon {
     private func resumeSupervised(_ record: ExecutionRecord) -> Bool {
         let definition = JobID(record.job).flatMap { jobs.definition($0) }
         if collectOutcome(of: record, definition: definition) { return true }
-        guard let supervisor = record.supervisor, let definition else { return false }
+        // A daemon killed before the supervisor reported leaves no pid in the record: the
+        // supervisor is found by the execution id its command line starts with.
+        guard let supervisor = record.supervisor ?? Self.findSupervisor(of: record.id), let definition else { return false }
         runs.countStart(record.id, definition: definition)
         runs.register(ActiveRun(record: record, definition: definition, supervisor: supervisor))
         guard supervisors.reattach(supervisor, id: record.id) else {
@@ -91,6 +93,18 @@ extension Daemon {
         if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue) } }
         log.event("reattached", ["job": record.job, "execution": record.id.rawValue, "supervisor": "\(supervisor.pid)", "pid": record.pid.map { "\($0)" }])
         return true
+    }
+
+    /// The live supervisor whose command line is `jobdir-supervisor v1 --id ID ...`.
+    static func findSupervisor(of id: ExecutionID) -> SupervisorProcess? {
+        for name in directoryNames("/proc") {
+            guard let pid = Int32(name), let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { continue }
+            let arguments = data.split(separator: 0, omittingEmptySubsequences: false).prefix(4).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.count == 4, (arguments[0] as NSString).lastPathComponent == SupervisorLauncher.binaryName,
+                  arguments[2] == "--id", arguments[3] == id.rawValue, let start = ProcessTable.startTime(of: pid) else { continue }
+            return SupervisorProcess(pid: pid, startTime: start)
+        }
+        return nil
     }
 
     /// Records the outcome a supervisor wrote while no daemon watched; false when there is none.
