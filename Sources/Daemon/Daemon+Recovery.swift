@@ -25,7 +25,9 @@ extension Daemon {
                     if let execution = ExecutionID(rawValue: listed) { candidates.insert(execution) }
                 }
             }
-            for execution in candidates.sorted() {
+            // Executions this daemon has begun itself (a chain fired by an outcome collected
+            // just now) are not an earlier daemon's to recover.
+            for execution in candidates.sorted() where !runs.contains(execution) && !approvals.contains(execution) {
                 guard let record = knownRecord(job: job, id: execution), !record.state.isTerminal else { continue }
                 recover(record)
             }
