@@ -129,6 +129,30 @@ import TestSupport
         #expect(upgraded.stop() == 0)
     }
 
+    @Test func aRunThatEndedWhileNoDaemonRanStillFiresItsChain() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let gate = setup.dir.url("gate")
+        mkfifo(gate, 0o600)
+        try setup.job("up.yaml", "command: [/bin/sh, -c, \"read x < \(gate)\"]\n")
+        try setup.job("down.yaml", "command: echo after\nafter: up\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("down") != nil })
+        try setup.trigger("up")
+        _ = try #require(await runningRecord(setup, "up"), "\(daemon.log)")
+        #expect(daemon.stop(signal: SIGKILL) != nil)
+        let fd = open(gate, O_WRONLY)
+        _ = write(fd, "go\n", 3)
+        close(fd)
+        #expect(await waitUntil { FileManager.default.fileExists(atPath: setup.state + "/executions/up/" + (setup.files.executions("up").first?["id"] as? String ?? "") + ".outcome") })
+
+        let restarted = try setup.start()
+        #expect(await record(setup, "up", state: "succeeded") != nil, "\(restarted.log)")
+        let down = try #require(await record(setup, "down", state: "succeeded"), "the chain runs, and is not taken for an orphan: \(restarted.log)")
+        #expect(setup.files.log(down) == "after\n")
+        #expect(restarted.stop() == 0)
+    }
+
     @Test func aKilledSupervisorEndsItsRunInterruptedAndItsGroupGoes() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
