@@ -134,22 +134,28 @@ import TestSupport
         defer { setup.dir.remove() }
         let gate = setup.dir.url("gate")
         mkfifo(gate, 0o600)
-        try setup.job("up.yaml", "command: [/bin/sh, -c, \"read x < \(gate)\"]\n")
-        try setup.job("down.yaml", "command: echo after\nafter: up\n")
+        // Recovery looks at `b-up` before `a-down`: the chain it fires is already running then.
+        try setup.job("b-up.yaml", "command: [/bin/sh, -c, \"read x < \(gate)\"]\n")
+        try setup.job("a-down.yaml", "command: echo after\nafter: b-up\n")
         let daemon = try setup.start()
-        #expect(await waitUntil { setup.files.result("down") != nil })
-        try setup.trigger("up")
-        _ = try #require(await runningRecord(setup, "up"), "\(daemon.log)")
+        #expect(await waitUntil { setup.files.result("a-down") != nil })
+        try setup.trigger("a-down")
+        #expect(await record(setup, "a-down", state: "succeeded") != nil, "\(daemon.log)")
+        try setup.trigger("b-up")
+        _ = try #require(await runningRecord(setup, "b-up"), "\(daemon.log)")
         #expect(daemon.stop(signal: SIGKILL) != nil)
         let fd = open(gate, O_WRONLY)
         _ = write(fd, "go\n", 3)
         close(fd)
-        #expect(await waitUntil { FileManager.default.fileExists(atPath: setup.state + "/executions/up/" + (setup.files.executions("up").first?["id"] as? String ?? "") + ".outcome") })
+        let upID = setup.files.executions("b-up").first?["id"] as? String ?? ""
+        #expect(await waitUntil { FileManager.default.fileExists(atPath: setup.state + "/executions/b-up/\(upID).outcome") })
 
         let restarted = try setup.start()
-        #expect(await record(setup, "up", state: "succeeded") != nil, "\(restarted.log)")
-        let down = try #require(await record(setup, "down", state: "succeeded"), "the chain runs, and is not taken for an orphan: \(restarted.log)")
-        #expect(setup.files.log(down) == "after\n")
+        #expect(await record(setup, "b-up", state: "succeeded") != nil, "\(restarted.log)")
+        #expect(await waitUntil { setup.files.executions("a-down", state: "succeeded").count == 2 },
+                "the chain runs, and is not taken for an orphan: \(restarted.log)")
+        #expect(setup.files.executions("a-down", state: "interrupted").isEmpty)
+        #expect(!restarted.log.contains("interrupted job=a-down"), "\(restarted.log)")
         #expect(restarted.stop() == 0)
     }
 
