@@ -84,7 +84,10 @@ extension Daemon {
         if collectOutcome(of: record, definition: definition) { return true }
         // A daemon killed before the supervisor reported leaves no pid in the record: the
         // supervisor is found by the execution id its command line starts with.
-        guard let supervisor = record.supervisor ?? Self.findSupervisor(of: record.id), let definition else { return false }
+        guard let supervisor = record.supervisor ?? Self.findSupervisor(of: record.id), let definition else {
+            // Not alive now: it may have written its outcome and exited since the first look.
+            return collectOutcome(of: record, definition: definition)
+        }
         runs.countStart(record.id, definition: definition)
         runs.register(ActiveRun(record: record, definition: definition, supervisor: supervisor))
         guard supervisors.reattach(supervisor, id: record.id) else {
