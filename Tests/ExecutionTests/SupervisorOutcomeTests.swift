@@ -67,33 +67,35 @@ import Testing
         #expect(outcome.error?.path == dir.file("no-dir/g.log"))
     }
 
-    @Test func theOutcomeAppearsOnlyWhole() async throws {
+    @Test func theOutcomeAppearsOnlyWhole() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
         let harness = SupervisorHarness(dir: dir)
-        // A reader that never stops looking while runs end one after another.
+        // A reader thread that never stops looking while runs end one after another.
         let stop = Flag()
+        let seen = Mutex(0), broken = Mutex(0)
         let path = harness.outcomePath("a")
-        let reader = Task.detached { () -> (seen: Int, broken: Int) in
-            var seen = 0, broken = 0
+        let reader = Thread {
             while !stop.isSet {
                 switch Result(catching: { () throws(OutcomeReadError) in try SupervisorOutcome.read(path) }) {
-                case .success: seen += 1
+                case .success: seen.withLock { $0 += 1 }
                 case .failure(let e) where e.code == .missing: break
-                case .failure: broken += 1
+                case .failure: broken.withLock { $0 += 1 }
                 }
             }
-            return (seen, broken)
         }
+        reader.start()
+        defer { stop.set() }
         for round in 0..<40 {
             unlink(path)
+            let before = seen.withLock { $0 }
             let (_, outcome) = try harness.run(shell("printf '%0\(round * 300)d' 0", in: dir, id: "a"))
             #expect(outcome.output.bytes == Int64(max(round * 300, 1)))
+            // The reader has looked at this outcome too.
+            #expect(waitFor { seen.withLock { $0 } > before })
         }
         stop.set()
-        let result = await reader.value
-        #expect(result.broken == 0)
-        #expect(result.seen > 0)
+        #expect(broken.withLock { $0 } == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp.") } == [])
     }
 
