@@ -60,7 +60,7 @@ let package = Package(
         // swift run -c release exec-benchmark: per-run overhead of spawn + record writes.
         .executableTarget(
             name: "exec-benchmark",
-            dependencies: ["Execution", "StateStore", "Scheduling"],
+            dependencies: ["Execution", "StateStore", "Scheduling", "jobdir-supervisor"],
             path: "Benchmarks/ExecBenchmark"
         ),
         // Benchmarks/run.sh: the real daemon end to end against the machine's floor.

@@ -84,9 +84,33 @@ func runnerOnly(_ i: Int) async -> Duration {
     return clock.now - start
 }
 
+/// One run through `jobdir-supervisor` (built beside this benchmark): launch, wait on
+/// its pidfd, reap it, read its outcome. The supervisor fsyncs the log and the outcome.
+let launcher = SupervisorLauncher.locate()
+func supervisorRun(_ i: Int, in directory: String) throws -> Duration {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let outcomePath = directory + "/supervisor-\(i % 8).outcome"
+    let launched = try launcher.launch(SpawnRequest(id: "s\(i)", arguments: ["/bin/true"], environment: [:],
+                                                    logPath: directory + "/supervisor.log"), outcomePath: outcomePath)
+    guard try launched.pidfd.wait(milliseconds: -1), try launched.pidfd.reap() == 0 else { fatalError("supervisor \(i) failed") }
+    let outcome = try SupervisorOutcome.read(outcomePath)
+    guard outcome.exitCode == 0 else { fatalError("supervised run \(i): \(outcome.termination)") }
+    return clock.now - start
+}
+
 // Baseline first, before the runner's reaper thread exists.
 for _ in 0..<20 { _ = bareSpawn() }
 let bare = (0..<runs).map { _ in bareSpawn() }
+let onDisk = stateRoot + "/logs"
+for i in 0..<20 { _ = try supervisorRun(i, in: onDisk) }
+let supervised = try (0..<runs).map { try supervisorRun($0, in: onDisk) }
+// The same on tmpfs, where fsync costs nothing: the supervisor's own cost (its exec,
+// the spawn of the command, the two small writes) without the disk's.
+var tmpfsTemplate = Array("/dev/shm/jobdir-exec-benchmark.XXXXXX".utf8CString)
+let onTmpfs = tmpfsTemplate.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!).map { String(cString: $0) } }
+let supervisedInMemory = try onTmpfs.map { dir in try (0..<runs).map { try supervisorRun($0, in: dir) } }
+if let onTmpfs { try? FileManager.default.removeItem(atPath: onTmpfs) }
 for i in 0..<20 { _ = await runnerOnly(i) }
 var alone: [Duration] = []
 for i in 0..<runs { alone.append(await runnerOnly(i)) }
@@ -94,11 +118,17 @@ for i in 0..<20 { _ = try await jobdirRun(i) }
 var full: [Duration] = []
 for i in 0..<runs { full.append(try await jobdirRun(i)) }
 
-let b = summary(bare), a = summary(alone), f = summary(full)
+let b = summary(bare), a = summary(alone), f = summary(full), s = summary(supervised)
 print("runs: \(runs) each, state dir: \(stateRoot)")
 print(String(format: "bare posix_spawn+waitpid /bin/true:  median %.3f ms  p90 %.3f ms", b.median, b.p90))
 print(String(format: "ProcessRunner.run alone (no records):  median %.3f ms  p90 %.3f ms", a.median, a.p90))
 print(String(format: "jobdir run (3 fsync'd record writes): median %.3f ms  p90 %.3f ms", f.median, f.p90))
+print(String(format: "through jobdir-supervisor (log+outcome fsync'd): median %.3f ms  p90 %.3f ms  (+%.3f ms over bare)",
+             s.median, s.p90, s.median - b.median))
+if let m = supervisedInMemory.map(summary) {
+    print(String(format: "through jobdir-supervisor on tmpfs (no disk cost):   median %.3f ms  p90 %.3f ms  (+%.3f ms over bare)",
+                 m.median, m.p90, m.median - b.median))
+}
 print(String(format: "ratio of medians: jobdir run / bare = %.2fx (+%.3f ms); runner alone / bare = %.2fx (+%.3f ms)",
              f.median / b.median, f.median - b.median, a.median / b.median, a.median - b.median))
 // A temp state dir is removed; note that mass deletes slow file creation on this disk

@@ -37,7 +37,7 @@ enum Spawner {
         }
 
         let logFD: Int32, devNull: Int32, output: (read: Int32, write: Int32)
-        do { logFD = try Sys.open(request.logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600) } catch {
+        do { logFD = try Sys.open(request.logPath, O_RDWR | O_CREAT | O_TRUNC, 0o600) } catch {
             return fail(SpawnFailure(kind: SpawnFailure.logFile, message: "log \(request.logPath): \(error.text)",
                                      path: request.logPath, errno: error.code))
         }

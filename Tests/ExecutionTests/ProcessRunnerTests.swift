@@ -204,6 +204,18 @@ import Scheduling
         #expect(dir.size("big.log") == bound + marker.utf8.count)
     }
 
+    /// The log is full to the bound, then more comes: the tail still holds the last half
+    /// of the bound (read back from the log), not only what came after.
+    @Test func aLogFilledToTheBoundAndThenPassedKeepsAFullTail() async throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let outcome = await runner.run(shell("printf '%01000d' 0; sleep 0.3; printf bbbbbbbbbb", in: dir, id: "edge", maxBytes: 1000))
+        let printed = Array(String(repeating: "0", count: 1000).utf8) + Array("bbbbbbbbbb".utf8)
+        #expect(outcome.output.bytes == 1010)
+        let log = [UInt8](dir.read("edge.log").utf8)
+        #expect(log == OutputCaptureTests.expectedLog(printed, max: 1000), "\(String(decoding: log.suffix(80), as: UTF8.self))")
+    }
+
     @Test func truncatedLogKeepsHeadAndTail() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }

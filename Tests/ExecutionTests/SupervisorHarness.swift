@@ -40,6 +40,5 @@ struct SupervisorHarness {
 func isRunning(_ pid: Int32) -> Bool { ProcessTable.isAlive(pid) }
 
 func randomBytes(_ count: Int) -> [UInt8] {
-    var generator = SystemRandomNumberGenerator()
-    return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    (try? [UInt8](FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom")).read(upToCount: count) ?? Data())) ?? []
 }
