@@ -64,4 +64,15 @@ enum LibcExtras {
         guard let f = prctlFunction else { return false }
         return f(prSetChildSubreaper, 1, 0, 0, 0) == 0
     }
+
+    /// Spawn attributes for a child in a session of its own, with an empty signal mask
+    /// and every signal at its default disposition (nothing of ours leaks into it).
+    static func startsNewSession(_ attributes: inout posix_spawnattr_t) {
+        var noSignals = sigset_t(), allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, spawnSetSID | Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    }
 }
