@@ -32,15 +32,21 @@ let package = Package(
         .target(name: "Execution", dependencies: ["Scheduling"]),
         // Edge: inotify.
         .target(name: "Watching", dependencies: ["CLinux"]),
+        // The version, and the commit stamped by Scripts/install.sh (see BuildInfo.swift).
+        .target(name: "BuildInfo"),
+        // Pure: Prometheus text of the state (metrics file and `jobdir metrics`).
+        .target(name: "Metrics", dependencies: ["Cron", "Scheduling"]),
+        // Edge: systemd's notify and journal sockets, the metrics file writer.
+        .target(name: "Service", dependencies: ["CLinux", "Metrics", "Scheduling", "StateStore"]),
         // Wiring: the daemon's run loop.
         .target(
             name: "Daemon",
-            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching"]
+            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching", "Service", "BuildInfo"]
         ),
         .executableTarget(
             name: "jobdir",
             dependencies: [
-                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux",
+                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux", "Metrics", "BuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,6 +77,8 @@ let package = Package(
             path: "Tests/Fixtures/AtomicWriter"
         ),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Scheduling", "Cron", "TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Metrics", "Scheduling", "StateStore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
     swiftLanguageModes: [.v6]

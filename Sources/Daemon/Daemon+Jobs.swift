@@ -183,7 +183,10 @@ extension Daemon {
             if let written = writtenResults[id], written.withoutTimestamp == result.withoutTimestamp { continue }
             result.updatedAt = Date()
             results[id] = result
-            if enqueueWrite(result, to: store.layout.resultFile(job: id.rawValue)) { writtenResults[id] = result }
+            if enqueueWrite(result, to: store.layout.resultFile(job: id.rawValue)) {
+                writtenResults[id] = result
+                service?.resultWritten(result)
+            }
         }
         dirtyResults.removeAll()
     }

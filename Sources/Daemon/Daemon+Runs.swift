@@ -263,6 +263,7 @@ extension Daemon {
         guard let id = JobID(record.job), var result = results[id] else { return }
         result.queued.removeAll { $0.id == record.id.rawValue }
         result.running.append(record.id.rawValue)
+        result.lastStartedAt = record.startedAt
         saveResult(result)
     }
 
@@ -332,7 +333,8 @@ extension Daemon {
         result.queued.removeAll { $0.id == record.id.rawValue }
         result.pendingApprovals.removeAll { $0 == record.id.rawValue }
         result.counts[record.state.rawValue, default: 0] += 1
-        result.lastExecution = JobResult.LastExecution(id: record.id.rawValue, state: record.state.rawValue, finishedAt: record.finishedAt, exitCode: record.exitCode)
+        result.lastExecution = JobResult.LastExecution(id: record.id.rawValue, state: record.state.rawValue, finishedAt: record.finishedAt, exitCode: record.exitCode,
+                                                       durationMilliseconds: record.durationMilliseconds)
         switch record.state {
         case .succeeded:
             result.lastSuccessAt = record.finishedAt

@@ -72,6 +72,7 @@ package final class Daemon {
     var stopping = false
     var shutdownDeadline: UInt64?
     var shutdownKilled = false
+    var service: ServiceReporter!
 
     package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
@@ -112,6 +113,7 @@ package final class Daemon {
             return 1
         }
         log.event("started", ["pid": "\(getpid())", "jobs": configuration.jobsDirectory, "state": configuration.stateDirectory])
+        service = ServiceReporter(configuration: configuration, store: store, startedAt: startedAt, log: log)
         loadAllJobs(reason: "start")
         recover()
         fireRebootJobs()
@@ -125,10 +127,12 @@ package final class Daemon {
             drainQueue(now: now)
             fireDueSlots(now: now)
             flushWrites()
+            service.endTurn(running: runs.count, queued: waiting.count + pendingRetries.count, awaitingApproval: approvals.count, stopping: stopping)
             if stopping && runs.isEmpty { break }
             armTimers()
             for fd in loop.wait() { handleReady(fd) }
         }
+        service.stopped()
         log.event("stopped", ["pid": "\(getpid())"])
         return 0
     }

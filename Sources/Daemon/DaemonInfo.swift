@@ -1,8 +1,9 @@
+import BuildInfo
 import Foundation
 
 /// `daemon.json`: who holds the lock (a daemon is alive while it holds it).
 struct DaemonInfo: Encodable {
-    static let version = "0.1.0"
+    static let version = BuildInfo.version
 
     var pid: Int32
     var host: String

@@ -14,6 +14,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "A pool size, NAME=SIZE (repeatable; pools not named have size 1).") var pool: [String] = []
     @Option(help: "How long running jobs get to finish on stop, e.g. 30s.") var shutdownGrace: String = "30s"
     @Option(help: "text or json.") var logFormat: String = "text"
+    @Option(help: ArgumentHelp("Keep Prometheus metrics in this file (for node_exporter's textfile collector).", valueName: "path"),
+            completion: .file(extensions: ["prom"])) var metricsFile: String?
 
     func validate() throws {
         guard DurationText.parse(shutdownGrace) != nil else { throw ValidationError("--shutdown-grace must be a duration like 30s or 2m; found `\(shutdownGrace)`") }
@@ -49,7 +51,8 @@ struct Run: AsyncParsableCommand {
             maxParallel: maxParallel ?? 4 * ProcessInfo.processInfo.activeProcessorCount,
             pools: try pools(),
             shutdownGrace: DurationText.parse(shutdownGrace) ?? .seconds(30),
-            logFormat: DaemonLog.Format(rawValue: logFormat) ?? .text
+            logFormat: DaemonLog.Format(rawValue: logFormat) ?? .text,
+            metricsFile: metricsFile.map(Self.absolute)
         )
         return Daemon(configuration: configuration).run()
     }

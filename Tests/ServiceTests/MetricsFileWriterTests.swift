@@ -1,0 +1,100 @@
+import Foundation
+import Scheduling
+import Service
+import Testing
+import TestSupport
+
+@Suite(.serialized) struct MetricsFileWriterTests {
+    static func result(_ job: String, failures: Int) -> JobResult {
+        var result = JobResult(job: job, file: job + ".yaml", updatedAt: Date())
+        result.consecutiveFailures = failures
+        return result
+    }
+
+    static func samples(_ path: String) -> PrometheusSamples? {
+        (try? String(contentsOfFile: path, encoding: .utf8)).map(PrometheusSamples.init)
+    }
+
+    static func inode(_ path: String) -> UInt64? {
+        var st = stat()
+        return stat(path, &st) == 0 ? UInt64(st.st_ino) : nil
+    }
+
+    /// Voluntary context switches of this process's thread named `name`: each wakeup of
+    /// a sleeping thread is one.
+    static func wakeups(ofThread name: String) -> Int? {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return nil }
+        for task in tasks {
+            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
+                  comm.trimmingCharacters(in: .whitespacesAndNewlines) == name,
+                  let status = try? String(contentsOfFile: "/proc/self/task/\(task)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("voluntary_ctxt_switches:") }) else { continue }
+            return Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+
+    @Test func writesAtStartThenEachChangeAndSaysDownAtTheEnd() async throws {
+        let dir = try TemporaryDirectory("jobdir-metrics")
+        defer { dir.remove() }
+        let path = dir.url("jobdir.prom")
+        let writer = MetricsFileWriter(path: path, startedAt: Date(), version: "0.1.0", commit: "abc", initial: [Self.result("a", failures: 1)],
+                                       intervalNanoseconds: 100_000_000, onError: { Issue.record("write failed: \($0)") })
+        #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "a"]) == 1 })
+        writer.update(Self.result("a", failures: 2))
+        writer.update(Self.result("b", failures: 5))
+        #expect(await waitUntil {
+            Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "a"]) == 2
+                && Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "b"]) == 5
+        })
+        #expect(Self.samples(path)?.value("jobdir_up") == 1)
+        writer.finish()
+        let final = try #require(Self.samples(path))
+        #expect(final.value("jobdir_up") == 0)
+        #expect(final.value("jobdir_job_consecutive_failures", ["job": "b"]) == 5)
+        // No temp file is left beside it for the collector to trip over.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["jobdir.prom"])
+    }
+
+    @Test func aBurstOfChangesIsWrittenAtMostOnceAnInterval() async throws {
+        let dir = try TemporaryDirectory("jobdir-metrics")
+        defer { dir.remove() }
+        let path = dir.url("jobdir.prom")
+        let writer = MetricsFileWriter(path: path, startedAt: Date(), version: "0.1.0", commit: "abc", initial: [],
+                                       intervalNanoseconds: 300_000_000, onError: { Issue.record("write failed: \($0)") })
+        defer { writer.finish() }
+        #expect(await waitUntil { Self.inode(path) != nil })
+        // Each atomic write is a new inode; count the ones seen while changing for a second.
+        var seen: Set<UInt64> = [Self.inode(path)!]
+        let clock = ContinuousClock()
+        let start = clock.now
+        var failures = 0
+        while clock.now - start < .seconds(1) {
+            failures += 1
+            writer.update(Self.result("busy", failures: failures))
+            if let inode = Self.inode(path) { seen.insert(inode) }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        // 1 s at one write per 300 ms: the initial write and at most 4 more.
+        #expect(seen.count <= 5, "\(seen.count) writes")
+        #expect(seen.count >= 2)
+        let last = failures
+        #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "busy"]) == Double(last) })
+    }
+
+    @Test func idleMeansNoWakeups() async throws {
+        let dir = try TemporaryDirectory("jobdir-metrics")
+        defer { dir.remove() }
+        let path = dir.url("jobdir.prom")
+        let writer = MetricsFileWriter(path: path, startedAt: Date(), version: "0.1.0", commit: "abc", initial: [],
+                                       intervalNanoseconds: 50_000_000, onError: { Issue.record("write failed: \($0)") })
+        defer { writer.finish() }
+        writer.update(Self.result("a", failures: 1))
+        #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "a"]) == 1 })
+        // Let it go back to sleep after the write, then watch it sleep: the idle period is what is tested.
+        try await Task.sleep(for: .milliseconds(200))
+        let before = try #require(Self.wakeups(ofThread: "jobdir-metrics"))
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(Self.wakeups(ofThread: "jobdir-metrics") == before)
+    }
+}
