@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(name: "daemon-benchmark", path: "Benchmarks/DaemonBenchmark"),
         // swift run -c release cron-benchmark: next-fire latency.
         .executableTarget(name: "cron-benchmark", dependencies: ["Cron"], path: "Benchmarks/CronBenchmark"),
-        .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["differential"]),
+        .testTarget(name: "CronTests", dependencies: ["Cron", "TestSupport"], exclude: ["differential"]),
         .testTarget(
             name: "DefinitionsTests",
             dependencies: ["Cron", "Definitions", "TestSupport"],

@@ -41,6 +41,14 @@ package enum ProcessRunner {
         return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// How to start the Python of the test oracles (cronsim, jsonschema, PyYAML):
+    /// `$JOBDIR_PYTHON` (Scripts/test.sh points it at the virtual environment it made
+    /// in .build/venv), else `python3` from `PATH`.
+    package static var python: (executable: String, arguments: [String]) {
+        if let python = ProcessInfo.processInfo.environment["JOBDIR_PYTHON"], !python.isEmpty { return (python, []) }
+        return ("/usr/bin/env", ["python3"])
+    }
+
     /// Runs the `jobdir` binary.
     package static func jobdir(_ arguments: [String], currentDirectory: String? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
         try run(jobdirBinary, arguments, currentDirectory: currentDirectory, environment: environment)
