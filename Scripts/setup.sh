@@ -32,14 +32,16 @@ fi
 
 if [ "${1:-}" = --tests ]; then
   venv=.build/venv
-  if ! "$venv/bin/python" -c "import cronsim, jsonschema, yaml" 2>/dev/null; then
-    echo "setup.sh: making $venv with cronsim, jsonschema and PyYAML" >&2
+  # Made again when Tests/requirements.txt (the pinned versions) changes.
+  if ! cmp -s Tests/requirements.txt "$venv/requirements.txt" || ! "$venv/bin/python" -c "import cronsim, jsonschema, yaml" 2>/dev/null; then
+    echo "setup.sh: making $venv with the oracles of Tests/requirements.txt" >&2
     # Debian's own Python (python3-venv above), not one a version manager put first on PATH.
     python=/usr/bin/python3
     [ -x "$python" ] || python=python3
     rm -rf "$venv"
     mkdir -p .build
     "$python" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check cronsim jsonschema pyyaml
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r Tests/requirements.txt
+    cp Tests/requirements.txt "$venv/requirements.txt"
   fi
 fi

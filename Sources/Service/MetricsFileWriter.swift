@@ -6,7 +6,7 @@ import Scheduling
 import StateStore
 
 /// Keeps `--metrics-file` current for node_exporter's textfile collector: the Prometheus
-/// text of the daemon's state, written atomically (temp file, rename), at most once a
+/// text of the daemon's state, written atomically (temp file, rename; not fsync'd), at most once a
 /// second and only after a change.
 ///
 /// The writing happens on a thread of its own that sleeps on a condition variable while
@@ -94,7 +94,9 @@ package final class MetricsFileWriter: @unchecked Sendable {
 
     private func write(_ text: String) {
         do {
-            try AtomicFile.write(Array(text.utf8), to: path, permissions: 0o644)
+            // Not fsync'd: it is written again after the next change, and a flush of the disk
+            // once a second while jobs run would cost more than the metrics are worth.
+            try AtomicFile.write(Array(text.utf8), to: path, permissions: 0o644, durable: false)
         } catch {
             onError("\(error)")
         }

@@ -64,19 +64,20 @@ import TestSupport
                                        intervalNanoseconds: 300_000_000, onError: { Issue.record("write failed: \($0)") })
         defer { writer.finish() }
         #expect(await waitUntil { Self.inode(path) != nil })
-        // Each atomic write is a new inode; count the ones seen while changing for a second.
+        // Each atomic write is a new inode; count the ones seen while changing for two seconds.
         var seen: Set<UInt64> = [Self.inode(path)!]
         let clock = ContinuousClock()
         let start = clock.now
         var failures = 0
-        while clock.now - start < .seconds(1) {
+        while clock.now - start < .seconds(2) {
             failures += 1
             writer.update(Self.result("busy", failures: failures))
             if let inode = Self.inode(path) { seen.insert(inode) }
             try await Task.sleep(for: .milliseconds(2))
         }
-        // 1 s at one write per 300 ms: the initial write and at most 4 more.
-        #expect(seen.count <= 5, "\(seen.count) writes")
+        // 2 s at one write per 300 ms: the initial write and at most 7 more; and changes
+        // that never stop do not hold the writes back.
+        #expect(seen.count <= 8, "\(seen.count) writes")
         #expect(seen.count >= 2)
         let last = failures
         #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "busy"]) == Double(last) })
