@@ -39,7 +39,7 @@ import TestSupport
         environment["JOBDIR_JOURNAL_SOCKET"] = journald.path
         let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, environment: environment)
 
-        let ready = try #require(systemd.receiveText(), "no notification; log: \(daemon.log)")
+        let ready = try #require(await systemd.receiveText(), "no notification; log: \(daemon.log)")
         #expect(ready.split(separator: "\n").first == "READY=1")
         #expect(ready.contains("STATUS=0 running, 0 queued, 0 awaiting approval"))
         // Jobs are loaded by then.
@@ -47,7 +47,7 @@ import TestSupport
 
         try setup.trigger("broken")
         #expect(await waitUntil { setup.terminal("broken") == 1 })
-        let entry = try #require(journald.receive(until: { text in
+        let entry = try #require(await journald.receive(until: { text in
             guard let fields = journalFields(Array(text.utf8)) else { return false }
             return fields["JOBDIR_EVENT"] == "finished" && fields["JOB"] == "broken"
         }), "no journal entry; log: \(daemon.log)")
@@ -66,7 +66,7 @@ import TestSupport
         #expect(!daemon.log.contains("finished job=broken"))
 
         #expect(daemon.stop() == 0)
-        let messages = [String](sequence(state: systemd) { $0.receiveText(timeout: .seconds(2)) })
+        let messages = await systemd.receiveAll(for: .seconds(2))
         let stopping = try #require(messages.first { $0.contains("STOPPING=1") }, "\(messages)")
         #expect(stopping.contains("STATUS=Stopping: "))
         // While the run ran, STATUS said so; it was sent again when the count changed.

@@ -16,7 +16,11 @@ package final class DaemonProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         process.executableURL = URL(fileURLWithPath: ProcessRunner.jobdirBinary)
         process.arguments = ["run", "--jobs", jobs, "--state", state] + arguments
-        if let environment { process.environment = environment }
+        // Started by a test runner that systemd runs, the daemon would log to the journal:
+        // it logs to `logFile` unless a test asks for systemd's variables itself.
+        var inherited = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "JOURNAL_STREAM"] { inherited[name] = nil }
+        process.environment = environment ?? inherited
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: logFile)
         process.standardError = FileHandle(forWritingAtPath: logFile)

@@ -28,31 +28,47 @@ package final class DatagramSocket: @unchecked Sendable {
         unlink(path)
     }
 
-    /// The next datagram, or nil when none arrives within `timeout`.
-    package func receive(timeout: Duration = .seconds(10)) -> [UInt8]? {
-        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        guard poll(&poller, 1, milliseconds) == 1 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        return count < 0 ? nil : Array(buffer[0..<count])
+    /// The next datagram, or nil when none arrives within `timeout`. It checks every few
+    /// milliseconds without blocking, as `waitUntil` does, so waiting holds no thread of
+    /// the test runner's pool.
+    package func receive(timeout: Duration = .seconds(10)) async -> [UInt8]? {
+        var datagram: [UInt8]?
+        _ = await waitUntil(timeout: timeout) {
+            datagram = takeDatagram()
+            return datagram != nil
+        }
+        return datagram
     }
 
     /// The next datagram as text.
-    package func receiveText(timeout: Duration = .seconds(10)) -> String? {
-        receive(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
+    package func receiveText(timeout: Duration = .seconds(10)) async -> String? {
+        await receive(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Every datagram that arrives within `timeout`, in order.
+    package func receiveAll(for timeout: Duration) async -> [String] {
+        var texts: [String] = []
+        while let text = await receiveText(timeout: timeout) { texts.append(text) }
+        return texts
     }
 
     /// Datagrams until one satisfies `condition` (returned) or `timeout` passes (nil).
-    package func receive(until condition: (String) -> Bool, timeout: Duration = .seconds(10)) -> (matched: String, before: [String])? {
+    package func receive(until condition: (String) -> Bool, timeout: Duration = .seconds(10)) async -> (matched: String, before: [String])? {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var before: [String] = []
         while ContinuousClock.now < deadline {
-            guard let text = receiveText(timeout: ContinuousClock.now.duration(to: deadline)) else { return nil }
+            guard let text = await receiveText(timeout: ContinuousClock.now.duration(to: deadline)) else { return nil }
             if condition(text) { return (text, before) }
             before.append(text)
         }
         return nil
+    }
+
+    /// A datagram already queued, or nil.
+    private func takeDatagram() -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        return count < 0 ? nil : Array(buffer[0..<count])
     }
 }
 
