@@ -20,14 +20,14 @@ import TestSupport
     static let bareEnvironment = ["PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": "", "HOME": NSTemporaryDirectory()]
 
     @Test(.enabled(if: tool("systemd-analyze") != nil, "systemd-analyze is not installed (Debian package systemd)"))
-    func unitIsAcceptedBySystemd() throws {
+    func unitIsAcceptedBySystemd() async throws {
         let dir = try TemporaryDirectory("jobdir-unit")
         defer { dir.remove() }
         // As install.sh installs it for another prefix: ExecStart names a binary that exists.
         let text = try String(contentsOfFile: Self.unit, encoding: .utf8)
         #expect(text.contains("ExecStart=/usr/bin/jobdir run "))
         let unit = try dir.write("jobdir.service", text.replacingOccurrences(of: "/usr/bin/jobdir", with: ProcessRunner.jobdirBinary))
-        let result = try ProcessRunner.run(Self.tool("systemd-analyze")!, ["verify", "--man=no", unit])
+        let result = try await ProcessRunner.runDetached(Self.tool("systemd-analyze")!, ["verify", "--man=no", unit])
         // verify exits 0 even for settings it ignores; anything it says is a problem.
         #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.isEmpty, "\(result.stdout)\(result.stderr)")
         for setting in ["Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "StateDirectory=jobdir", "KillMode=mixed",
@@ -37,18 +37,18 @@ import TestSupport
     }
 
     @Test(.enabled(if: deb != nil && tool("lintian") != nil, "\(noDeb), and lintian installed"))
-    func debIsLintClean() throws {
-        let result = try ProcessRunner.run(Self.tool("lintian")!, ["--fail-on", "error", Self.deb!])
+    func debIsLintClean() async throws {
+        let result = try await ProcessRunner.runDetached(Self.tool("lintian")!, ["--fail-on", "error", Self.deb!])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(!result.stdout.contains("E: "), "\(result.stdout)")
     }
 
     @Test(.enabled(if: deb != nil, "\(noDeb)"))
-    func debUnpacksAndItsBinaryRunsTheExamples() throws {
+    func debUnpacksAndItsBinaryRunsTheExamples() async throws {
         let dir = try TemporaryDirectory("jobdir-deb")
         defer { dir.remove() }
         let root = dir.url("root")
-        let unpack = try ProcessRunner.run("/usr/bin/dpkg", ["-x", Self.deb!, root])
+        let unpack = try await ProcessRunner.runDetached("/usr/bin/dpkg", ["-x", Self.deb!, root])
         try #require(unpack.status == 0, "\(unpack.stderr)")
         for path in ["usr/bin/jobdir", "lib/systemd/system/jobdir.service", "usr/share/man/man1/jobdir.1.gz",
                      "usr/share/bash-completion/completions/jobdir", "usr/share/zsh/vendor-completions/_jobdir",
@@ -57,19 +57,19 @@ import TestSupport
             #expect(FileManager.default.fileExists(atPath: root + "/" + path), "\(path) missing")
         }
         let binary = root + "/usr/bin/jobdir"
-        let version = try ProcessRunner.run(binary, ["--version"], environment: Self.bareEnvironment)
+        let version = try await ProcessRunner.runDetached(binary, ["--version"], environment: Self.bareEnvironment)
         #expect(version.status == 0, "\(version.stderr)")
         #expect(version.stdout.hasPrefix("jobdir "), "\(version.stdout)")
         // The commit it was built from, as git names it.
-        let head = try ProcessRunner.run("/usr/bin/git", ["-C", ProcessRunner.packageRoot, "rev-parse", "--short=12", "HEAD"])
+        let head = try await ProcessRunner.runDetached("/usr/bin/git", ["-C", ProcessRunner.packageRoot, "rev-parse", "--short=12", "HEAD"])
         if head.status == 0 {
             #expect(version.stdout.contains("(commit \(head.stdout.trimmingCharacters(in: .whitespacesAndNewlines))"), "\(version.stdout)")
         }
-        let validate = try ProcessRunner.run(binary, ["validate", "--jobs", root + "/usr/share/doc/jobdir/examples"], environment: Self.bareEnvironment)
+        let validate = try await ProcessRunner.runDetached(binary, ["validate", "--jobs", root + "/usr/share/doc/jobdir/examples"], environment: Self.bareEnvironment)
         #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
         #expect(validate.stdout.contains("all valid"), "\(validate.stdout)")
         // The man page is the argument parser's, with every verb.
-        let man = try ProcessRunner.run("/bin/sh", ["-c", "gzip -dc \"$0\"", root + "/usr/share/man/man1/jobdir.1.gz"])
+        let man = try await ProcessRunner.runDetached("/bin/sh", ["-c", "gzip -dc \"$0\"", root + "/usr/share/man/man1/jobdir.1.gz"])
         #expect(man.stdout.contains(".Dt JOBDIR 1"))
         for verb in ["run", "validate", "metrics", "approve"] { #expect(man.stdout.contains(".It Em \(verb)\n"), "\(verb)") }
         #expect(man.stdout.contains("metrics-file"))
@@ -79,8 +79,8 @@ import TestSupport
     }
 
     @Test(.enabled(if: staticBinary != nil && tool("ldd") != nil, "no release binary: run Scripts/test.sh, which sets JOBDIR_STATIC_BINARY"))
-    func releaseBinaryLinksOnlySystemCLibraries() throws {
-        let ldd = try ProcessRunner.run(Self.tool("ldd")!, [Self.staticBinary!], environment: Self.bareEnvironment)
+    func releaseBinaryLinksOnlySystemCLibraries() async throws {
+        let ldd = try await ProcessRunner.runDetached(Self.tool("ldd")!, [Self.staticBinary!], environment: Self.bareEnvironment)
         #expect(ldd.status == 0, "\(ldd.stderr)")
         let libraries = ldd.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         #expect(!libraries.isEmpty)
@@ -97,7 +97,7 @@ import TestSupport
                            "librt.so", "libutil.so", "libz.so", "libcurl.so"]
             #expect(allowed.contains { name.hasPrefix($0) }, "unexpected library \(name)")
         }
-        let version = try ProcessRunner.run(Self.staticBinary!, ["--version"], environment: Self.bareEnvironment)
+        let version = try await ProcessRunner.runDetached(Self.staticBinary!, ["--version"], environment: Self.bareEnvironment)
         #expect(version.status == 0 && version.stdout.hasPrefix("jobdir "), "\(version.stdout)\(version.stderr)")
     }
 }

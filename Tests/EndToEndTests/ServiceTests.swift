@@ -19,8 +19,8 @@ import TestSupport
             try dir.write("jobs/nightly.yaml", "command: 'true'\nschedule: '30 2 * * *'\ntimezone: UTC\n")
         }
 
-        func trigger(_ job: String) throws {
-            let result = try ProcessRunner.jobdir(["trigger", job, "--jobs", jobs, "--state", state])
+        func trigger(_ job: String) async throws {
+            let result = try await ProcessRunner.runDetached(ProcessRunner.jobdirBinary, ["trigger", job, "--jobs", jobs, "--state", state])
             #expect(result.status == 0, "\(result.stderr)")
         }
 
@@ -45,7 +45,7 @@ import TestSupport
         // Jobs are loaded by then.
         #expect(StateFiles(setup.state).result("nightly")?["loaded"] as? Bool == true)
 
-        try setup.trigger("broken")
+        try await setup.trigger("broken")
         #expect(await waitUntil { setup.terminal("broken") == 1 })
         let entry = try #require(await journald.receive(until: { text in
             guard let fields = journalFields(Array(text.utf8)) else { return false }
@@ -82,7 +82,7 @@ import TestSupport
         #expect(await waitUntil { StateFiles(setup.state).result("ok") != nil })
         for job in ["ok", "broken", "broken"] {
             let before = setup.terminal(job)
-            try setup.trigger(job)
+            try await setup.trigger(job)
             #expect(await waitUntil { setup.terminal(job) == before + 1 }, "\(daemon.log)")
         }
         let result = try #require(StateFiles(setup.state).result("ok"))
@@ -104,7 +104,7 @@ import TestSupport
         #expect(file.value("jobdir_job_running", ["job": "ok"]) == 0)
 
         // `jobdir metrics` reads the same from the state files.
-        let verb = try ProcessRunner.jobdir(["metrics", "--state", setup.state])
+        let verb = try await ProcessRunner.runDetached(ProcessRunner.jobdirBinary, ["metrics", "--state", setup.state])
         #expect(verb.status == 0, "\(verb.stderr)")
         let fileText = try String(contentsOfFile: metricsFile, encoding: .utf8)
         #expect(verb.stdout == fileText)
@@ -112,7 +112,7 @@ import TestSupport
         #expect(daemon.stop() == 0)
         let stopped = try #require(current())
         #expect(stopped.value("jobdir_up") == 0)
-        let afterStop = try ProcessRunner.jobdir(["metrics", "--state", setup.state])
+        let afterStop = try await ProcessRunner.runDetached(ProcessRunner.jobdirBinary, ["metrics", "--state", setup.state])
         #expect(PrometheusSamples(afterStop.stdout).value("jobdir_up") == 0)
         #expect(afterStop.stdout == (try String(contentsOfFile: metricsFile, encoding: .utf8)))
     }
@@ -124,16 +124,16 @@ import TestSupport
         let metricsFile = setup.dir.url("jobdir.prom")
         let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, arguments: ["--metrics-file", metricsFile])
         for job in ["ok", "broken"] {
-            try setup.trigger(job)
+            try await setup.trigger(job)
             #expect(await waitUntil { setup.terminal(job) == 1 }, "\(daemon.log)")
         }
         #expect(await waitUntil(timeout: .seconds(5)) {
             ((try? String(contentsOfFile: metricsFile, encoding: .utf8)) ?? "").contains("jobdir_job_runs_total{job=\"broken\",state=\"failed\"} 1")
         })
-        let verb = try ProcessRunner.jobdir(["metrics", "--state", setup.state])
+        let verb = try await ProcessRunner.runDetached(ProcessRunner.jobdirBinary, ["metrics", "--state", setup.state])
         try Data(verb.stdout.utf8).write(to: URL(fileURLWithPath: setup.dir.url("verb.prom")))
         for input in [metricsFile, setup.dir.url("verb.prom")] {
-            let check = try ProcessRunner.run("/bin/sh", ["-c", "\"$0\" check metrics < \"$1\"", Self.promtool!, input])
+            let check = try await ProcessRunner.runDetached("/bin/sh", ["-c", "\"$0\" check metrics < \"$1\"", Self.promtool!, input])
             #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "promtool on \(input): \(check.stdout)\(check.stderr)")
         }
         #expect(daemon.stop() == 0)
