@@ -61,8 +61,9 @@ binary=$(swift build -c release --product jobdir --scratch-path "$scratch" \
 # built from the resolved swift-argument-parser checkout) run on the built binary.
 checkout=$(find "$scratch/checkouts" -maxdepth 1 -name 'swift-argument-parser*' -type d | head -n 1)
 [ -n "$checkout" ] || { echo "install.sh: swift-argument-parser checkout not found under $scratch/checkouts" >&2; exit 1; }
-swift build -c release --package-path "$checkout" --scratch-path "$scratch/argument-parser" --product generate-manual
-generator=$(swift build -c release --package-path "$checkout" --scratch-path "$scratch/argument-parser" --product generate-manual --show-bin-path)/generate-manual
+# (A debug build: it compiles faster and runs once.)
+swift build --package-path "$checkout" --scratch-path "$scratch/argument-parser" --product generate-manual
+generator=$(swift build --package-path "$checkout" --scratch-path "$scratch/argument-parser" --product generate-manual --show-bin-path)/generate-manual
 
 rm -rf "$dist"
 mkdir -p "$dist/man" "$dist/completions"
@@ -95,7 +96,8 @@ install -m 0644 "$dist/man/"*.1.gz "$mandir/"
 install -m 0644 "$dist/completions/bash" "$destdir$prefix/share/bash-completion/completions/jobdir"
 install -m 0644 "$dist/completions/zsh" "$destdir$prefix/share/zsh/vendor-completions/_jobdir"
 install -m 0644 "$dist/completions/fish" "$destdir$prefix/share/fish/vendor_completions.d/jobdir.fish"
-sed "s|/usr/bin/jobdir|$prefix/bin/jobdir|g" contrib/systemd/jobdir.service > "$unitdir/jobdir.service"
+sed -e "s|/usr/bin/jobdir|$prefix/bin/jobdir|g" -e "s|/usr/share/doc/jobdir|$prefix/share/doc/jobdir|g" \
+  contrib/systemd/jobdir.service > "$unitdir/jobdir.service"
 chmod 0644 "$unitdir/jobdir.service"
 install -m 0644 README.md "$docdir/README.md"
 # The examples, as files readable by all and writable by the owner only (jobdir refuses
