@@ -74,6 +74,37 @@ import TestSupport
         #expect(messages.contains { $0.hasPrefix("STATUS=0 running, 0 queued, 0 awaiting approval") }, "\(messages)")
     }
 
+    @Test func journalStreamNamingStderrMeansTheJournal() async throws {
+        // systemd without Type=notify: stderr connected to the journal, JOURNAL_STREAM naming it.
+        for matching in [true, false] {
+            let setup = try Setup()
+            defer { setup.dir.remove() }
+            let journald = try DatagramSocket(path: setup.dir.url("journal"))
+            let logFile = setup.state + ".daemon.log"
+            _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+            var st = stat()
+            try #require(stat(logFile, &st) == 0)
+            var environment = ProcessInfo.processInfo.environment
+            environment["NOTIFY_SOCKET"] = nil
+            environment["JOURNAL_STREAM"] = "\(st.st_dev):\(matching ? st.st_ino : st.st_ino + 1)"
+            environment["JOBDIR_JOURNAL_SOCKET"] = journald.path
+            let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, environment: environment)
+            #expect(await waitUntil { StateFiles(setup.state).result("ok") != nil })
+            try await setup.trigger("ok")
+            #expect(await waitUntil { setup.terminal("ok") == 1 })
+            #expect(daemon.stop() == 0)
+            let entries = await journald.receiveAll(for: .milliseconds(300)).compactMap { journalFields(Array($0.utf8)) }
+            if matching {
+                #expect(entries.contains { $0["JOBDIR_EVENT"] == "finished" && $0["JOB"] == "ok" && $0["PRIORITY"] == "6" }, "\(entries)")
+                #expect(!daemon.log.contains("finished job=ok"), "\(daemon.log)")
+            } else {
+                // Inherited from a parent whose stderr it was: this stderr is not the journal.
+                #expect(entries.isEmpty, "\(entries)")
+                #expect(daemon.log.contains("finished job=ok"), "\(daemon.log)")
+            }
+        }
+    }
+
     @Test func metricsFileAndMetricsVerbAgreeWithTheRuns() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }

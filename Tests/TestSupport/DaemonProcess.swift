@@ -13,7 +13,8 @@ package final class DaemonProcess: @unchecked Sendable {
         self.jobs = jobs
         self.state = state
         logFile = state + ".daemon.log"
-        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+        // Emptied in place: a test may have named the file (its device and inode) already.
+        close(open(logFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644))
         process.executableURL = URL(fileURLWithPath: ProcessRunner.jobdirBinary)
         process.arguments = ["run", "--jobs", jobs, "--state", state] + arguments
         // Started by a test runner that systemd runs, the daemon would log to the journal:
