@@ -13,7 +13,9 @@ import TestSupport
     private func fixture() throws -> (StateFixture, Live) {
         let fixture = try StateFixture()
         for id in ["backup", "reports/build", "deploy", "flaky", "broken"] { try fixture.job(id, "command: true\n") }
-        let running = try fixture.record("backup", .running, minutesAgo: 3, pid: 777)
+        // Started 2m29s before the fixture's `now`: `status` shows "2m" for 30 s, however
+        // slowly a loaded machine writes the fixture and starts the binary.
+        let running = try fixture.record("backup", .running, minutesAgo: 2.5, pid: 777)
         try fixture.record("backup", .succeeded, minutesAgo: 60, exitCode: 0)
         let queued = try fixture.record("reports/build", .queued, minutesAgo: 1, kind: .manual)
         let awaiting = try fixture.record("deploy", .awaitingApproval, minutesAgo: 12,

@@ -15,18 +15,23 @@ import TestSupport
         (try? String(contentsOfFile: path, encoding: .utf8)).map(PrometheusSamples.init)
     }
 
-    /// Voluntary context switches of this process's thread named `name`: each wakeup of
-    /// a sleeping thread is one.
-    static func wakeups(ofThread name: String) -> Int? {
+    /// A field of `/proc/self/task/*/status` for this process's thread named `name`.
+    static func thread(_ name: String, field: String) -> String? {
         guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return nil }
         for task in tasks {
             guard let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
                   comm.trimmingCharacters(in: .whitespacesAndNewlines) == name,
                   let status = try? String(contentsOfFile: "/proc/self/task/\(task)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("voluntary_ctxt_switches:") }) else { continue }
-            return Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces))
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { continue }
+            return line.dropFirst(field.count).trimmingCharacters(in: .whitespaces)
         }
         return nil
+    }
+
+    /// Voluntary context switches of this process's thread named `name`: each wakeup of
+    /// a sleeping thread is one.
+    static func wakeups(ofThread name: String) -> Int? {
+        thread(name, field: "voluntary_ctxt_switches:").flatMap { Int($0) }
     }
 
     @Test func writesAtStartThenEachChangeAndSaysDownAtTheEnd() async throws {
@@ -91,8 +96,8 @@ import TestSupport
         defer { writer.finish() }
         writer.update(Self.result("a", failures: 1))
         #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "a"]) == 1 })
-        // Let it go back to sleep after the write, then watch it sleep: the idle period is what is tested.
-        try await Task.sleep(for: .milliseconds(200))
+        // Once it is back asleep after the write, watch it sleep: the idle period is what is tested.
+        #expect(await waitUntil { Self.thread("jobdir-metrics", field: "State:")?.hasPrefix("S") == true })
         let before = try #require(Self.wakeups(ofThread: "jobdir-metrics"))
         try await Task.sleep(for: .milliseconds(1500))
         #expect(Self.wakeups(ofThread: "jobdir-metrics") == before)
