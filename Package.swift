@@ -35,15 +35,21 @@ let package = Package(
         .target(name: "Execution", dependencies: ["Scheduling", "Cron", "SystemCalls"]),
         // Edge: inotify.
         .target(name: "Watching", dependencies: ["CLinux"]),
+        // The version, and the commit stamped by Scripts/install.sh (see BuildInfo.swift).
+        .target(name: "BuildInfo"),
+        // Pure: Prometheus text of the state (metrics file and `jobdir metrics`).
+        .target(name: "Metrics", dependencies: ["Cron", "Scheduling"]),
+        // Edge: systemd's notify and journal sockets, the metrics file writer.
+        .target(name: "Service", dependencies: ["CLinux", "Metrics", "Scheduling", "StateStore", "SystemCalls"]),
         // Wiring: the daemon's run loop.
         .target(
             name: "Daemon",
-            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching"]
+            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching", "Service", "BuildInfo"]
         ),
         .executableTarget(
             name: "jobdir",
             dependencies: [
-                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux",
+                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux", "Metrics", "BuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,7 +73,7 @@ let package = Package(
         .executableTarget(name: "daemon-benchmark", path: "Benchmarks/DaemonBenchmark"),
         // swift run -c release cron-benchmark: next-fire latency.
         .executableTarget(name: "cron-benchmark", dependencies: ["Cron"], path: "Benchmarks/CronBenchmark"),
-        .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["differential"]),
+        .testTarget(name: "CronTests", dependencies: ["Cron", "TestSupport"], exclude: ["differential"]),
         .testTarget(
             name: "DefinitionsTests",
             dependencies: ["Cron", "Definitions", "TestSupport"],
@@ -86,6 +92,8 @@ let package = Package(
             path: "Tests/Fixtures/AtomicWriter"
         ),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling", "jobdir-supervisor"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Scheduling", "Cron", "TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Metrics", "Scheduling", "StateStore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
     swiftLanguageModes: [.v6]

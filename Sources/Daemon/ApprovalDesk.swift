@@ -23,6 +23,8 @@ struct ApprovalDesk {
 
     func contains(_ id: ExecutionID) -> Bool { pending[id] != nil }
 
+    var count: Int { pending.count }
+
     mutating func open(_ approval: PendingApproval) {
         pending[approval.record.id] = approval
     }

@@ -147,14 +147,16 @@ extension Daemon {
                                    killGrace: definition.killGrace)
         // Spawned once its `running` record is durable: see `flushWrites`.
         commit.spawnWhenDurable(GroupCommit.Spawn(run: run, request: request))
-        if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue) } }
+        if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue, at: record.startedAt) } }
     }
 
     /// Writes every pending document as one group commit, then spawns the runs
     /// whose records are now durable, then does what waited for durability. If the
     /// disk refuses, nothing of this turn was acknowledged: the runs are not started.
     func flushWrites() {
-        for result in results.takeChanged(now: Date()) { enqueueWrite(result, to: store.layout.resultFile(job: result.job)) }
+        for result in results.takeChanged(now: Date()) where enqueueWrite(result, to: store.layout.resultFile(job: result.job)) {
+            service?.resultWritten(result)
+        }
         guard !commit.isEmpty else {
             // Nothing owed, but short of space after a full disk: look again when due.
             if health.isFailing && health.mayRetry(monotonic: TimerDescriptor.monotonicNow()) { commitLanded() }

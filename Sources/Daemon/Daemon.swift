@@ -53,6 +53,7 @@ package final class Daemon {
     var health = StateHealth()
     let reserve: StateReserve
     let runtimeFiles: StateRuntimeFiles
+    var service: ServiceReporter!
 
     package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
@@ -112,6 +113,7 @@ package final class Daemon {
         log.event("started", ["pid": "\(getpid())", "jobs": configuration.jobsDirectory, "state": configuration.stateDirectory])
         replayOwedWrites()
         reserve.make()
+        service = ServiceReporter(configuration: configuration, store: store, startedAt: startedAt, log: log)
         loadAllJobs(reason: "start")
         recover()
         fireRebootJobs()
@@ -125,6 +127,8 @@ package final class Daemon {
             drainQueue(now: now)
             fireDueSlots(now: now)
             flushWrites()
+            service.endTurn(running: runs.running.count, queued: runs.waiting.count + runs.owedRetries.count,
+                            awaitingApproval: approvals.count, stopping: stopping)
             if stopping && (runs.isIdle || configuration.onStop == .detach) { break }
             armTimers()
             for fd in edges.loop.wait() { handleReady(fd) }
@@ -132,6 +136,7 @@ package final class Daemon {
         if !runs.isIdle {
             log.event("detached", ["runs": "\(runs.running.count)", "note": "their supervisors go on; the next daemon collects them"])
         }
+        service.stopped()
         log.event("stopped", ["pid": "\(getpid())"])
         return 0
     }

@@ -10,6 +10,8 @@ package struct DaemonConfiguration: Sendable {
     package var logFormat: DaemonLog.Format
     /// What a stop (SIGTERM, SIGINT) does to the runs going on (SPEC section 9).
     package var onStop: OnStop
+    /// `--metrics-file`: where the Prometheus text is kept, absolute; nil for none.
+    package var metricsFile: String?
 
     package enum OnStop: String, Sendable, CaseIterable {
         /// Runs get `shutdownGrace`, then are canceled; the daemon exits when all have ended.
@@ -21,7 +23,7 @@ package struct DaemonConfiguration: Sendable {
     }
 
     package init(jobsDirectory: String, stateDirectory: String, maxParallel: Int, pools: [String: Int], shutdownGrace: Duration,
-                 logFormat: DaemonLog.Format, onStop: OnStop = .wait) {
+                 logFormat: DaemonLog.Format, onStop: OnStop = .wait, metricsFile: String? = nil) {
         self.jobsDirectory = jobsDirectory
         self.stateDirectory = stateDirectory
         self.maxParallel = maxParallel
@@ -29,5 +31,6 @@ package struct DaemonConfiguration: Sendable {
         self.shutdownGrace = shutdownGrace
         self.logFormat = logFormat
         self.onStop = onStop
+        self.metricsFile = metricsFile
     }
 }

@@ -1,9 +1,10 @@
+import BuildInfo
 import Foundation
 
 /// `daemon.json`: who holds the lock (a daemon is alive while it holds it), and whether
 /// the state directory takes its writes.
 struct DaemonInfo: Encodable {
-    static let version = "0.1.0"
+    static let version = BuildInfo.version
 
     /// Why the state directory refuses writes, since when, and what is owed meanwhile.
     struct StateFailure: Encodable {

@@ -2,15 +2,21 @@ import Cron
 import Cron
 import Foundation
 import Glibc
+import Service
 
 /// One line per event on stderr: `TIME EVENT key=value ...`, or one JSON
-/// object per line with `--log-format json`.
+/// object per line with `--log-format json`. Under systemd, entries go to the journal
+/// instead, with fields (`DaemonLog+Journal.swift`).
 package struct DaemonLog: Sendable {
     package enum Format: String, Sendable { case text, json }
 
     package var format: Format
+    let journal: JournalWriter?
 
-    package init(format: Format) { self.format = format }
+    package init(format: Format) {
+        self.format = format
+        journal = JournalWriter.forServiceManager(environment: ProcessInfo.processInfo.environment)
+    }
 
     package func event(_ name: String, _ fields: KeyValuePairs<String, String?> = [:]) {
         let time = Timestamp.format(Date())
@@ -30,6 +36,7 @@ package struct DaemonLog: Sendable {
             }
             line += "}"
         }
+        if let journal, journal.send(journalFields(name, fields, line: line)) { return }
         line += "\n"
         let bytes = Array(line.utf8)
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }

@@ -5,9 +5,10 @@ import Foundation
 /// moves its id between the lists and, once terminal, updates the figures.
 extension JobResult {
     /// An execution's process is starting: it moves from the waiting list to `running`.
-    package mutating func noteStarted(_ execution: String) {
+    package mutating func noteStarted(_ execution: String, at startedAt: Date? = nil) {
         queued.removeAll { $0.id == execution }
         if !running.contains(execution) { running.append(execution) }
+        if let startedAt { lastStartedAt = startedAt }
     }
 
     /// An execution counted as starting never got its process (its record was refused).
@@ -62,7 +63,8 @@ extension JobResult {
         queued.removeAll { $0.id == id }
         pendingApprovals.removeAll { $0 == id }
         counts[record.state.rawValue, default: 0] += 1
-        lastExecution = LastExecution(id: id, state: record.state.rawValue, finishedAt: record.finishedAt, exitCode: record.exitCode)
+        lastExecution = LastExecution(id: id, state: record.state.rawValue, finishedAt: record.finishedAt, exitCode: record.exitCode,
+                                      durationMilliseconds: record.durationMilliseconds)
         switch record.state {
         case .succeeded:
             lastSuccessAt = record.finishedAt

@@ -9,16 +9,28 @@ package struct JobResult: Codable, Sendable, Equatable {
         package var state: String
         package var finishedAt: Date?
         package var exitCode: Int32?
+        /// How long it ran (absent for executions that never started).
+        package var durationMilliseconds: Int64?
 
-        package init(id: String, state: String, finishedAt: Date?, exitCode: Int32?) {
+        package init(id: String, state: String, finishedAt: Date?, exitCode: Int32?, durationMilliseconds: Int64? = nil) {
             self.id = id
             self.state = state
             self.finishedAt = finishedAt
             self.exitCode = exitCode
+            self.durationMilliseconds = durationMilliseconds
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, state, finishedAt = "finished_at", exitCode = "exit_code"
+            case id, state, finishedAt = "finished_at", exitCode = "exit_code", durationMilliseconds = "duration_ms"
+        }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(String.self, forKey: .id)
+            state = try container.decode(String.self, forKey: .state)
+            finishedAt = try container.decodeIfPresent(Date.self, forKey: .finishedAt)
+            exitCode = try container.decodeIfPresent(Int32.self, forKey: .exitCode)
+            durationMilliseconds = try container.decodeIfPresent(Int64.self, forKey: .durationMilliseconds)
         }
 
         package func encode(to encoder: any Encoder) throws {
@@ -27,6 +39,7 @@ package struct JobResult: Codable, Sendable, Equatable {
             try container.encode(state, forKey: .state)
             try container.encode(finishedAt, forKey: .finishedAt)
             try container.encode(exitCode, forKey: .exitCode)
+            try container.encode(durationMilliseconds, forKey: .durationMilliseconds)
         }
     }
 
@@ -51,6 +64,8 @@ package struct JobResult: Codable, Sendable, Equatable {
     /// Next due time per trigger kind (`cron`, `every`, `at`).
     package var nextDue: [String: Date]
     package var lastExecution: LastExecution?
+    /// When the job's latest run started (one still running included).
+    package var lastStartedAt: Date?
     package var lastSuccessAt: Date?
     package var consecutiveFailures: Int
     /// Terminal executions counted by state.
@@ -76,6 +91,7 @@ package struct JobResult: Codable, Sendable, Equatable {
         enabled = true
         nextDue = [:]
         lastExecution = nil
+        lastStartedAt = nil
         lastSuccessAt = nil
         consecutiveFailures = 0
         counts = [:]
@@ -91,7 +107,7 @@ package struct JobResult: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case schema, job, file, description, loaded, enabled, counts, running, queued, labels
         case definitionSHA256 = "definition_sha256", definitionError = "definition_error", nextDue = "next_due"
-        case lastExecution = "last_execution", lastSuccessAt = "last_success_at", consecutiveFailures = "consecutive_failures"
+        case lastExecution = "last_execution", lastStartedAt = "last_started_at", lastSuccessAt = "last_success_at", consecutiveFailures = "consecutive_failures"
         case pendingApprovals = "pending_approvals", everyAnchor = "every_anchor", watchFiles = "watch_files", updatedAt = "updated_at"
     }
 
@@ -106,6 +122,7 @@ package struct JobResult: Codable, Sendable, Equatable {
         enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
         nextDue = try container.decodeIfPresent([String: Date].self, forKey: .nextDue) ?? [:]
         lastExecution = try container.decodeIfPresent(LastExecution.self, forKey: .lastExecution)
+        lastStartedAt = try container.decodeIfPresent(Date.self, forKey: .lastStartedAt)
         lastSuccessAt = try container.decodeIfPresent(Date.self, forKey: .lastSuccessAt)
         consecutiveFailures = try container.decodeIfPresent(Int.self, forKey: .consecutiveFailures) ?? 0
         counts = try container.decodeIfPresent([String: Int].self, forKey: .counts) ?? [:]
@@ -131,6 +148,7 @@ package struct JobResult: Codable, Sendable, Equatable {
         try container.encode(enabled, forKey: .enabled)
         try container.encode(nextDue, forKey: .nextDue)
         try container.encode(lastExecution, forKey: .lastExecution)
+        try container.encode(lastStartedAt, forKey: .lastStartedAt)
         try container.encode(lastSuccessAt, forKey: .lastSuccessAt)
         try container.encode(consecutiveFailures, forKey: .consecutiveFailures)
         try container.encode(counts, forKey: .counts)

@@ -8,8 +8,10 @@ import SystemCalls
 /// `O_CREAT|O_EXCL|O_CLOEXEC`; write all; fsync; rename over the target; fsync the directory.
 package enum AtomicFile {
     /// Replaces `path` with `bytes`. On failure the previous version stays in place and
-    /// the temp file is removed; the error carries the path and errno.
-    package static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644) throws(StateStoreError) {
+    /// the temp file is removed; the error carries the path and errno. With `durable`
+    /// false the fsyncs are left out: readers still see the old or the new file whole, but
+    /// a power loss may keep the old one (for files written again anyway, like metrics).
+    package static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644, durable: Bool = true) throws(StateStoreError) {
         let (directory, name) = split(path)
         let dirFD: Int32
         do { dirFD = try Sys.open(directory, O_RDONLY | O_DIRECTORY) } catch { throw StateStoreError(error, path: path) }
@@ -22,7 +24,7 @@ package enum AtomicFile {
         }
         do {
             try Sys.writeAll(fd, bytes)
-            try Sys.fsync(fd)
+            if durable { try Sys.fsync(fd) }
             Sys.close(fd)
         } catch {
             Sys.close(fd)
@@ -33,6 +35,7 @@ package enum AtomicFile {
             try? Sys.unlinkat(dirFD, temp)
             throw StateStoreError(error, path: path)
         }
+        guard durable else { return }
         do { try Sys.fsync(dirFD) } catch { throw StateStoreError(error, path: directory) }
     }
 

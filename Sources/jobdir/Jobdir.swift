@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import Foundation
 
 @main
@@ -6,9 +7,10 @@ struct Jobdir: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobdir",
         abstract: "Runs jobs defined as YAML files in a directory.",
+        version: BuildInfo.versionLine,
         subcommands: [
             Run.self, Validate.self, Schema.self, List.self, Next.self, Status.self,
-            History.self, Logs.self, Trigger.self, Cancel.self, Approve.self, Reject.self,
+            History.self, Logs.self, Trigger.self, Cancel.self, Approve.self, Reject.self, MetricsCommand.self,
         ]
     )
 

@@ -16,6 +16,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "text or json.") var logFormat: String = "text"
     @Option(help: "What a stop does to running jobs: wait (the grace, then cancel), detach (leave them to the next daemon) or cancel.")
     var onStop: String = "wait"
+    @Option(help: ArgumentHelp("Keep Prometheus metrics in this file (for node_exporter's textfile collector).", valueName: "path"),
+            completion: .file(extensions: ["prom"])) var metricsFile: String?
 
     func validate() throws {
         guard DurationText.parse(shutdownGrace) != nil else { throw ValidationError("--shutdown-grace must be a duration like 30s or 2m; found `\(shutdownGrace)`") }
@@ -53,7 +55,8 @@ struct Run: AsyncParsableCommand {
             pools: try pools(),
             shutdownGrace: DurationText.parse(shutdownGrace) ?? .seconds(30),
             logFormat: DaemonLog.Format(rawValue: logFormat) ?? .text,
-            onStop: DaemonConfiguration.OnStop(rawValue: onStop) ?? .wait
+            onStop: DaemonConfiguration.OnStop(rawValue: onStop) ?? .wait,
+            metricsFile: metricsFile.map(Self.absolute)
         )
         return Daemon(configuration: configuration).run()
     }

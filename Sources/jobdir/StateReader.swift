@@ -21,9 +21,9 @@ struct StateReader {
 
     /// Every `results/<job>.json`, sorted by job id.
     func results() -> [JobResult] {
-        files(under: layout.resultsDirectory, suffix: ".json").compactMap { relative in
-            result(job: String(relative.dropLast(5)))
-        }.sorted { $0.job < $1.job }
+        let (results, problems) = store.allResults()
+        for problem in problems { Console.notice(verb, "skipping \(problem)") }
+        return results
     }
 
     /// `results/<job>.json`, or nil when absent or unreadable.

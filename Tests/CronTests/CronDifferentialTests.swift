@@ -1,6 +1,7 @@
 import Cron
 import Foundation
 import Testing
+import TestSupport
 
 /// Compares the engine with the reference, Python's cronsim, on a seeded random corpus.
 @Suite struct CronDifferentialTests {
@@ -116,21 +117,22 @@ import Testing
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("differential/cronsim_oracle.py")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, input.path, output.path]
+        let python = ProcessRunner.python
+        process.executableURL = URL(fileURLWithPath: python.executable)
+        process.arguments = python.arguments + [script.path, input.path, output.path]
         let errors = Pipe()
         process.standardError = errors
         do {
             try process.run()
         } catch {
-            Issue.record("cannot run python3 (\(error)); install Python 3 and `pip install cronsim`")
+            Issue.record("cannot run python3 (\(error)); run Scripts/test.sh, which makes .build/venv with cronsim, or set JOBDIR_PYTHON")
             throw error
         }
         let stderr = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let message = String(decoding: stderr, as: UTF8.self)
-            Issue.record("the cronsim oracle failed (exit \(process.terminationStatus)): \(message) — `pip install cronsim` (and python3) are needed")
+            Issue.record("the cronsim oracle failed (exit \(process.terminationStatus)): \(message) — cronsim is needed: run Scripts/test.sh (it makes .build/venv) or set JOBDIR_PYTHON")
             throw OracleFailure()
         }
         let text = try String(contentsOf: output, encoding: .utf8)

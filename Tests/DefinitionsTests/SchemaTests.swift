@@ -12,9 +12,9 @@ import TestSupport
         defer { dir.remove() }
         let schemaFile = try dir.write("schema.json", JobSchema.text)
         let script = ProcessRunner.packageRoot + "/Tests/DefinitionsTests/schema_check.py"
-        let result = try ProcessRunner.run("/usr/bin/env", ["python3", script, schemaFile] + files)
+        let result = try ProcessRunner.run(ProcessRunner.python.executable, ProcessRunner.python.arguments + [script, schemaFile] + files)
         guard result.status == 0 else {
-            Issue.record("schema_check.py failed (needs `pip install jsonschema pyyaml`): \(result.stderr)")
+            Issue.record("schema_check.py failed (needs jsonschema and PyYAML: run Scripts/test.sh, which makes .build/venv, or set JOBDIR_PYTHON): \(result.stderr)")
             return [:]
         }
         return try JSONDecoder().decode([String: [String]].self, from: Data(result.stdout.utf8))

@@ -15,10 +15,15 @@ package final class DaemonProcess: @unchecked Sendable {
         self.jobs = jobs
         self.state = state
         logFile = state + ".daemon.log"
-        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+        // Emptied in place: a test may have named the file (its device and inode) already.
+        close(open(logFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644))
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["run", "--jobs", jobs, "--state", state] + arguments
-        if let environment { process.environment = environment }
+        // Started by a test runner that systemd runs, the daemon would log to the journal:
+        // it logs to `logFile` unless a test asks for systemd's variables itself.
+        var inherited = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "JOURNAL_STREAM"] { inherited[name] = nil }
+        process.environment = environment ?? inherited
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: logFile)
         process.standardError = FileHandle(forWritingAtPath: logFile)

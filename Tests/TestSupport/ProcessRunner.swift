@@ -41,6 +41,25 @@ package enum ProcessRunner {
         return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// How to start the Python of the test oracles (cronsim, jsonschema, PyYAML):
+    /// `$JOBDIR_PYTHON` (Scripts/test.sh points it at the virtual environment it made
+    /// in .build/venv), else `python3` from `PATH`.
+    package static var python: (executable: String, arguments: [String]) {
+        if let python = ProcessInfo.processInfo.environment["JOBDIR_PYTHON"], !python.isEmpty { return (python, []) }
+        return ("/usr/bin/env", ["python3"])
+    }
+
+    /// `run` on a thread of its own: waiting for a slow program (lintian, dpkg) does not
+    /// hold one of the few threads the concurrent tests share (two on a 2-core machine),
+    /// which would stall every other test's waits meanwhile.
+    package static func runDetached(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> ProcessResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try run(executable, arguments, environment: environment) })
+            }
+        }
+    }
+
     /// Runs the `jobdir` binary.
     package static func jobdir(_ arguments: [String], currentDirectory: String? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
         try run(jobdirBinary, arguments, currentDirectory: currentDirectory, environment: environment)
