@@ -99,9 +99,20 @@ func supervisorRun(_ i: Int, in directory: String) throws -> Duration {
     return clock.now - start
 }
 
+/// CPU time (user + system) of reaped children so far, in microseconds: less sensitive
+/// to a loaded machine than wall time.
+func childrenCPUMicroseconds() -> Int64 {
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    func us(_ t: timeval) -> Int64 { Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_usec) }
+    return us(usage.ru_utime) + us(usage.ru_stime)
+}
+
 // Baseline first, before the runner's reaper thread exists.
 for _ in 0..<20 { _ = bareSpawn() }
+var cpuMark = childrenCPUMicroseconds()
 let bare = (0..<runs).map { _ in bareSpawn() }
+let bareCPU = Double(childrenCPUMicroseconds() - cpuMark) / Double(runs)
 let onDisk = stateRoot + "/logs"
 for i in 0..<20 { _ = try supervisorRun(i, in: onDisk) }
 let supervised = try (0..<runs).map { try supervisorRun($0, in: onDisk) }
@@ -109,7 +120,9 @@ let supervised = try (0..<runs).map { try supervisorRun($0, in: onDisk) }
 // the spawn of the command, the two small writes) without the disk's.
 var tmpfsTemplate = Array("/dev/shm/jobdir-exec-benchmark.XXXXXX".utf8CString)
 let onTmpfs = tmpfsTemplate.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!).map { String(cString: $0) } }
+cpuMark = childrenCPUMicroseconds()
 let supervisedInMemory = try onTmpfs.map { dir in try (0..<runs).map { try supervisorRun($0, in: dir) } }
+let supervisedCPU = Double(childrenCPUMicroseconds() - cpuMark) / Double(runs)
 if let onTmpfs { try? FileManager.default.removeItem(atPath: onTmpfs) }
 for i in 0..<20 { _ = await runnerOnly(i) }
 var alone: [Duration] = []
@@ -128,6 +141,8 @@ print(String(format: "through jobdir-supervisor (log+outcome fsync'd): median %.
 if let m = supervisedInMemory.map(summary) {
     print(String(format: "through jobdir-supervisor on tmpfs (no disk cost):   median %.3f ms  p90 %.3f ms  (+%.3f ms over bare)",
                  m.median, m.p90, m.median - b.median))
+    print(String(format: "CPU per run of the children: bare /bin/true %.0f µs; supervisor + /bin/true %.0f µs (supervisor's own: %.0f µs)",
+                 bareCPU, supervisedCPU, supervisedCPU - bareCPU))
 }
 print(String(format: "ratio of medians: jobdir run / bare = %.2fx (+%.3f ms); runner alone / bare = %.2fx (+%.3f ms)",
              f.median / b.median, f.median - b.median, a.median / b.median, a.median - b.median))

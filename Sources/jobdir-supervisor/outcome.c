@@ -33,12 +33,20 @@ void buffer_printf(struct buffer *b, const char *format, ...) {
     if (n > 0) buffer_append(b, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
 
+/// `2026-11-23T01:30:00.000Z`. Civil date by arithmetic (days to year/month/day), so
+/// no time zone file is read.
 static void timestamp(struct buffer *b, int64_t ms) {
-    time_t seconds = (time_t)(ms / 1000);
-    struct tm t;
-    gmtime_r(&seconds, &t);
-    buffer_printf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                  t.tm_hour, t.tm_min, t.tm_sec, (int)(ms % 1000));
+    int64_t seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
+    int64_t second_of_day = seconds - days * 86400;
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = yoe + era * 400 + (month <= 2);
+    buffer_printf(b, "\"%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ\"", (long long)year, (long long)month,
+                  (long long)day, (long long)(second_of_day / 3600), (long long)(second_of_day / 60 % 60),
+                  (long long)(second_of_day % 60), (long long)(ms - seconds * 1000));
 }
 
 static void integer_or_null(struct buffer *b, int present, long long value) {
