@@ -49,6 +49,7 @@ extension Daemon {
         }
         publishHealth()
         runtimeFiles.saveOwed(commit.owed, root: store.layout.root)
+        service?.stateHealth(writable: false, owedWrites: commit.owedDocuments)
     }
 
     /// A commit landed: when nothing is owed any more (and there is room again after a
@@ -68,6 +69,7 @@ extension Daemon {
         log.event("state_writable", ["state": configuration.stateDirectory, "failed_for": String(format: "%.1fs", seconds),
                                      "skipped_slots": "\(health.skippedSlots)", "free_bytes": StateReserve.freeBytes(at: root).map { "\($0)" }])
         enqueueWrite(daemonInfo(), to: store.layout.daemonFile)
+        service?.stateHealth(writable: true, owedWrites: 0)
         // Trigger files were left in place meanwhile; claims of runs that never started are run now.
         consumeRequestFiles()
         drainQueue(now: Date())

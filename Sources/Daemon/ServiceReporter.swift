@@ -52,6 +52,11 @@ final class ServiceReporter {
         if !lines.isEmpty { notifier.send(lines) }
     }
 
+    /// The state directory began or stopped refusing writes, or what it owes changed.
+    func stateHealth(writable: Bool, owedWrites: Int) {
+        metrics?.updateStateHealth(writable: writable, owedWrites: owedWrites)
+    }
+
     /// The daemon stops: the metrics file says so.
     func stopped() {
         metrics?.finish()

@@ -34,6 +34,13 @@ package enum PrometheusText {
                [([], snapshot.up ? "1" : "0")])
         family("jobdir_start_time_seconds", "gauge", "When the running daemon started, in seconds since the Unix epoch.",
                snapshot.startedAt.map { [([], seconds($0))] } ?? [])
+        if let health = snapshot.stateHealth {
+            family("jobdir_state_directory_writable", "gauge",
+                   "Whether the state directory takes the daemon's writes (1) or refuses them (0: no run starts until it does).",
+                   [([], health.writable ? "1" : "0")])
+            family("jobdir_state_owed_writes", "gauge", "State files the daemon still has to write because the state directory refused them.",
+                   [([], "\(health.owedWrites)")])
+        }
         family("jobdir_build_info", "gauge", "The jobdir version and the commit it was built from; always 1.",
                [([("version", snapshot.version), ("commit", snapshot.commit)], "1")])
         family("jobdir_job_definition_invalid", "gauge",

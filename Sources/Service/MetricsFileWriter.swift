@@ -31,7 +31,7 @@ package final class MetricsFileWriter: @unchecked Sendable {
                  intervalNanoseconds: UInt64 = 1_000_000_000, onError: @escaping @Sendable (String) -> Void) {
         self.path = path
         self.onError = onError
-        snapshot = MetricsSnapshot(up: true, startedAt: startedAt, version: version, commit: commit, jobs: [])
+        snapshot = MetricsSnapshot(up: true, startedAt: startedAt, version: version, commit: commit, jobs: [], stateHealth: (true, 0))
         results = Dictionary(initial.map { ($0.job, $0) }, uniquingKeysWith: { _, last in last })
         throttle = WriteThrottle(intervalNanoseconds: intervalNanoseconds)
         let thread = Thread { [self] in
@@ -48,6 +48,17 @@ package final class MetricsFileWriter: @unchecked Sendable {
         results[result.job] = result
         changed = true
         condition.signal()
+        condition.unlock()
+    }
+
+    /// Whether the state directory takes the daemon's writes, and how many it owes.
+    package func updateStateHealth(writable: Bool, owedWrites: Int) {
+        condition.lock()
+        if snapshot.stateHealth?.writable != writable || snapshot.stateHealth?.owedWrites != owedWrites {
+            snapshot.stateHealth = (writable, owedWrites)
+            changed = true
+            condition.signal()
+        }
         condition.unlock()
     }
 
@@ -80,6 +91,7 @@ package final class MetricsFileWriter: @unchecked Sendable {
         }
         snapshot.up = false
         snapshot.startedAt = nil
+        snapshot.stateHealth = nil
         let text = render()
         condition.unlock()
         write(text)

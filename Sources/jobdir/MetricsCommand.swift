@@ -16,8 +16,10 @@ struct MetricsCommand: AsyncParsableCommand {
     func run() async throws {
         let reader = StateReader(root: directories.state, verb: "metrics")
         let daemon = DaemonPresence(layout: reader.layout)
+        let failure = daemon.stateFailure
         let snapshot = MetricsSnapshot(up: daemon.isRunning, startedAt: daemon.isRunning ? daemon.startedAt : nil,
-                                       version: BuildInfo.version, commit: BuildInfo.commit, jobs: reader.results())
+                                       version: BuildInfo.version, commit: BuildInfo.commit, jobs: reader.results(),
+                                       stateHealth: daemon.isRunning ? (failure == nil, failure?["owed_writes"] as? Int ?? 0) : nil)
         Console.out(PrometheusText.render(snapshot))
     }
 }

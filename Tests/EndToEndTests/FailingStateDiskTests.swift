@@ -54,7 +54,7 @@ struct FailingStateDiskTests {
 
         func job(_ name: String, _ text: String) throws { try dir.write("jobs/" + name, text) }
 
-        func start() throws -> DaemonProcess { try DaemonProcess(jobs: jobs, state: state) }
+        func start(_ arguments: [String] = []) throws -> DaemonProcess { try DaemonProcess(jobs: jobs, state: state, arguments: arguments) }
 
         /// Fills the state filesystem until it refuses a write; returns the filler's path.
         @discardableResult
@@ -112,7 +112,8 @@ struct FailingStateDiskTests {
         guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
         let gate = disk.gate("long")
         try disk.job("long.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate); echo finished; exit 0\"]\n")
-        let daemon = try disk.start()
+        let metrics = disk.dir.url("outside/jobdir.prom")
+        let daemon = try disk.start(["--metrics-file", metrics])
         #expect(await waitUntil { disk.files.json("daemon.json") != nil && disk.files.result("long") != nil }, "\(daemon.log)")
         try disk.trigger("long")
         #expect(await waitUntil { disk.files.executions("long", state: "running").first?["pid"] is Int }, "\(daemon.log)")
@@ -127,12 +128,14 @@ struct FailingStateDiskTests {
         // Still short of space: the daemon says the state directory is failing.
         #expect(await waitUntil { (try? disk.status())?.contains("state directory: FAILING") == true }, "\(daemon.log)")
         #expect(daemon.log.components(separatedBy: "state_unwritable").count == 2, "one line when it begins: \(daemon.log)")
+        #expect(await waitUntil { (try? String(contentsOfFile: metrics, encoding: .utf8))?.contains("jobdir_state_directory_writable 0") == true })
 
         disk.free()
         #expect(await waitUntil { disk.files.json("daemon.json")?["state_writable"] as? Bool == true }, "\(daemon.log)")
         let statusAfter = try disk.status()
         #expect(!statusAfter.contains("FAILING"), "\(statusAfter)")
         #expect(daemon.log.contains("state_writable"))
+        #expect(await waitUntil { (try? String(contentsOfFile: metrics, encoding: .utf8))?.contains("jobdir_state_directory_writable 1") == true })
         #expect(disk.files.executions("long").count == 1)
         #expect(daemon.stop() == 0)
     }

@@ -54,6 +54,17 @@ import TestSupport
         #expect(parsed.types["jobdir_job_running"] == "gauge")
     }
 
+    @Test func aFailingStateDirectoryIsShown() {
+        var snapshot = Self.snapshot()
+        snapshot.stateHealth = (writable: false, owedWrites: 7)
+        let parsed = PrometheusSamples(PrometheusText.render(snapshot))
+        #expect(parsed.problems.isEmpty, "\(parsed.problems)")
+        #expect(parsed.value("jobdir_state_directory_writable") == 0)
+        #expect(parsed.value("jobdir_state_owed_writes") == 7)
+        snapshot.stateHealth = nil
+        #expect(PrometheusSamples(PrometheusText.render(snapshot)).value("jobdir_state_directory_writable") == nil, "no daemon, nothing to say")
+    }
+
     @Test func timesNotYetKnownHaveNoSample() {
         let parsed = PrometheusSamples(PrometheusText.render(Self.snapshot(up: false)))
         #expect(parsed.value("jobdir_up") == 0)
