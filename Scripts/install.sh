@@ -97,7 +97,9 @@ install -d "$bindir" "$mandir" "$docdir/examples" "$unitdir" \
   "$destdir$prefix/share/bash-completion/completions" "$destdir$prefix/share/zsh/vendor-completions" \
   "$destdir$prefix/share/fish/vendor_completions.d"
 install -m 0755 "$dist/jobdir" "$bindir/jobdir"
-install -m 0755 "$dist/jobdir-supervisor" "$bindir/jobdir-supervisor"
+# A helper, not a command people run: in lib/jobdir, where the daemon also looks for it.
+install -d "$destdir$prefix/lib/jobdir"
+install -m 0755 "$dist/jobdir-supervisor" "$destdir$prefix/lib/jobdir/jobdir-supervisor"
 install -m 0644 "$dist/man/"*.1.gz "$mandir/"
 install -m 0644 "$dist/completions/bash" "$destdir$prefix/share/bash-completion/completions/jobdir"
 install -m 0644 "$dist/completions/zsh" "$destdir$prefix/share/zsh/vendor-completions/_jobdir"

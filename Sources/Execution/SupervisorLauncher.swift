@@ -24,12 +24,17 @@ package struct SupervisorLauncher: Sendable {
     package init(binary: String) { self.binary = binary }
 
     /// `$JOBDIR_SUPERVISOR` if set, else `jobdir-supervisor` in the directory of the
-    /// running executable (where `swift build` and an install put both).
+    /// running executable (where `swift build` puts both), else in `../lib/jobdir` from it
+    /// (where an install puts it).
     package static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) -> SupervisorLauncher {
         if let path = environment[overrideVariable], !path.isEmpty { return SupervisorLauncher(binary: path) }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let directory = (executable as NSString).deletingLastPathComponent
-        return SupervisorLauncher(binary: (directory as NSString).appendingPathComponent(binaryName))
+        // Beside the executable (a build), else in ../lib/jobdir (an install: bin/jobdir, lib/jobdir/jobdir-supervisor).
+        let beside = (directory as NSString).appendingPathComponent(binaryName)
+        let installed = ((directory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("lib/jobdir/" + binaryName)
+        let binary = !FileManager.default.isExecutableFile(atPath: beside) && FileManager.default.isExecutableFile(atPath: installed) ? installed : beside
+        return SupervisorLauncher(binary: binary)
     }
 
     /// Starts the supervisor of `request`, which writes its outcome to `outcomePath`.

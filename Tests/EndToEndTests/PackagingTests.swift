@@ -30,7 +30,7 @@ import TestSupport
         let result = try await ProcessRunner.runDetached(Self.tool("systemd-analyze")!, ["verify", "--man=no", unit])
         // verify exits 0 even for settings it ignores; anything it says is a problem.
         #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.isEmpty, "\(result.stdout)\(result.stderr)")
-        for setting in ["Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "StateDirectory=jobdir", "KillMode=mixed",
+        for setting in ["Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "StateDirectory=jobdir", "KillMode=process", "--on-stop detach",
                         "--jobs /etc/jobdir/jobs", "--state /var/lib/jobdir"] {
             #expect(text.contains(setting), "\(setting)")
         }
