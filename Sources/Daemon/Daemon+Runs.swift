@@ -185,6 +185,7 @@ extension Daemon {
             guard let (updated, cancelNow) = runs.processStarted(id, pid: process.pid, startTime: process.startTime, at: Date()) else { return }
             persist(updated)
             log.event("started", ["job": updated.job, "execution": id.rawValue, "pid": "\(process.pid)"])
+            planStartNotifications(updated)
             if cancelNow { runner.cancel(id: id.rawValue) }
         case .finished(let id, let outcome):
             guard let run = runs.finish(id) else { return }
@@ -279,6 +280,7 @@ extension Daemon {
     func noteFinished(_ record: ExecutionRecord) {
         guard let id = JobID(record.job) else { return }
         let file = jobs.file(of: id) ?? ""
+        planNotifications(for: record)
         results.update(id, orCreate: { newResult(id, file: file, now: Date()) }) { $0.noteFinished(record) }
     }
 

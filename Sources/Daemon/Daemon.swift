@@ -51,6 +51,8 @@ package final class Daemon {
     var history = HistoryBook()
     var shutdown = Shutdown()
     var health = StateHealth()
+    var notifications: NotificationDesk
+    var sender: NotificationSender!
     let reserve: StateReserve
     let runtimeFiles: StateRuntimeFiles
 
@@ -63,6 +65,7 @@ package final class Daemon {
         reserve = StateReserve(layout: store.layout)
         runtimeFiles = StateRuntimeFiles(stateDirectory: store.layout.root)
         host = ProcessInfo.processInfo.hostName
+        notifications = NotificationDesk(schedule: DeliverySchedule(firstDelay: configuration.notifyRetryDelay))
         runs = RunTable(limits: RunLimits(maxParallel: configuration.maxParallel, poolSizes: configuration.pools))
         results = ResultBook { id in
             let path = store.layout.resultFile(job: id.rawValue)
@@ -114,6 +117,7 @@ package final class Daemon {
         reserve.make()
         loadAllJobs(reason: "start")
         recover()
+        restorePendingNotifications()
         fireRebootJobs()
         consumeRequestFiles()
         consumeApprovalMarkers()
@@ -124,6 +128,7 @@ package final class Daemon {
             expireApprovals(now: now)
             drainQueue(now: now)
             fireDueSlots(now: now)
+            sendDueNotifications(now: now)
             flushWrites()
             if stopping && runs.isIdle { break }
             armTimers()
@@ -139,6 +144,7 @@ package final class Daemon {
         if !jobFiles.tree.start() {
             log.event("jobs_directory_missing", ["path": configuration.jobsDirectory, "note": "watching for it to appear"])
         }
+        sender = try NotificationSender(loop: edges.loop, scratchDirectory: notificationsDirectory, sendmail: configuration.sendmail)
         inbox = RequestInbox(layout: store.layout, inotify: edges.inotify)
         if let error = inbox.start() {
             log.event("watch_failed", ["directory": store.layout.approvalsDirectory, "error": "\(error)"])
@@ -162,7 +168,7 @@ package final class Daemon {
             _ = edges.monotonicTimer.acknowledge()
             handleMonotonicDeadlines()
         default:
-            break
+            if sender.owns(fd) { handleNotificationReady(fd) }
         }
     }
 
@@ -223,6 +229,6 @@ package final class Daemon {
     private func nextWallWake() -> Date? {
         // While nothing can be recorded, slots kept for catch-up wait for the disk, not the clock.
         let slots = health.isFailing ? jobs.nextWake(after: Date()) : jobs.nextWake
-        return [slots, runs.nextRetryDue, approvals.nextExpiry, runs.queueWake].compactMap { $0 }.min()
+        return [slots, runs.nextRetryDue, approvals.nextExpiry, runs.queueWake, notifications.nextDue].compactMap { $0 }.min()
     }
 }

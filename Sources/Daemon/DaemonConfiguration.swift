@@ -1,3 +1,5 @@
+import Scheduling
+
 /// What `jobdir run` was asked to do.
 package struct DaemonConfiguration: Sendable {
     /// The jobs directory, absolute.
@@ -8,6 +10,10 @@ package struct DaemonConfiguration: Sendable {
     package var pools: [String: Int]
     package var shutdownGrace: Duration
     package var logFormat: DaemonLog.Format
+    /// The program `mail` notifications go through, as `PATH -i -t`.
+    package var sendmail: String = "/usr/sbin/sendmail"
+    /// The wait before a failed notification's second attempt; it doubles after each.
+    package var notifyRetryDelay: Duration = DeliverySchedule.standard.firstDelay
 
     package init(jobsDirectory: String, stateDirectory: String, maxParallel: Int, pools: [String: Int], shutdownGrace: Duration, logFormat: DaemonLog.Format) {
         self.jobsDirectory = jobsDirectory

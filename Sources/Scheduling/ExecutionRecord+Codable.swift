@@ -5,7 +5,7 @@ import Foundation
 
 extension ExecutionRecord: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case schema, id, job, occurrence, trigger, attempt, state, command, pid, signal, error, output, approval, host
+        case schema, id, job, occurrence, trigger, attempt, state, command, pid, signal, error, output, approval, host, notifications
         case retryOf = "retry_of"
         case definitionSHA256 = "definition_sha256"
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
@@ -46,6 +46,7 @@ extension ExecutionRecord: Codable {
             host: try c.decode(String.self, forKey: .host),
             resourceUsage: try c.decodeIfPresent(ResourceUsage.self, forKey: .resourceUsage)
         )
+        notifications = try c.decodeIfPresent([NotificationAttempt].self, forKey: .notifications) ?? []
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -73,5 +74,6 @@ extension ExecutionRecord: Codable {
         try c.encodeOrNull(approval, forKey: .approval)
         try c.encode(host, forKey: .host)
         try c.encodeOrNull(resourceUsage, forKey: .resourceUsage)
+        try c.encode(notifications, forKey: .notifications)
     }
 }

@@ -33,6 +33,8 @@ package struct ExecutionRecord: Hashable, Sendable {
     package var approval: ApprovalSummary?
     package var host: String
     package var resourceUsage: ResourceUsage?
+    /// Each attempt to tell someone about this execution (SPEC section 10), in order.
+    package var notifications: [NotificationAttempt] = []
 
     package init(
         id: ExecutionID, job: String, occurrence: OccurrenceKey, trigger: ExecutionTrigger,

@@ -14,10 +14,13 @@ struct Run: AsyncParsableCommand {
     @Option(help: "A pool size, NAME=SIZE (repeatable; pools not named have size 1).") var pool: [String] = []
     @Option(help: "How long running jobs get to finish on stop, e.g. 30s.") var shutdownGrace: String = "30s"
     @Option(help: "text or json.") var logFormat: String = "text"
+    @Option(help: "The sendmail program `notify.mail` goes through (run as PATH -i -t).") var sendmail: String = "/usr/sbin/sendmail"
+    @Option(help: "Wait before a failed notification's second attempt, doubling after each (5 attempts).") var notifyRetryDelay: String = "40s"
 
     func validate() throws {
         guard DurationText.parse(shutdownGrace) != nil else { throw ValidationError("--shutdown-grace must be a duration like 30s or 2m; found `\(shutdownGrace)`") }
         guard DaemonLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json; found `\(logFormat)`") }
+        guard let delay = DurationText.parse(notifyRetryDelay), delay > .zero else { throw ValidationError("--notify-retry-delay must be a duration like 40s; found `\(notifyRetryDelay)`") }
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
         _ = try pools()
     }
@@ -43,7 +46,7 @@ struct Run: AsyncParsableCommand {
     /// `Jobdir.main` calls this directly, so the daemon never touches the runtime's
     /// thread pool (whose idle monitor would wake the process every second).
     func runBlocking() throws -> Int32 {
-        let configuration = DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             jobsDirectory: Self.absolute(directories.jobs),
             stateDirectory: Self.absolute(directories.state),
             maxParallel: maxParallel ?? 4 * ProcessInfo.processInfo.activeProcessorCount,
@@ -51,6 +54,8 @@ struct Run: AsyncParsableCommand {
             shutdownGrace: DurationText.parse(shutdownGrace) ?? .seconds(30),
             logFormat: DaemonLog.Format(rawValue: logFormat) ?? .text
         )
+        configuration.sendmail = sendmail
+        configuration.notifyRetryDelay = DurationText.parse(notifyRetryDelay) ?? .seconds(40)
         return Daemon(configuration: configuration).run()
     }
 
