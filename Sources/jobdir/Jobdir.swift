@@ -8,7 +8,7 @@ struct Jobdir: AsyncParsableCommand {
         abstract: "Runs jobs defined as YAML files in a directory.",
         subcommands: [
             Run.self, Validate.self, Schema.self, List.self, Next.self, Status.self,
-            History.self, Logs.self, Trigger.self, Cancel.self, Approve.self, Reject.self,
+            History.self, Logs.self, Trigger.self, Cancel.self, Approve.self, Reject.self, NotifyTest.self,
         ]
     )
 
