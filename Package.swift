@@ -91,6 +91,8 @@ let package = Package(
             path: "Tests/Fixtures/AtomicWriter"
         ),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling"]),
+        // The HTTP client on a loop of the test's own, against a server on 127.0.0.1.
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "CLinux", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 
 /// A small HTTP/1.1 server on 127.0.0.1 for tests: it accepts, reads each request
@@ -21,6 +22,8 @@ package final class ScriptedHTTPServer: Sendable {
         case status(Int)
         /// Reads the request and never answers.
         case silence
+        /// A 200 with a chunked body: each piece sent on its own, `pause` apart.
+        case stream([String], pause: Duration)
     }
 
     package let port: UInt16
@@ -114,10 +117,22 @@ package final class ScriptedHTTPServer: Sendable {
         case .status(let code):
             let body = "status \(code)\n"
             let text = "HTTP/1.1 \(code) Scripted\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-            let bytes = Array(text.utf8)
-            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            Self.send(fd, text)
+            finish(fd)
+        case .stream(let pieces, let pause):
+            Self.send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+            for (index, piece) in pieces.enumerated() {
+                if index > 0 { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) }
+                Self.send(fd, String(piece.utf8.count, radix: 16) + "\r\n" + piece + "\r\n")
+            }
+            Self.send(fd, "0\r\n\r\n")
             finish(fd)
         }
+    }
+
+    private static func send(_ fd: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     private func finish(_ fd: Int32) {
