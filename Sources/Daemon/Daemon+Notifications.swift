@@ -67,9 +67,13 @@ extension Daemon {
         }
     }
 
+    /// A descriptor of the HTTP client or the notifiers' mailbox is ready.
     func handleNotificationReady(_ fd: Int32) {
-        sender.handle(fd)
+        if http.owns(fd) { http.handle(fd) } else { sender.handleMailbox() }
     }
+
+    /// Whether `fd` is the HTTP client's or the notifiers' mailbox.
+    func ownsNotificationDescriptor(_ fd: Int32) -> Bool { http.owns(fd) || sender.owns(fd) }
 
     private func notificationAttempted(_ due: NotificationDesk.Due, outcome: NotificationAttempt) {
         let update = notifications.attempted(due, outcome: outcome, now: Date())

@@ -4,6 +4,7 @@ import Definitions
 import Execution
 import Foundation
 import Glibc
+import HTTP
 import Scheduling
 import StateStore
 import Watching
@@ -52,6 +53,7 @@ package final class Daemon {
     var shutdown = Shutdown()
     var health = StateHealth()
     var notifications: NotificationDesk
+    var http: HTTPClient!
     var sender: NotificationSender!
     let reserve: StateReserve
     let runtimeFiles: StateRuntimeFiles
@@ -144,7 +146,8 @@ package final class Daemon {
         if !jobFiles.tree.start() {
             log.event("jobs_directory_missing", ["path": configuration.jobsDirectory, "note": "watching for it to appear"])
         }
-        sender = try NotificationSender(loop: edges.loop, scratchDirectory: notificationsDirectory, sendmail: configuration.sendmail)
+        http = try edges.loop.makeHTTPClient()
+        sender = try NotificationSender(loop: edges.loop, http: http, scratchDirectory: notificationsDirectory, sendmail: configuration.sendmail)
         inbox = RequestInbox(layout: store.layout, inotify: edges.inotify)
         if let error = inbox.start() {
             log.event("watch_failed", ["directory": store.layout.approvalsDirectory, "error": "\(error)"])
@@ -168,7 +171,7 @@ package final class Daemon {
             _ = edges.monotonicTimer.acknowledge()
             handleMonotonicDeadlines()
         default:
-            if sender.owns(fd) { handleNotificationReady(fd) }
+            if ownsNotificationDescriptor(fd) { handleNotificationReady(fd) }
         }
     }
 

@@ -7,7 +7,7 @@ import Scheduling
 import StateStore
 
 /// Sends deliveries without blocking the loop it lives on: webhooks and pings through the
-/// one `HTTPClient` (sockets and timer in the loop's epoll set), `command` and `mail`
+/// loop's one `HTTPClient` (sockets and timer in the loop's epoll set), `command` and `mail`
 /// as child processes (`ProcessRunner`, stdin from a file, 10 s timeout) whose ends
 /// arrive through their own mailbox. Each attempt ends in one `NotificationAttempt`,
 /// handed to the completion on the loop thread. Header values are expanded from the
@@ -18,8 +18,7 @@ final class NotificationSender {
         var outcome: RunOutcome
     }
 
-    private let loop: EventLoop
-    private(set) var http: HTTPClient!
+    private let http: HTTPClient
     let mailbox: Wakeup<ProcessDone>
     /// Where the notifier processes' stdin and output files are kept while they run.
     private let scratchDirectory: String
@@ -28,33 +27,25 @@ final class NotificationSender {
     private var processes: [Int: (files: [String], finish: (RunOutcome) -> Void)] = [:]
     private var nextToken = 0
 
-    init(loop: EventLoop, scratchDirectory: String, sendmail: String) throws {
-        self.loop = loop
+    /// `http` is the loop's shared client (`EventLoop.makeHTTPClient`); its descriptors
+    /// are handled by whoever owns it.
+    init(loop: EventLoop, http: HTTPClient, scratchDirectory: String, sendmail: String) throws {
+        self.http = http
         self.scratchDirectory = scratchDirectory
         self.sendmail = sendmail
         mailbox = try Wakeup<ProcessDone>()
         try loop.add(mailbox.descriptor)
-        http = try HTTPClient(hooks: HTTPClient.Hooks(
-            watch: { [loop] fd, readable, writable in try? loop.watch(fd, readable: readable, writable: writable) },
-            unwatch: { [loop] fd in loop.remove(fd) }))
-        try loop.add(http.timerDescriptor)
     }
 
-    /// Whether `fd` belongs to the sender (HTTP sockets and timer, the processes' mailbox).
-    func owns(_ fd: Int32) -> Bool { fd == mailbox.descriptor || http.owns(fd) }
+    /// Whether `fd` is the notifier processes' mailbox.
+    func owns(_ fd: Int32) -> Bool { fd == mailbox.descriptor }
 
-    /// Whether anything is being sent.
-    var busy: Bool { http.inFlight > 0 || !processes.isEmpty }
-
-    func handle(_ fd: Int32) {
-        if fd == mailbox.descriptor {
-            for done in mailbox.take() {
-                guard let process = processes.removeValue(forKey: done.token) else { continue }
-                for file in process.files { unlink(file) }
-                process.finish(done.outcome)
-            }
-        } else {
-            http.handle(fd)
+    /// The mailbox is ready: notifier processes have ended.
+    func handleMailbox() {
+        for done in mailbox.take() {
+            guard let process = processes.removeValue(forKey: done.token) else { continue }
+            for file in process.files { unlink(file) }
+            process.finish(done.outcome)
         }
     }
 

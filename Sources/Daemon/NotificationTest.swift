@@ -48,13 +48,16 @@ package enum NotificationTest {
         let loop = try EventLoop()
         let scratch = NSTemporaryDirectory() + "/jobdir-notify-test-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let sender = try NotificationSender(loop: loop, scratchDirectory: scratch, sendmail: sendmail)
+        let http = try loop.makeHTTPClient()
+        let sender = try NotificationSender(loop: loop, http: http, scratchDirectory: scratch, sendmail: sendmail)
         var answers: [Int: NotificationAttempt] = [:]
         for (index, delivery) in deliveries.enumerated() {
             sender.send(delivery, record: record, environment: environment) { answers[index] = $0 }
         }
         while answers.count < deliveries.count {
-            for fd in loop.wait() where sender.owns(fd) { sender.handle(fd) }
+            for fd in loop.wait() {
+                if http.owns(fd) { http.handle(fd) } else if sender.owns(fd) { sender.handleMailbox() }
+            }
         }
         return deliveries.indices.compactMap { answers[$0] }
     }

@@ -118,7 +118,7 @@ import TestSupport
     }
 
     @Test func serverErrorsAreRetriedAndEachAttemptRecorded() async throws {
-        let server = try ScriptedHTTPServer { number in number < 2 ? .status(500) : .status(200) }
+        let server = try ScriptedHTTPServer { number, _ in number < 2 ? .status(500) : .status(200) }
         defer { server.stop() }
         let setup = try Setup()
         defer { setup.dir.remove() }
@@ -175,7 +175,7 @@ import TestSupport
     }
 
     @Test func aServerThatNeverAnswersTimesOutWhileOtherJobsFireOnTime() async throws {
-        let server = try ScriptedHTTPServer { _ in .silence }
+        let server = try ScriptedHTTPServer { _, _ in .silence }
         defer { server.stop() }
         let setup = try Setup()
         defer { setup.dir.remove() }
@@ -301,7 +301,7 @@ import TestSupport
     }
 
     @Test func notifyTestSendsASampleAndPrintsEachAnswer() async throws {
-        let server = try ScriptedHTTPServer { number in number == 0 ? .status(204) : .status(503) }
+        let server = try ScriptedHTTPServer { _, request in request.path == "/hook" ? .status(204) : .status(503) }
         defer { server.stop() }
         let setup = try Setup()
         defer { setup.dir.remove() }
@@ -317,7 +317,7 @@ import TestSupport
         #expect(lines.contains("webhook (failure): ok HTTP 204"), "\(result.stdout)")
         #expect(lines.contains("command (failure): FAILED: exit 2"), "\(result.stdout)")
         #expect(lines.contains("ping/fail (failure): FAILED HTTP 503: HTTP 503"), "\(result.stdout)")
-        #expect(server.requests.first?.json?["job"] as? String == "alerting")
+        #expect(server.requests.first { $0.path == "/hook" }?.json?["job"] as? String == "alerting")
         // A sample touches no state.
         #expect(!FileManager.default.fileExists(atPath: setup.state + "/executions"))
         let unknown = try ProcessRunner.jobdir(["notify-test", "nope", "--jobs", setup.jobs, "--state", setup.state])

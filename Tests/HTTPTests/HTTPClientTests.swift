@@ -54,7 +54,7 @@ import TestSupport
     }
 
     @Test func aStreamedBodyArrivesPieceByPieceBeforeTheEnd() throws {
-        let server = try ScriptedHTTPServer { _ in .stream(["{\"a\":1}\n", "{\"b\":2}\n"], pause: .milliseconds(400)) }
+        let server = try ScriptedHTTPServer { _, _ in .stream(["{\"a\":1}\n", "{\"b\":2}\n"], pause: .milliseconds(400)) }
         defer { server.stop() }
         let loop = try Loop()
         var pieces: [(Date, String)] = []
@@ -74,7 +74,7 @@ import TestSupport
     }
 
     @Test func eachRequestHasItsOwnTimeout() throws {
-        let server = try ScriptedHTTPServer { number in number == 0 ? .silence : .status(200) }
+        let server = try ScriptedHTTPServer { number, _ in number == 0 ? .silence : .status(200) }
         defer { server.stop() }
         let loop = try Loop()
         var slow: HTTPResponse?, quick: HTTPResponse?
@@ -91,7 +91,7 @@ import TestSupport
     }
 
     @Test func withNothingInFlightNothingIsWatchedAndTheTimerIsDisarmed() throws {
-        let server = try ScriptedHTTPServer { _ in .status(500) }
+        let server = try ScriptedHTTPServer { _, _ in .status(500) }
         defer { server.stop() }
         let loop = try Loop()
         var response: HTTPResponse?

@@ -28,12 +28,12 @@ package final class ScriptedHTTPServer: Sendable {
 
     package let port: UInt16
     private let listener: Int32
-    private let script: @Sendable (Int) -> Reply
+    private let script: @Sendable (Int, Request) -> Reply
     private let state = Mutex<(requests: [Request], open: [Int32], stopped: Bool)>(([], [], false))
 
-    /// Listens on `port` (0: any free one); `script` maps the request number (0-based) to
-    /// its reply.
-    package init(port: UInt16 = 0, script: @escaping @Sendable (Int) -> Reply = { _ in .status(200) }) throws {
+    /// Listens on `port` (0: any free one); `script` maps the request's number (0-based,
+    /// in the order requests were read) and the request to its reply.
+    package init(port: UInt16 = 0, script: @escaping @Sendable (Int, Request) -> Reply = { _, _ in .status(200) }) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var one: Int32 = 1
@@ -111,7 +111,7 @@ package final class ScriptedHTTPServer: Sendable {
             state.requests.append(request)
             return state.requests.count - 1
         }
-        switch script(number) {
+        switch script(number, request) {
         case .silence:
             return  // left open until `stop()`
         case .status(let code):
