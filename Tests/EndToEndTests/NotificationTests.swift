@@ -281,8 +281,14 @@ import TestSupport
         #expect(await waitUntil { setup.files.result("once") != nil }, "\(daemon.log)")
         try setup.trigger("once")
         #expect(await waitUntil { setup.files.executions("once").first.map { Self.notifications($0).count == 3 } == true }, "\(daemon.log)")
-        // After the deliveries: no socket watched, the client's timer disarmed.
-        try await Task.sleep(for: .milliseconds(300))
+        // After the deliveries (once the last turn's writes are done): no socket watched,
+        // the client's timer disarmed, so the daemon sleeps.
+        var last = Self.contextSwitches(daemon.pid)
+        #expect(await waitUntil {
+            let now = Self.contextSwitches(daemon.pid)
+            defer { last = now }
+            return now == last && ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications")) ?? []).isEmpty
+        })
         let before = Self.contextSwitches(daemon.pid)
         try await Task.sleep(for: .seconds(3))
         let after = Self.contextSwitches(daemon.pid)
