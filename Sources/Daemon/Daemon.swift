@@ -25,6 +25,7 @@ import Watching
 /// - `HistoryBook`: record counts per job, for retention.
 /// - `Shutdown`: a graceful stop in progress.
 /// - `StateHealth`: whether the state directory takes writes, and when to try again.
+/// - `NotificationDesk`: deliveries not yet done (sent through `NotificationSender`).
 ///
 /// All of it is touched on the loop thread only; runs are supervised by
 /// `ProcessRunner`'s own threads and report back through the runs' mailbox.
