@@ -216,10 +216,12 @@ import TestSupport
         let setup = try Setup()
         defer { setup.dir.remove() }
         let kept = setup.dir.url("told.json")
+        let envFile = try setup.dir.write("jobs/secret.env", "API_KEY=hunter2-from-env-file\n", mode: 0o600)
         try setup.job("fails.yaml", """
             command: "echo bad; exit 4"
+            env_file: \(envFile)
             notify:
-              command: ["/bin/sh", "-c", "cat > \(kept); echo \\"$JOBDIR_NOTIFY_EVENT $JOBDIR_JOB\\" >> \(kept).env"]
+              command: ["/bin/sh", "-c", "cat > \(kept); echo \\"$JOBDIR_NOTIFY_EVENT $JOBDIR_JOB\\" >> \(kept).env; env > \(kept).all"]
 
             """)
         try setup.job("broken.yaml", "command: \"exit 1\"\nnotify: {command: \"echo notifier is broken >&2; exit 9\"}\n")
@@ -233,6 +235,10 @@ import TestSupport
         #expect(told["state"] as? String == "failed")
         #expect(told["exit_code"] as? Int == 4)
         #expect(try String(contentsOfFile: kept + ".env", encoding: .utf8) == "failure fails\n")
+        // The job's env_file values go to the job only: not to the notifier, the record or the log.
+        #expect(try !String(contentsOfFile: kept + ".all", encoding: .utf8).contains("hunter2"))
+        #expect(!Self.allText(under: setup.state).contains("hunter2"))
+        #expect(!daemon.log.contains("hunter2"))
         let attempt = try #require(Self.notifications(record).first)
         #expect(attempt["target"] as? String == "command" && attempt["ok"] as? Bool == true && attempt["exit_code"] as? Int == 0)
 
