@@ -289,11 +289,17 @@ import TestSupport
         #expect(await waitUntil { setup.files.executions("once").first.map { Self.notifications($0).count == 3 } == true }, "\(daemon.log)")
         // After the deliveries (once the last turn's writes are done): no socket watched,
         // the client's timer disarmed, so the daemon sleeps.
+        // Settled: no context switch for half a second (a loaded machine may delay the last turn).
         var last = Self.contextSwitches(daemon.pid)
-        #expect(await waitUntil {
+        var lastChange = Date()
+        #expect(await waitUntil(timeout: .seconds(20)) {
             let now = Self.contextSwitches(daemon.pid)
-            defer { last = now }
-            return now == last && ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications")) ?? []).isEmpty
+            if now != last {
+                last = now
+                lastChange = Date()
+            }
+            return Date().timeIntervalSince(lastChange) >= 0.5
+                && ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications")) ?? []).isEmpty
         })
         let before = Self.contextSwitches(daemon.pid)
         try await Task.sleep(for: .seconds(3))
