@@ -84,7 +84,11 @@ extension Daemon {
             "exit_code": outcome.exitCode.map { "\($0)" }, "error": outcome.error,
             "retry_at": recorded?.retryAt.map(Timestamp.format),
         ])
-        if let record = update.record { enqueueWrite(record, to: store.layout.executionFile(job: record.job, id: record.id)) }
+        // A record that history retention removed meanwhile is not written again.
+        if let record = update.record {
+            let path = store.layout.executionFile(job: record.job, id: record.id)
+            if commit.writes(path) || access(path, F_OK) == 0 { enqueueWrite(record, to: path) }
+        }
         if let pending = update.pending { enqueueWrite(pending, to: pendingNotificationsFile(due.execution)) }
         if update.removePending { commit.removeWhenDurable(pendingNotificationsFile(due.execution)) }
     }

@@ -174,6 +174,30 @@ import TestSupport
         #expect(daemon.stop() == 0)
     }
 
+    @Test func aRecordRemovedByRetentionIsNotWrittenAgainByLaterAttempts() async throws {
+        let probe = try ScriptedHTTPServer()
+        let port = probe.port
+        probe.stop()
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("often.yaml", "command: \"exit 1\"\nhistory: {keep: 1}\nnotify: {webhook: \"http://127.0.0.1:\(port)/hook\"}\n")
+        let daemon = try Self.daemon(setup, ["--notify-retry-delay", "100ms"])
+        #expect(await waitUntil { setup.files.result("often") != nil }, "\(daemon.log)")
+        try setup.trigger("often")
+        #expect(await waitUntil { setup.files.executions("often").first.map { Self.notifications($0).count >= 1 } == true }, "\(daemon.log)")
+        let first = try #require(setup.files.executions("often").first?["id"] as? String)
+        try setup.trigger("often")
+        // Both deliveries use up their attempts; only the newer record is kept.
+        #expect(await waitUntil(timeout: .seconds(20)) {
+            setup.files.executions("often").count == 1 && setup.files.executions("often")[0]["id"] as? String != first
+                && ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications")) ?? []).filter { !$0.hasPrefix(".") }.isEmpty
+        }, "\(daemon.log)")
+        #expect(setup.files.executions("often").count == 1)
+        #expect(setup.files.executions("often").first.map { Self.notifications($0).count } == 5)
+        #expect(daemon.log.components(separatedBy: "execution=\(first) target=webhook").count - 1 == 5, "every attempt of the first was still made")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func aServerThatNeverAnswersTimesOutWhileOtherJobsFireOnTime() async throws {
         let server = try ScriptedHTTPServer { _, _ in .silence }
         defer { server.stop() }
