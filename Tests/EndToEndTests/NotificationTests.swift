@@ -7,6 +7,13 @@ import TestSupport
 @Suite(.serialized) struct NotificationTests {
     typealias Setup = DaemonTests.Setup
 
+    /// A port that was free a moment ago and that nobody listens on.
+    static func closedPort() throws -> UInt16 {
+        let probe = try ScriptedHTTPServer()
+        defer { probe.stop() }
+        return probe.port
+    }
+
     static func notifications(_ record: [String: Any]) -> [[String: Any]] {
         record["notifications"] as? [[String: Any]] ?? []
     }
@@ -142,10 +149,8 @@ import TestSupport
     }
 
     @Test func aDeliveryPendingWhileTheServerIsDownIsSentAfterARestart() async throws {
-        // Take a free port, then leave it closed: the first attempt is refused.
-        let probe = try ScriptedHTTPServer()
-        let port = probe.port
-        probe.stop()
+        // The first attempt is refused.
+        let port = try Self.closedPort()
         let setup = try Setup()
         defer { setup.dir.remove() }
         try setup.job("fails.yaml", "command: \"echo lost; exit 1\"\nnotify: {webhook: \"http://127.0.0.1:\(port)/hook\"}\n")
@@ -175,9 +180,7 @@ import TestSupport
     }
 
     @Test func aRecordRemovedByRetentionIsNotWrittenAgainByLaterAttempts() async throws {
-        let probe = try ScriptedHTTPServer()
-        let port = probe.port
-        probe.stop()
+        let port = try Self.closedPort()
         let setup = try Setup()
         defer { setup.dir.remove() }
         try setup.job("often.yaml", "command: \"exit 1\"\nhistory: {keep: 1}\nnotify: {webhook: \"http://127.0.0.1:\(port)/hook\"}\n")
