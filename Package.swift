@@ -19,6 +19,18 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // libcurl from the system (Debian: libcurl4-openssl-dev), with typed setopt wrappers.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // libcrypto (OpenSSL, which libcurl brings) for SHA-256 (Debian: libssl-dev).
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // epoll, timerfd, signalfd, eventfd and inotify headers for the edges.
         .systemLibrary(name: "CLinux"),
         // Edge: the libc calls every edge target shares (EINTR retries, `Errno`, close-on-exec).
@@ -26,7 +38,7 @@ let package = Package(
         // Pure: cron expressions and their evaluation in a time zone.
         .target(name: "Cron"),
         // Pure: YAML node tree with positions, job definitions, discovery rules.
-        .target(name: "Definitions", dependencies: ["CYAML", "Cron"]),
+        .target(name: "Definitions", dependencies: ["CYAML", "CCrypto", "Cron"]),
         // Pure: triggers, due times, run policies, the execution state machine.
         .target(name: "Scheduling", dependencies: ["Definitions", "Cron"]),
         // Edge: atomic JSON files and the layout of state/.
@@ -41,10 +53,12 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["Cron", "Scheduling"]),
         // Edge: systemd's notify and journal sockets, the metrics file writer.
         .target(name: "Service", dependencies: ["CLinux", "Metrics", "Scheduling", "StateStore", "SystemCalls"]),
+        // Edge: one HTTP client on libcurl's multi-socket API, driven by the caller's epoll loop.
+        .target(name: "HTTP", dependencies: ["CCurl", "CLinux", "SystemCalls"]),
         // Wiring: the daemon's run loop.
         .target(
             name: "Daemon",
-            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching", "Service", "BuildInfo"]
+            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching", "Service", "BuildInfo", "HTTP"]
         ),
         .executableTarget(
             name: "jobdir",
@@ -94,6 +108,8 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling", "jobdir-supervisor"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Scheduling", "Cron", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Metrics", "Scheduling", "StateStore", "TestSupport"]),
+        // The HTTP client on a loop of the test's own, against a server on 127.0.0.1.
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "CLinux", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libcurl: the daemon's HTTP client (notifications, fleet) links it.
-packages=(libyaml-dev pkg-config libcurl4-openssl-dev)
+# libcurl: the daemon's HTTP client (notifications, fleet) links it; libcrypto (libssl-dev): SHA-256.
+packages=(libyaml-dev pkg-config libcurl4-openssl-dev libssl-dev)
 if [ "${1:-}" = --tests ]; then
   # promtool (metrics), lintian and dpkg-dev (the .deb), systemd-analyze and /bin/kill
   # of procps (the unit's ExecStart and ExecReload must exist for it),

@@ -144,6 +144,8 @@ struct Scenarios {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let inAnHour = calendar.dateComponents([.hour, .minute], from: Date().addingTimeInterval(3600))
+        // Every job has notify and ping configured: the idle figures include them.
+        write("notify: {on: [failure, recovery], webhook: 'http://127.0.0.1:9/hook'}\nping: http://127.0.0.1:9/ping\n", to: jobs + "/_defaults.yaml")
         for index in 0..<count {
             write("description: job \(index)\ncommand: [/bin/true]\nschedule: '\(inAnHour.minute!) \(inAnHour.hour!) * * *'\ntimezone: UTC\n", to: jobs + "/team\(index % 100)/job\(index).yaml")
         }

@@ -196,6 +196,7 @@ extension Daemon {
             guard let (updated, cancelNow) = runs.processStarted(id, pid: pid, startTime: ProcessTable.startTime(of: pid), at: Date()) else { return }
             persist(updated)
             log.event("started", ["job": updated.job, "execution": id.rawValue, "pid": "\(pid)"])
+            planStartNotifications(updated)
             if cancelNow { supervisors.cancel(id) }
         case .outcome(let id, let outcome):
             runEnded(id, outcome: outcome.runOutcome)
@@ -326,6 +327,7 @@ extension Daemon {
     func noteFinished(_ record: ExecutionRecord) {
         guard let id = JobID(record.job) else { return }
         let file = jobs.file(of: id) ?? ""
+        planNotifications(for: record)
         results.update(id, orCreate: { newResult(id, file: file, now: Date()) }) { $0.noteFinished(record) }
     }
 

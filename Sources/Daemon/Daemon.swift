@@ -4,6 +4,7 @@ import Definitions
 import Execution
 import Foundation
 import Glibc
+import HTTP
 import Scheduling
 import StateStore
 import Watching
@@ -24,6 +25,7 @@ import Watching
 /// - `HistoryBook`: record counts per job, for retention.
 /// - `Shutdown`: a graceful stop in progress.
 /// - `StateHealth`: whether the state directory takes writes, and when to try again.
+/// - `NotificationDesk`: deliveries not yet done (sent through `NotificationSender`).
 ///
 /// All of it is touched on the loop thread only; runs are supervised by
 /// `ProcessRunner`'s own threads and report back through the runs' mailbox.
@@ -51,6 +53,9 @@ package final class Daemon {
     var history = HistoryBook()
     var shutdown = Shutdown()
     var health = StateHealth()
+    var notifications: NotificationDesk
+    var http: HTTPClient!
+    var sender: NotificationSender!
     let reserve: StateReserve
     let runtimeFiles: StateRuntimeFiles
     var service: ServiceReporter!
@@ -64,6 +69,7 @@ package final class Daemon {
         reserve = StateReserve(layout: store.layout)
         runtimeFiles = StateRuntimeFiles(stateDirectory: store.layout.root)
         host = ProcessInfo.processInfo.hostName
+        notifications = NotificationDesk(schedule: DeliverySchedule(firstDelay: configuration.notifyRetryDelay))
         runs = RunTable(limits: RunLimits(maxParallel: configuration.maxParallel, poolSizes: configuration.pools))
         results = ResultBook { id in
             let path = store.layout.resultFile(job: id.rawValue)
@@ -116,6 +122,7 @@ package final class Daemon {
         service = ServiceReporter(configuration: configuration, store: store, startedAt: startedAt, log: log)
         loadAllJobs(reason: "start")
         recover()
+        restorePendingNotifications()
         fireRebootJobs()
         consumeRequestFiles()
         consumeApprovalMarkers()
@@ -126,6 +133,7 @@ package final class Daemon {
             expireApprovals(now: now)
             drainQueue(now: now)
             fireDueSlots(now: now)
+            sendDueNotifications(now: now)
             flushWrites()
             service.endTurn(running: runs.running.count, queued: runs.waiting.count + runs.owedRetries.count,
                             awaitingApproval: approvals.count, stopping: stopping)
@@ -148,6 +156,8 @@ package final class Daemon {
             log.event("jobs_directory_missing", ["path": configuration.jobsDirectory, "note": "watching for it to appear"])
         }
         supervisors = RunSupervisors(loop: edges.loop)
+        http = try edges.loop.makeHTTPClient()
+        sender = try NotificationSender(loop: edges.loop, http: http, scratchDirectory: notificationsDirectory, sendmail: configuration.sendmail)
         inbox = RequestInbox(layout: store.layout, inotify: edges.inotify)
         if let error = inbox.start() {
             log.event("watch_failed", ["directory": store.layout.approvalsDirectory, "error": "\(error)"])
@@ -171,6 +181,8 @@ package final class Daemon {
         default:
             if supervisors.owns(fd) {
                 for event in supervisors.handle(fd) { handle(event) }
+            } else if ownsNotificationDescriptor(fd) {
+                handleNotificationReady(fd)
             }
         }
     }
@@ -234,6 +246,6 @@ package final class Daemon {
     private func nextWallWake() -> Date? {
         // While nothing can be recorded, slots kept for catch-up wait for the disk, not the clock.
         let slots = health.isFailing ? jobs.nextWake(after: Date()) : jobs.nextWake
-        return [slots, runs.nextRetryDue, approvals.nextExpiry, runs.queueWake].compactMap { $0 }.min()
+        return [slots, runs.nextRetryDue, approvals.nextExpiry, runs.queueWake, notifications.nextDue].compactMap { $0 }.min()
     }
 }

@@ -1,3 +1,5 @@
+import Scheduling
+
 /// What `jobdir run` was asked to do.
 package struct DaemonConfiguration: Sendable {
     /// The jobs directory, absolute.
@@ -12,6 +14,10 @@ package struct DaemonConfiguration: Sendable {
     package var onStop: OnStop
     /// `--metrics-file`: where the Prometheus text is kept, absolute; nil for none.
     package var metricsFile: String?
+    /// The program `mail` notifications go through, as `PATH -i -t`.
+    package var sendmail: String = "/usr/sbin/sendmail"
+    /// The wait before a failed notification's second attempt; it doubles after each.
+    package var notifyRetryDelay: Duration = DeliverySchedule.standard.firstDelay
 
     package enum OnStop: String, Sendable, CaseIterable {
         /// Runs get `shutdownGrace`, then are canceled; the daemon exits when all have ended.

@@ -24,9 +24,20 @@ final class EventLoop {
         guard epoll_ctl(descriptor, EPOLL_CTL_ADD, fd, &event) == 0 else { throw SystemError("epoll_ctl") }
     }
 
+    /// Watches `fd` for readability and/or writability, adding it to the set or changing
+    /// what it is watched for (for sockets another part manages, like the HTTP client's).
+    func watch(_ fd: Int32, readable: Bool, writable: Bool) throws(SystemError) {
+        var event = epoll_event()
+        event.events = (readable ? EPOLLIN.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
+        event.data.fd = fd
+        if epoll_ctl(descriptor, EPOLL_CTL_MOD, fd, &event) == 0 { return }
+        guard errno == ENOENT, epoll_ctl(descriptor, EPOLL_CTL_ADD, fd, &event) == 0 else { throw SystemError("epoll_ctl") }
+    }
+
     /// Takes `fd` out of the set (before it is closed).
     func remove(_ fd: Int32) {
-        _ = epoll_ctl(descriptor, EPOLL_CTL_DEL, fd, nil)
+        var event = epoll_event()
+        _ = epoll_ctl(descriptor, EPOLL_CTL_DEL, fd, &event)
     }
 
     /// Blocks until at least one descriptor is readable; returns the ready ones.

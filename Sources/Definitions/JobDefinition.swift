@@ -39,6 +39,10 @@ package struct JobDefinition: Sendable, Equatable {
     package var history: HistoryPolicy
     /// Labels sorted by key.
     package var labels: [String: String]
+    /// Who is told when an execution ends (SPEC section 10).
+    package var notify: NotifyPolicy? = nil
+    /// A healthchecks.io-style URL: `/start` on start, itself on success, `/fail` on failure.
+    package var ping: String? = nil
 
     /// The argv a run executes: `[shell, "-c", text]` or the list as written.
     package var argv: [String] {

@@ -134,6 +134,12 @@ private struct Fields {
             if let age = fields["max_age"] { definition.history.maxAge = checker.duration(age, key: "history.max_age") }
         }
         if let node = map["labels"] { definition.labels = readLabels(node) }
+        if map["notify"] != nil || map["ping"] != nil {
+            var reader = NotifyReader(checker: checker)
+            if let node = map["notify"] { definition.notify = reader.readNotify(node) }
+            if let node = map["ping"] { definition.ping = reader.readPing(node) }
+            checker = reader.checker
+        }
         return checker.problems.count == before ? definition : nil
     }
 
@@ -146,13 +152,7 @@ private struct Fields {
         case .scalar:
             return checker.string(node, key: "command").map(JobCommand.shell)
         case .sequence(let items):
-            guard !items.isEmpty else {
-                checker.report("`command` must not be an empty list", at: node)
-                return nil
-            }
-            let argv = items.compactMap { checker.scalarText($0, key: "command item") }
-            if let first = items.first, argv.first?.isEmpty == true { checker.report("the program to run must not be empty", at: first) }
-            return argv.count == items.count ? .argv(argv) : nil
+            return checker.argv(node, items: items, key: "command").map(JobCommand.argv)
         case .mapping:
             checker.report("`command` must be a string (run by the shell) or a list (run directly); found a mapping", at: node)
             return nil
@@ -231,17 +231,7 @@ private struct Fields {
         } else {
             checker.report("`watch` needs `paths`: the files or globs to watch", at: node)
         }
-        if let events = fields["events"] {
-            var chosen = Set<WatchTrigger.Event>()
-            if case .sequence(let items) = events.value, !items.isEmpty {
-                for item in items {
-                    if let event = checker.choice(item, key: "watch.events", as: WatchTrigger.Event.self) { chosen.insert(event) }
-                }
-            } else if let event = checker.choice(events, key: "watch.events", as: WatchTrigger.Event.self) {
-                chosen.insert(event)
-            }
-            watch.events = chosen
-        }
+        if let events = fields["events"] { watch.events = checker.choices(events, key: "watch.events", as: WatchTrigger.Event.self) }
         if let debounce = fields["debounce"], let value = checker.duration(debounce, key: "watch.debounce", allowZero: true) { watch.debounce = value }
         return watch
     }

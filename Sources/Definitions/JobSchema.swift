@@ -117,7 +117,40 @@ package enum JobSchema {
             "max_age": {"$ref": "#/$defs/positiveDuration"}
           }
         },
-        "labels": {"type": "object", "additionalProperties": {"$ref": "#/$defs/scalar"}}
+        "labels": {"type": "object", "additionalProperties": {"$ref": "#/$defs/scalar"}},
+        "notify": {
+          "type": "object",
+          "description": "Who is told when an execution ends: command (record on stdin), webhook (POST of the record), mail (sendmail -t).",
+          "additionalProperties": false,
+          "anyOf": [{"required": ["command"]}, {"required": ["webhook"]}, {"required": ["mail"]}],
+          "properties": {
+            "on": {
+              "oneOf": [
+                {"$ref": "#/$defs/notifyEvent"},
+                {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/notifyEvent"}}
+              ]
+            },
+            "command": {
+              "oneOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/scalar"}}
+              ]
+            },
+            "webhook": {"$ref": "#/$defs/httpURL"},
+            "headers": {
+              "type": "object",
+              "propertyNames": {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},
+              "additionalProperties": {"$ref": "#/$defs/scalar"}
+            },
+            "mail": {
+              "oneOf": [
+                {"$ref": "#/$defs/mailAddress"},
+                {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/mailAddress"}}
+              ]
+            }
+          }
+        },
+        "ping": {"$ref": "#/$defs/httpURL", "description": "healthchecks.io style: URL/start on start, URL on success (body: output tail), URL/fail on failure."}
       },
       "$defs": {
         "scalar": {"type": ["string", "number", "boolean"]},
@@ -167,6 +200,9 @@ package enum JobSchema {
           ]
         },
         "watchEvent": {"enum": ["create", "modify", "delete", "move"]},
+        "notifyEvent": {"enum": ["failure", "recovery", "success", "always", "skipped"]},
+        "httpURL": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+"},
+        "mailAddress": {"type": "string", "pattern": "^[^-\\s,<>][^\\s,<>]*$"},
         "approver": {"type": "string", "pattern": "^@?[^\\s:/@][^\\s:/]*$"}
       }
     }

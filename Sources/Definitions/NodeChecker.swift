@@ -137,6 +137,30 @@ struct NodeChecker {
         }
         return value
     }
+
+    /// One choice or a non-empty list of them.
+    mutating func choices<Choice: RawRepresentable & CaseIterable & Hashable>(_ node: YAMLNode, key: String, as type: Choice.Type) -> Set<Choice> where Choice.RawValue == String {
+        var chosen = Set<Choice>()
+        if case .sequence(let items) = node.value, !items.isEmpty {
+            for item in items {
+                if let value = choice(item, key: key, as: type) { chosen.insert(value) }
+            }
+        } else if let value = choice(node, key: key, as: type) {
+            chosen.insert(value)
+        }
+        return chosen
+    }
+
+    /// The items of a list command: scalars, the first (the program) not empty.
+    mutating func argv(_ node: YAMLNode, items: [YAMLNode], key: String) -> [String]? {
+        guard !items.isEmpty else {
+            report("`\(key)` must not be an empty list", at: node)
+            return nil
+        }
+        let argv = items.compactMap { scalarText($0, key: "\(key) item") }
+        if let first = items.first, argv.first?.isEmpty == true { report("the program to run must not be empty", at: first) }
+        return argv.count == items.count ? argv : nil
+    }
 }
 
 extension YAMLNode.Value {

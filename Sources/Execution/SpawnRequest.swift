@@ -18,10 +18,13 @@ package struct SpawnRequest: Sendable {
     package var timeout: Duration?
     /// Time between SIGTERM and SIGKILL, for timeouts, cancels and leftover processes.
     package var killGrace: Duration
+    /// A file the child reads as stdin; nil gives it /dev/null.
+    package var stdinPath: String?
 
     package init(id: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
                  logPath: String, maxOutputBytes: Int = 10 << 20, timeout: Duration? = nil,
-                 killGrace: Duration = .seconds(10)) {
+                 killGrace: Duration = .seconds(10), stdinPath: String? = nil) {
+        self.stdinPath = stdinPath
         self.id = id
         self.arguments = arguments
         self.environment = environment

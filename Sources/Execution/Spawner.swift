@@ -42,7 +42,7 @@ enum Spawner {
                                      path: request.logPath, errno: error.code))
         }
         do {
-            devNull = try Sys.open("/dev/null", O_RDONLY)
+            devNull = try Sys.open(request.stdinPath ?? "/dev/null", O_RDONLY)
             output = try Sys.pipe()
         } catch {
             Sys.close(logFD)

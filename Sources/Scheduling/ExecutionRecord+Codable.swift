@@ -5,7 +5,7 @@ import Foundation
 
 extension ExecutionRecord: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case schema, id, job, occurrence, trigger, attempt, state, command, pid, signal, error, output, approval, host
+        case schema, id, job, occurrence, trigger, attempt, state, command, pid, signal, error, output, approval, host, notifications
         case retryOf = "retry_of"
         case definitionSHA256 = "definition_sha256"
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
@@ -48,6 +48,7 @@ extension ExecutionRecord: Codable {
             resourceUsage: try c.decodeIfPresent(ResourceUsage.self, forKey: .resourceUsage)
         )
         supervisor = try c.decodeIfPresent(SupervisorProcess.self, forKey: .supervisor)
+        notifications = try c.decodeIfPresent([NotificationAttempt].self, forKey: .notifications) ?? []
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -76,5 +77,6 @@ extension ExecutionRecord: Codable {
         try c.encode(host, forKey: .host)
         try c.encodeOrNull(resourceUsage, forKey: .resourceUsage)
         try c.encodeOrNull(supervisor, forKey: .supervisor)
+        try c.encode(notifications, forKey: .notifications)
     }
 }

@@ -10,7 +10,7 @@ struct Jobdir: AsyncParsableCommand {
         version: BuildInfo.versionLine,
         subcommands: [
             Run.self, Validate.self, Schema.self, List.self, Next.self, Status.self,
-            History.self, Logs.self, Trigger.self, Cancel.self, Approve.self, Reject.self, MetricsCommand.self,
+            History.self, Logs.self, Trigger.self, Cancel.self, Approve.self, Reject.self, MetricsCommand.self, NotifyTest.self,
         ]
     )
 

@@ -55,23 +55,12 @@ struct Next: AsyncParsableCommand {
     /// The next times of a job's `schedule`, `every` and `at` triggers together, in the
     /// job's zone; `every` is anchored where the daemon anchored it (results), else now.
     private func nextOfJob(_ text: String, after start: Date) throws {
-        let jobs = JobDirectory(root: directories.jobs)
-        let files = (try? jobs.candidateFiles()) ?? []
-        let ids = files.compactMap { file -> (JobID, String)? in
-            if case .job(let id) = JobPathRules.classify(file) { return (id, file) }
-            return nil
-        }
-        guard let (id, file) = ids.first(where: { $0.0.rawValue == text }) else {
-            let hint = KeySuggestion.closest(to: text, among: ids.map(\.0.rawValue)).map { "; did you mean `\($0)`?" } ?? ""
-            throw Self.failure("unknown job `\(text)`\(hint) (`jobdir list` shows every job)")
-        }
-        guard let load = jobs.load(file, defaults: jobs.loadDefaults()) else { throw Self.failure("`\(file)` is not a job file") }
         let definition: JobDefinition
-        switch load.result {
+        switch JobLookup.definition(text, jobsDirectory: directories.jobs) {
         case .success(let loaded): definition = loaded
-        case .failure(let problems):
-            throw Self.failure("\(text) is invalid: \(problems.items.first.map(\.description) ?? "")")
+        case .failure(let failure): throw Self.failure(failure.message)
         }
+        let id = definition.id
         let zone = definition.timezone.flatMap { try? TimeZoneRules(named: $0) } ?? TimeZoneRules.current()
         let resultPath = StateLayout(root: directories.state).resultFile(job: id.rawValue)
         let anchor = (try? AtomicFile.read(resultPath)).flatMap { try? StateJSON.decode(JobResult.self, from: $0, path: resultPath) }?.everyAnchor ?? Date()

@@ -18,11 +18,14 @@ struct Run: AsyncParsableCommand {
     var onStop: String = "wait"
     @Option(help: ArgumentHelp("Keep Prometheus metrics in this file (for node_exporter's textfile collector).", valueName: "path"),
             completion: .file(extensions: ["prom"])) var metricsFile: String?
+    @Option(help: "The sendmail program `notify.mail` goes through (run as PATH -i -t).") var sendmail: String = "/usr/sbin/sendmail"
+    @Option(help: "Wait before a failed notification's second attempt, doubling after each (5 attempts).") var notifyRetryDelay: String = "40s"
 
     func validate() throws {
         guard DurationText.parse(shutdownGrace) != nil else { throw ValidationError("--shutdown-grace must be a duration like 30s or 2m; found `\(shutdownGrace)`") }
         guard DaemonLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json; found `\(logFormat)`") }
         guard DaemonConfiguration.OnStop(rawValue: onStop) != nil else { throw ValidationError("--on-stop must be wait, detach or cancel; found `\(onStop)`") }
+        guard let delay = DurationText.parse(notifyRetryDelay), delay > .zero else { throw ValidationError("--notify-retry-delay must be a duration like 40s; found `\(notifyRetryDelay)`") }
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
         _ = try pools()
     }
@@ -48,7 +51,7 @@ struct Run: AsyncParsableCommand {
     /// `Jobdir.main` calls this directly, so the daemon never touches the runtime's
     /// thread pool (whose idle monitor would wake the process every second).
     func runBlocking() throws -> Int32 {
-        let configuration = DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             jobsDirectory: Self.absolute(directories.jobs),
             stateDirectory: Self.absolute(directories.state),
             maxParallel: maxParallel ?? 4 * ProcessInfo.processInfo.activeProcessorCount,
@@ -58,6 +61,8 @@ struct Run: AsyncParsableCommand {
             onStop: DaemonConfiguration.OnStop(rawValue: onStop) ?? .wait,
             metricsFile: metricsFile.map(Self.absolute)
         )
+        configuration.sendmail = sendmail
+        configuration.notifyRetryDelay = DurationText.parse(notifyRetryDelay) ?? .seconds(40)
         return Daemon(configuration: configuration).run()
     }
 

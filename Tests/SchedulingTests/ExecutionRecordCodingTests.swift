@@ -25,7 +25,7 @@ import Testing
         let expected: Set<String> = ["schema", "id", "job", "occurrence", "trigger", "attempt", "retry_of", "state",
                                      "definition_sha256", "command", "created_at", "started_at", "finished_at", "duration_ms",
                                      "pid", "pid_start_time", "exit_code", "signal", "error", "output", "approval", "host", "rusage",
-                                     "supervisor"]
+                                     "supervisor", "notifications"]
         #expect(Set(object.keys) == expected)
         for key in ["retry_of", "signal", "error", "approval", "started_at", "finished_at", "pid", "exit_code", "output", "rusage", "supervisor"] {
             #expect(object[key] is NSNull, "\(key) should be an explicit null")
@@ -84,6 +84,23 @@ import Testing
         #expect(record.pidStartTime == nil)
         #expect(record.resourceUsage == nil)
         #expect(record.output?.bytes == 5120)
+        #expect(record.notifications.isEmpty, "a record from before notifications reads as one nobody was told of")
+    }
+
+    @Test func roundTripsNotificationAttempts() throws {
+        var record = Self.queued()
+        record.notifications = [
+            NotificationAttempt(target: "webhook", event: "failure", attempt: 1, at: Self.due, ok: false, httpStatus: 500,
+                                error: "HTTP 500", retryAt: Self.due.addingTimeInterval(40)),
+            NotificationAttempt(target: "command", event: "failure", attempt: 1, at: Self.due, ok: true, exitCode: 0),
+        ]
+        let object = try Self.encode(record)
+        let first = try #require((object["notifications"] as? [[String: Any]])?.first)
+        #expect(Set(first.keys) == ["target", "event", "attempt", "at", "ok", "http_status", "exit_code", "error", "retry_at"])
+        #expect(first["exit_code"] is NSNull)
+        #expect(first["retry_at"] as? String == "2026-11-23T01:30:40.000Z")
+        let decoded = try JSONDecoder().decode(ExecutionRecord.self, from: try JSONEncoder().encode(record))
+        #expect(decoded == record)
     }
 
     @Test func refusesAnotherSchema() {

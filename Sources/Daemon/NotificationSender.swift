@@ -1,0 +1,148 @@
+import Definitions
+import Execution
+import Foundation
+import Glibc
+import HTTP
+import Scheduling
+import StateStore
+
+/// Sends deliveries without blocking the loop it lives on: webhooks and pings through the
+/// loop's one `HTTPClient` (sockets and timer in the loop's epoll set), `command` and `mail`
+/// as child processes (`ProcessRunner`, stdin from a file, 10 s timeout) whose ends
+/// arrive through their own mailbox. Each attempt ends in one `NotificationAttempt`,
+/// handed to the completion on the loop thread. Header values are expanded from the
+/// daemon's environment just before sending and go nowhere else.
+final class NotificationSender {
+    struct ProcessDone: Sendable {
+        var token: Int
+        var outcome: RunOutcome
+    }
+
+    private let http: HTTPClient
+    let mailbox: Wakeup<ProcessDone>
+    /// Where the notifier processes' stdin and output files are kept while they run.
+    private let scratchDirectory: String
+    private let sendmail: String
+    private let runner = ProcessRunner()
+    private var processes: [Int: (files: [String], finish: (RunOutcome) -> Void)] = [:]
+    private var nextToken = 0
+
+    /// `http` is the loop's shared client (`EventLoop.makeHTTPClient`); its descriptors
+    /// are handled by whoever owns it.
+    init(loop: EventLoop, http: HTTPClient, scratchDirectory: String, sendmail: String) throws {
+        self.http = http
+        self.scratchDirectory = scratchDirectory
+        self.sendmail = sendmail
+        mailbox = try Wakeup<ProcessDone>()
+        try loop.add(mailbox.descriptor)
+    }
+
+    /// Whether `fd` is the notifier processes' mailbox.
+    func owns(_ fd: Int32) -> Bool { fd == mailbox.descriptor }
+
+    /// The mailbox is ready: notifier processes have ended.
+    func handleMailbox() {
+        for done in mailbox.take() {
+            guard let process = processes.removeValue(forKey: done.token) else { continue }
+            for file in process.files { unlink(file) }
+            process.finish(done.outcome)
+        }
+    }
+
+    /// Sends one attempt of `delivery` about `record`.
+    func send(_ delivery: PlannedDelivery, record: ExecutionRecord, environment: [String: String],
+              completion: @escaping (NotificationAttempt) -> Void) {
+        let target = delivery.target
+        let started = Date()
+        func attempt(ok: Bool, status: Int? = nil, exitCode: Int32? = nil, error: String? = nil) -> NotificationAttempt {
+            NotificationAttempt(target: target.name, event: delivery.event, attempt: 1, at: started, ok: ok,
+                                httpStatus: status, exitCode: exitCode, error: error)
+        }
+        switch target {
+        case .webhook(let url, let templates):
+            let body = (try? StateJSON.encode(record, path: "webhook body")) ?? []
+            var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
+            headers += [("X-Jobdir-Event", delivery.event), ("X-Jobdir-Job", record.job), ("X-Jobdir-Execution", record.id.rawValue)]
+            headers += templates.map { ($0.name, EnvironmentExpansion.expand($0.value, environment: environment)) }
+            sendHTTP(HTTPRequest(method: "POST", url: url, headers: headers, body: body), completion: { response in
+                completion(Self.attempt(from: response, started: started, delivery: delivery))
+            })
+        case .ping(_, let suffix):
+            let url = target.url ?? ""
+            let request = suffix == "/start"
+                ? HTTPRequest(method: "GET", url: url)
+                : HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "text/plain; charset=utf-8")], body: NotificationMessage.pingBody(record))
+            sendHTTP(request, completion: { response in completion(Self.attempt(from: response, started: started, delivery: delivery)) })
+        case .command(let argv):
+            var env = environment
+            env["JOBDIR_NOTIFY_EVENT"] = delivery.event
+            env["JOBDIR_JOB"] = record.job
+            env["JOBDIR_EXECUTION"] = record.id.rawValue
+            env["JOBDIR_STATE"] = record.state.rawValue
+            let input = (try? StateJSON.encode(record, path: "notifier stdin")) ?? []
+            spawn(argv, environment: env, input: input, failed: { completion(attempt(ok: false, error: $0)) },
+                  completion: { completion(Self.attempt(from: $0, started: started, delivery: delivery)) })
+        case .mail(let addresses):
+            let message = NotificationMessage.mail(record, event: delivery.event, to: addresses)
+            spawn([sendmail, "-i", "-t"], environment: environment, input: Array(message.utf8),
+                  failed: { completion(attempt(ok: false, error: $0)) }, completion: { completion(Self.attempt(from: $0, started: started, delivery: delivery)) })
+        }
+    }
+
+    private func sendHTTP(_ request: HTTPRequest, completion: @escaping (HTTPResponse) -> Void) {
+        var request = request
+        request.timeout = DeliverySchedule.attemptTimeout
+        request.connectTimeout = DeliverySchedule.attemptTimeout
+        http.start(request, completion: completion)
+    }
+
+    private func spawn(_ argv: [String], environment: [String: String], input: [UInt8], failed: (String) -> Void,
+                       completion: @escaping (RunOutcome) -> Void) {
+        let token = nextToken
+        nextToken += 1
+        let base = scratchDirectory + "/.notifier-\(getpid())-\(token)"
+        let inputPath = base + ".in", outputPath = base + ".out"
+        do {
+            try FileManager.default.createDirectory(atPath: scratchDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            guard FileManager.default.createFile(atPath: inputPath, contents: Data(input), attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+        } catch {
+            failed("cannot write the notifier's input in \(scratchDirectory): \(error)")
+            return
+        }
+        processes[token] = ([inputPath, outputPath], completion)
+        let request = SpawnRequest(id: "notifier-\(token)", arguments: argv, environment: environment, logPath: outputPath,
+                                   maxOutputBytes: 64 << 10, timeout: DeliverySchedule.attemptTimeout, killGrace: .seconds(2),
+                                   stdinPath: inputPath)
+        let mailbox = self.mailbox
+        runner.start(request, onStarted: { _ in }, onFinished: { outcome in mailbox.post(ProcessDone(token: token, outcome: outcome)) })
+    }
+
+    private static func attempt(from response: HTTPResponse, started: Date, delivery: PlannedDelivery) -> NotificationAttempt {
+        var error = response.error
+        if error == nil && !response.succeeded { error = "HTTP \(response.status.map(String.init) ?? "?")" }
+        return NotificationAttempt(target: delivery.target.name, event: delivery.event, attempt: 1, at: started,
+                                   ok: response.succeeded, httpStatus: response.status, error: error)
+    }
+
+    private static func attempt(from outcome: RunOutcome, started: Date, delivery: PlannedDelivery) -> NotificationAttempt {
+        var exitCode: Int32?
+        var error: String?
+        switch outcome.termination {
+        case .exited(let code):
+            exitCode = code
+            if code != 0 { error = "exit \(code)" }
+        case .signaled(let signal):
+            error = "killed by signal \(signal)"
+        case .spawnFailed(let failure):
+            error = failure.message
+        }
+        if outcome.stoppedBy == .timedOut { error = "timed out after \(DurationText.format(DeliverySchedule.attemptTimeout))" }
+        if let error0 = error, let last = outcome.output.tail.split(whereSeparator: \.isNewline).last {
+            error = error0 + ": " + String(last.prefix(200))
+        }
+        return NotificationAttempt(target: delivery.target.name, event: delivery.event, attempt: 1, at: started,
+                                   ok: error == nil, exitCode: exitCode, error: error)
+    }
+}

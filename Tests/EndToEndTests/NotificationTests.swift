@@ -1,0 +1,371 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `notify` and `ping` (SPEC section 10) through the real daemon, against a scripted HTTP
+/// server on 127.0.0.1 and real notifier processes.
+@Suite(.serialized) struct NotificationTests {
+    typealias Setup = DaemonTests.Setup
+
+    /// A port that was free a moment ago and that nobody listens on.
+    static func closedPort() throws -> UInt16 {
+        let probe = try ScriptedHTTPServer()
+        defer { probe.stop() }
+        return probe.port
+    }
+
+    static func notifications(_ record: [String: Any]) -> [[String: Any]] {
+        record["notifications"] as? [[String: Any]] ?? []
+    }
+
+    static func daemon(_ setup: Setup, _ arguments: [String] = [], environment extra: [String: String] = [:]) throws -> DaemonProcess {
+        var environment = ProcessInfo.processInfo.environment
+        for (name, value) in extra { environment[name] = value }
+        return try DaemonProcess(jobs: setup.jobs, state: setup.state, arguments: arguments, environment: environment)
+    }
+
+    /// Every file under `directory`, as text.
+    static func allText(under directory: String) -> String {
+        guard let paths = FileManager.default.subpaths(atPath: directory) else { return "" }
+        return paths.compactMap { try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }.joined(separator: "\n")
+    }
+
+    @Test func failureThenRecoveryAfterTwoFailuresAndNothingForSuccess() async throws {
+        let server = try ScriptedHTTPServer()
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let code = try setup.dir.write("code", "1")
+        try setup.job("flaky.yaml", """
+            command: "echo out-$(cat \(code)); exit $(cat \(code))"
+            notify:
+              on: [failure, recovery]
+              webhook: \(server.url("/hook"))
+              headers: {Authorization: "Bearer ${ALERT_TOKEN}"}
+
+            """)
+        try setup.job("quiet.yaml", "command: \"true\"\nnotify: {on: [failure], webhook: \"\(server.url("/quiet"))\"}\n")
+        let daemon = try Self.daemon(setup, environment: ["ALERT_TOKEN": "s3cret-token"])
+        #expect(await waitUntil { setup.files.result("flaky")?["loaded"] as? Bool == true && setup.files.result("quiet") != nil }, "\(daemon.log)")
+
+        try setup.trigger("flaky")
+        #expect(await waitUntil { server.requests.count == 1 }, "\(daemon.log)")
+        let first = server.requests[0]
+        #expect(first.method == "POST" && first.path == "/hook")
+        #expect(first.headers["content-type"] == "application/json")
+        #expect(first.headers["authorization"] == "Bearer s3cret-token")
+        #expect(first.headers["x-jobdir-event"] == "failure")
+        #expect(first.json?["job"] as? String == "flaky")
+        #expect(first.json?["state"] as? String == "failed")
+        #expect(first.json?["exit_code"] as? Int == 1)
+        #expect((first.json?["output"] as? [String: Any])?["tail"] as? String == "out-1\n")
+
+        try setup.trigger("flaky")
+        #expect(await waitUntil { server.requests.count == 2 }, "\(daemon.log)")
+        #expect(server.requests[1].headers["x-jobdir-event"] == "failure")
+
+        try Data("0".utf8).write(to: URL(fileURLWithPath: code))
+        try setup.trigger("flaky")
+        #expect(await waitUntil { server.requests.count == 3 }, "\(daemon.log)")
+        #expect(server.requests[2].headers["x-jobdir-event"] == "recovery")
+        #expect(server.requests[2].json?["state"] as? String == "succeeded")
+
+        // A second success and a success of an `on: [failure]` job tell nobody: the next
+        // message the server gets is the failure after them.
+        try setup.trigger("flaky")
+        try setup.trigger("quiet")
+        #expect(await waitUntil { setup.files.executions("flaky", state: "succeeded").count == 2 && setup.files.executions("quiet", state: "succeeded").count == 1 })
+        try Data("1".utf8).write(to: URL(fileURLWithPath: code))
+        try setup.trigger("flaky")
+        #expect(await waitUntil { server.requests.count >= 4 }, "\(daemon.log)")
+        #expect(await waitUntil { setup.files.executions("flaky").count == 5 && Self.notifications(setup.files.executions("flaky")[4]).count == 1 })
+        #expect(server.requests.count == 4)
+        #expect(server.requests[3].headers["x-jobdir-event"] == "failure")
+        #expect(!server.requests.contains { $0.path == "/quiet" })
+
+        // Each attempt is in the record; the secret is in no state file and no log line.
+        let records = setup.files.executions("flaky")
+        let attempts = records.map { Self.notifications($0).count }
+        #expect(attempts == [1, 1, 1, 0, 1])
+        let told = try #require(Self.notifications(records[0]).first)
+        #expect(told["target"] as? String == "webhook")
+        #expect(told["ok"] as? Bool == true)
+        #expect(told["http_status"] as? Int == 200)
+        #expect(told["event"] as? String == "failure")
+        #expect(!Self.allText(under: setup.state).contains("s3cret-token"))
+        #expect(!daemon.log.contains("s3cret-token"))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func pingsStartThenSuccessOrFailWithTheOutputTail() async throws {
+        let server = try ScriptedHTTPServer()
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        // The runs last a moment, so the start ping is out before the end is known.
+        try setup.job("good.yaml", "command: \"sleep 0.3; echo all good\"\nping: \(server.url("/ping/good-uuid"))\n")
+        try setup.job("bad.yaml", "command: \"sleep 0.3; echo broke; exit 2\"\nping: \(server.url("/ping/bad-uuid/"))\n")
+        let daemon = try Self.daemon(setup)
+        #expect(await waitUntil { setup.files.result("good") != nil && setup.files.result("bad") != nil }, "\(daemon.log)")
+
+        try setup.trigger("good")
+        #expect(await waitUntil { server.requests.count == 2 }, "\(daemon.log)")
+        #expect(server.requests.map { "\($0.method) \($0.path)" } == ["GET /ping/good-uuid/start", "POST /ping/good-uuid"])
+        #expect(server.requests[1].bodyText == "all good\n")
+
+        try setup.trigger("bad")
+        #expect(await waitUntil { server.requests.count == 4 }, "\(daemon.log)")
+        #expect(server.requests[2...].map { "\($0.method) \($0.path)" } == ["GET /ping/bad-uuid/start", "POST /ping/bad-uuid/fail"])
+        #expect(server.requests[3].bodyText == "broke\n")
+
+        #expect(await waitUntil { setup.files.executions("bad").first.map { Self.notifications($0).count == 2 } == true })
+        let targets = setup.files.executions("bad").first.map { Self.notifications($0).compactMap { $0["target"] as? String } }
+        #expect(targets == ["ping/start", "ping/fail"])
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func serverErrorsAreRetriedAndEachAttemptRecorded() async throws {
+        let server = try ScriptedHTTPServer { number, _ in number < 2 ? .status(500) : .status(200) }
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("fails.yaml", "command: \"exit 5\"\nnotify: {webhook: \"\(server.url("/hook"))\"}\n")
+        let daemon = try Self.daemon(setup, ["--notify-retry-delay", "200ms"])
+        #expect(await waitUntil { setup.files.result("fails") != nil }, "\(daemon.log)")
+        try setup.trigger("fails")
+        #expect(await waitUntil { server.requests.count == 3 }, "\(daemon.log)")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count == 3 } == true }, "\(daemon.log)")
+        let attempts = Self.notifications(try #require(setup.files.executions("fails").first))
+        #expect(attempts.map { $0["http_status"] as? Int } == [500, 500, 200])
+        #expect(attempts.map { $0["ok"] as? Bool } == [false, false, true])
+        #expect(attempts.map { $0["attempt"] as? Int } == [1, 2, 3])
+        #expect(attempts[0]["error"] as? String == "HTTP 500")
+        #expect(attempts[0]["retry_at"] is String)
+        #expect(attempts[2]["retry_at"] is NSNull)
+        // Done: nothing is pending any more.
+        #expect(await waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications")) ?? []).isEmpty })
+        #expect(server.requests.count == 3)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aDeliveryPendingWhileTheServerIsDownIsSentAfterARestart() async throws {
+        // The first attempt is refused.
+        let port = try Self.closedPort()
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("fails.yaml", "command: \"echo lost; exit 1\"\nnotify: {webhook: \"http://127.0.0.1:\(port)/hook\"}\n")
+        var daemon = try Self.daemon(setup, ["--notify-retry-delay", "2s"])
+        #expect(await waitUntil { setup.files.result("fails") != nil }, "\(daemon.log)")
+        try setup.trigger("fails")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count == 1 } == true }, "\(daemon.log)")
+        let refused = try #require(setup.files.executions("fails").first.flatMap { Self.notifications($0).first })
+        #expect(refused["ok"] as? Bool == false)
+        #expect(refused["http_status"] is NSNull)
+        #expect((refused["error"] as? String)?.isEmpty == false)
+        let pending = try #require(try FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications").first { $0.hasSuffix(".json") })
+        #expect(daemon.stop() == 0)
+
+        let server = try ScriptedHTTPServer(port: port)
+        defer { server.stop() }
+        daemon = try Self.daemon(setup, ["--notify-retry-delay", "2s"])
+        #expect(await waitUntil(timeout: .seconds(15)) { server.requests.count == 1 }, "\(daemon.log)")
+        #expect(server.requests[0].json?["state"] as? String == "failed")
+        #expect((server.requests[0].json?["output"] as? [String: Any])?["tail"] as? String == "lost\n")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count == 2 } == true }, "\(daemon.log)")
+        let delivered = try #require(setup.files.executions("fails").first.flatMap { Self.notifications($0).last })
+        #expect(delivered["ok"] as? Bool == true)
+        #expect(delivered["attempt"] as? Int == 2)
+        #expect(await waitUntil { !FileManager.default.fileExists(atPath: setup.state + "/notifications/" + pending) })
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aRecordRemovedByRetentionIsNotWrittenAgainByLaterAttempts() async throws {
+        let port = try Self.closedPort()
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("often.yaml", "command: \"exit 1\"\nhistory: {keep: 1}\nnotify: {webhook: \"http://127.0.0.1:\(port)/hook\"}\n")
+        let daemon = try Self.daemon(setup, ["--notify-retry-delay", "100ms"])
+        #expect(await waitUntil { setup.files.result("often") != nil }, "\(daemon.log)")
+        try setup.trigger("often")
+        #expect(await waitUntil { setup.files.executions("often").first.map { Self.notifications($0).count >= 1 } == true }, "\(daemon.log)")
+        let first = try #require(setup.files.executions("often").first?["id"] as? String)
+        try setup.trigger("often")
+        // Both deliveries use up their attempts; only the newer record is kept.
+        #expect(await waitUntil(timeout: .seconds(20)) {
+            setup.files.executions("often").count == 1 && setup.files.executions("often")[0]["id"] as? String != first
+                && ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications")) ?? []).filter { !$0.hasPrefix(".") }.isEmpty
+        }, "\(daemon.log)")
+        #expect(setup.files.executions("often").count == 1)
+        #expect(setup.files.executions("often").first.map { Self.notifications($0).count } == 5)
+        #expect(daemon.log.components(separatedBy: "execution=\(first) target=webhook").count - 1 == 5, "every attempt of the first was still made")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aServerThatNeverAnswersTimesOutWhileOtherJobsFireOnTime() async throws {
+        let server = try ScriptedHTTPServer { _, _ in .silence }
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("fails.yaml", "command: \"exit 1\"\nnotify: {webhook: \"\(server.url("/hook"))\"}\n")
+        try setup.job("tick.yaml", "command: [/bin/true]\nschedule: '* * * * * *'\nhistory: {keep: 1000}\n")
+        let daemon = try Self.daemon(setup, ["--notify-retry-delay", "10m"])
+        #expect(await waitUntil { setup.files.executions("tick", state: "succeeded").count >= 1 }, "\(daemon.log)")
+        try setup.trigger("fails")
+        #expect(await waitUntil { server.requests.count == 1 }, "\(daemon.log)")
+        let sent = Date()
+        #expect(await waitUntil(timeout: .seconds(20)) { setup.files.executions("fails").first.map { Self.notifications($0).count == 1 } == true }, "\(daemon.log)")
+        let waited = Date().timeIntervalSince(sent)
+        let attempt = try #require(setup.files.executions("fails").first.flatMap { Self.notifications($0).first })
+        #expect(attempt["ok"] as? Bool == false)
+        #expect((attempt["error"] as? String)?.lowercased().contains("timed out") == true, "\(attempt)")
+        #expect(waited > 8.5 && waited < 13, "the attempt ended after \(waited) s")
+        // The per-second job kept its schedule meanwhile.
+        let during = setup.files.executions("tick").filter { record in
+            guard let text = (record["trigger"] as? [String: Any])?["scheduled_for"] as? String, let scheduled = Self.date(text) else { return false }
+            return scheduled > sent && scheduled < sent.addingTimeInterval(waited)
+        }
+        #expect(during.count >= 7, "\(during.count) ticks in \(waited) s")
+        for record in during {
+            let scheduled = try #require(((record["trigger"] as? [String: Any])?["scheduled_for"] as? String).flatMap { Self.date($0) })
+            let started = try #require((record["started_at"] as? String).flatMap { Self.date($0) })
+            #expect(started.timeIntervalSince(scheduled) < 1.0, "a tick started \(started.timeIntervalSince(scheduled)) s late")
+        }
+        #expect(daemon.stop() == 0)
+    }
+
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    @Test func commandNotifierGetsTheRecordOnStdinAndAFailingOneIsNotRetriedForever() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let kept = setup.dir.url("told.json")
+        let envFile = try setup.dir.write("jobs/secret.env", "API_KEY=hunter2-from-env-file\n", mode: 0o600)
+        try setup.job("fails.yaml", """
+            command: "echo bad; exit 4"
+            env_file: \(envFile)
+            notify:
+              command: ["/bin/sh", "-c", "cat > \(kept); echo \\"$JOBDIR_NOTIFY_EVENT $JOBDIR_JOB\\" >> \(kept).env; env > \(kept).all"]
+
+            """)
+        try setup.job("broken.yaml", "command: \"exit 1\"\nnotify: {command: \"echo notifier is broken >&2; exit 9\"}\n")
+        let daemon = try Self.daemon(setup, ["--notify-retry-delay", "100ms"])
+        #expect(await waitUntil { setup.files.result("fails") != nil && setup.files.result("broken") != nil }, "\(daemon.log)")
+        try setup.trigger("fails")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count == 1 } == true }, "\(daemon.log)")
+        let record = try #require(setup.files.executions("fails").first)
+        let told = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: kept))) as? [String: Any])
+        #expect(told["id"] as? String == record["id"] as? String)
+        #expect(told["state"] as? String == "failed")
+        #expect(told["exit_code"] as? Int == 4)
+        #expect(try String(contentsOfFile: kept + ".env", encoding: .utf8) == "failure fails\n")
+        // The job's env_file values go to the job only: not to the notifier, the record or the log.
+        #expect(try !String(contentsOfFile: kept + ".all", encoding: .utf8).contains("hunter2"))
+        #expect(!Self.allText(under: setup.state).contains("hunter2"))
+        #expect(!daemon.log.contains("hunter2"))
+        let attempt = try #require(Self.notifications(record).first)
+        #expect(attempt["target"] as? String == "command" && attempt["ok"] as? Bool == true && attempt["exit_code"] as? Int == 0)
+
+        try setup.trigger("broken")
+        #expect(await waitUntil { setup.files.executions("broken").first.map { Self.notifications($0).count == 5 } == true }, "\(daemon.log)")
+        #expect(await waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications")) ?? []).filter { !$0.hasPrefix(".") }.isEmpty })
+        let attempts = Self.notifications(try #require(setup.files.executions("broken").first))
+        #expect(attempts.count == 5)
+        #expect(attempts.allSatisfy { $0["ok"] as? Bool == false && $0["exit_code"] as? Int == 9 })
+        #expect(attempts.last?["error"] as? String == "exit 9: notifier is broken")
+        #expect(attempts.last?["retry_at"] is NSNull)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func mailGoesThroughSendmailWithToSubjectAndTheTail() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let kept = setup.dir.url("mail.txt")
+        let sendmail = try setup.dir.write("sendmail", "#!/bin/sh\necho \"args: $*\" > \(kept)\ncat >> \(kept)\n", mode: 0o755)
+        try setup.job("backup.yaml", "command: \"echo disk full; exit 3\"\nnotify: {mail: [ops@example.com, root]}\n")
+        let daemon = try Self.daemon(setup, ["--sendmail", sendmail])
+        #expect(await waitUntil { setup.files.result("backup") != nil }, "\(daemon.log)")
+        try setup.trigger("backup")
+        #expect(await waitUntil { setup.files.executions("backup").first.map { Self.notifications($0).count == 1 } == true }, "\(daemon.log)")
+        let message = try String(contentsOfFile: kept, encoding: .utf8)
+        let lines = message.components(separatedBy: "\n")
+        let host = ProcessInfo.processInfo.hostName
+        #expect(lines.first == "args: -i -t")
+        #expect(lines.contains("To: ops@example.com, root"))
+        #expect(lines.contains("Subject: jobdir: backup failed (exit 3) on \(host)"))
+        let body = message.components(separatedBy: "\n\n").dropFirst().joined(separator: "\n\n")
+        #expect(body.hasPrefix("disk full\n"))
+        let attempt = try #require(setup.files.executions("backup").first.flatMap { Self.notifications($0).first })
+        #expect(attempt["target"] as? String == "mail" && attempt["ok"] as? Bool == true)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func anIdleDaemonWithNotifyConfiguredDoesNotWakeUp() async throws {
+        let server = try ScriptedHTTPServer()
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.dir.write("jobs/_defaults.yaml", "notify: {on: [always], webhook: \"\(server.url("/hook"))\"}\nping: \(server.url("/ping"))\n")
+        try setup.job("once.yaml", "command: \"true\"\n")
+        let daemon = try Self.daemon(setup)
+        #expect(await waitUntil { setup.files.result("once") != nil }, "\(daemon.log)")
+        try setup.trigger("once")
+        #expect(await waitUntil { setup.files.executions("once").first.map { Self.notifications($0).count == 3 } == true }, "\(daemon.log)")
+        // After the deliveries (once the last turn's writes are done): no socket watched,
+        // the client's timer disarmed, so the daemon sleeps.
+        // Settled: no context switch for half a second (a loaded machine may delay the last turn).
+        var last = Self.contextSwitches(daemon.pid)
+        var lastChange = Date()
+        #expect(await waitUntil(timeout: .seconds(20)) {
+            let now = Self.contextSwitches(daemon.pid)
+            if now != last {
+                last = now
+                lastChange = Date()
+            }
+            return Date().timeIntervalSince(lastChange) >= 0.5
+                && ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications")) ?? []).isEmpty
+        })
+        let before = Self.contextSwitches(daemon.pid)
+        try await Task.sleep(for: .seconds(3))
+        let after = Self.contextSwitches(daemon.pid)
+        #expect(after - before == 0, "the idle daemon woke \(after - before) times in 3 s")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// Voluntary and involuntary context switches of every thread of `pid`.
+    static func contextSwitches(_ pid: Int32) -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.reduce(0) { total, task in
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)) ?? ""
+            return total + status.split(separator: "\n").filter { $0.hasPrefix("voluntary_ctxt_switches") || $0.hasPrefix("nonvoluntary_ctxt_switches") }
+                .compactMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }.reduce(0, +)
+        }
+    }
+
+    @Test func notifyTestSendsASampleAndPrintsEachAnswer() async throws {
+        let server = try ScriptedHTTPServer { _, request in request.path == "/hook" ? .status(204) : .status(503) }
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("alerting.yaml", """
+            command: "true"
+            notify: {webhook: "\(server.url("/hook"))", command: ["/bin/sh", "-c", "exit 2"]}
+            ping: \(server.url("/ping/x"))
+
+            """)
+        let result = try ProcessRunner.jobdir(["notify-test", "alerting", "--jobs", setup.jobs, "--state", setup.state, "--ping"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("webhook (failure): ok HTTP 204"), "\(result.stdout)")
+        #expect(lines.contains("command (failure): FAILED: exit 2"), "\(result.stdout)")
+        #expect(lines.contains("ping/fail (failure): FAILED HTTP 503: HTTP 503"), "\(result.stdout)")
+        #expect(server.requests.first { $0.path == "/hook" }?.json?["job"] as? String == "alerting")
+        // A sample touches no state.
+        #expect(!FileManager.default.fileExists(atPath: setup.state + "/executions"))
+        let unknown = try ProcessRunner.jobdir(["notify-test", "nope", "--jobs", setup.jobs, "--state", setup.state])
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown job `nope`"))
+    }
+}
