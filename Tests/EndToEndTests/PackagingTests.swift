@@ -99,7 +99,7 @@ import TestSupport
         // And each is a system package's (libc, libyaml, libcurl and what libcurl needs), none ours.
         if let dpkg = Self.tool("dpkg") {
             // By name: with /lib merged into /usr/lib, a package may list either path.
-            let owners = try await ProcessRunner.runDetached(dpkg, ["-S"] + paths.map { "/" + URL(fileURLWithPath: $0).lastPathComponent })
+            let owners = try await ProcessRunner.runDetached(dpkg, ["-S"] + paths.map { "*/" + URL(fileURLWithPath: $0).lastPathComponent })
             #expect(owners.status == 0, "a library no system package owns: \(owners.stderr)")
         }
         let version = try await ProcessRunner.runDetached(Self.staticBinary!, ["--version"], environment: Self.bareEnvironment)
