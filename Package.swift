@@ -44,6 +44,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The fuzz targets: every byte stream jobdir reads that someone else may write.
+        .target(name: "FuzzTargets", dependencies: ["Definitions", "Cron", "Scheduling", "StateStore"]),
+        // Scripts/fuzz.sh builds this with libFuzzer; a normal build replays files through a target.
+        .executableTarget(name: "jobdir-fuzz", dependencies: ["FuzzTargets"]),
         // Helpers shared by the test targets: temp dirs, running processes, waiting on conditions.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // swift run -c release exec-benchmark: per-run overhead of spawn + record writes.
@@ -71,6 +75,7 @@ let package = Package(
             path: "Tests/Fixtures/AtomicWriter"
         ),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Definitions", "Scheduling", "StateStore", "Cron"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
     swiftLanguageModes: [.v6]

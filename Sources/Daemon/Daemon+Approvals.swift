@@ -160,9 +160,7 @@ extension Daemon {
 
     /// The marker's content, kept as the decision's comment (at most 4 KiB, trimmed).
     private static func comment(at path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return nil }
-        let text = String(decoding: data.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return text.isEmpty ? nil : text
+        FileManager.default.contents(atPath: path).flatMap(ApprovalMarker.comment(from:))
     }
 
     static func userName(_ uid: uid_t) -> String {

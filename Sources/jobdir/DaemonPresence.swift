@@ -10,23 +10,19 @@ struct DaemonPresence {
     var isRunning: Bool
     /// `daemon.json` as written by the daemon (pid, host, version, started_at, jobs_dir),
     /// if present; stale when `isRunning` is false.
-    var info: [String: Any]
+    var info: [String: Any] { file.object }
+    private var file: DaemonFile
 
     /// Tries a shared lock without blocking: granted means no daemon holds it.
     /// The lock file is never created here.
     init(layout: StateLayout) {
         isRunning = Self.lockIsHeld(layout.lockFile)
-        if let data = FileManager.default.contents(atPath: layout.daemonFile),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            info = object
-        } else {
-            info = [:]
-        }
+        file = DaemonFile(bytes: FileManager.default.contents(atPath: layout.daemonFile) ?? Data())
     }
 
-    var pid: Int? { info["pid"] as? Int }
-    var host: String? { info["host"] as? String }
-    var startedAt: Date? { (info["started_at"] as? String).flatMap(Timestamp.parse) }
+    var pid: Int? { file.pid }
+    var host: String? { file.host }
+    var startedAt: Date? { file.startedAt }
 
     /// One line for people: `daemon: running (pid 42 on host, up 3h12m)` or `daemon: not running; ...`.
     func summary(now: Date) -> String {
