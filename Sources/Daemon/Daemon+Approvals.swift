@@ -139,7 +139,7 @@ extension Daemon {
     /// dropped while no daemon ran are acted on.
     func resumeApproval(_ record: ExecutionRecord) {
         let path = store.layout.approvalFile(id: record.id)
-        let file = (try? AtomicFile.read(path)).flatMap { try? StateJSON.decode(ApprovalFile.self, from: $0, path: path) }
+        let file = readDocument(ApprovalFile.self, at: path)
             ?? ApprovalFile(execution: record.id.rawValue, job: record.job, command: record.command, requestedAt: record.approval?.requestedAt ?? record.createdAt,
                             expiresAt: record.approval?.expiresAt, approvers: JobID(record.job).flatMap { registry.definition($0)?.approval?.approvers } ?? [],
                             stateDirectory: configuration.stateDirectory)

@@ -163,7 +163,7 @@ extension Daemon {
     /// The result written by an earlier run of the daemon, if any.
     func loadResult(_ id: JobID) -> JobResult? {
         let path = store.layout.resultFile(job: id.rawValue)
-        guard let bytes = try? AtomicFile.read(path), let result = try? StateJSON.decode(JobResult.self, from: bytes, path: path) else { return nil }
+        guard let result = readDocument(JobResult.self, at: path) else { return nil }
         writtenResults[id] = result
         return result
     }

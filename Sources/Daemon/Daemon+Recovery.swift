@@ -11,7 +11,7 @@ import Scheduling
 extension Daemon {
     func recover() {
         for definition in registry.definitions where definition.retries.max > 0 {
-            let records = (try? store.executions(job: definition.id.rawValue)) ?? []
+            let records = readableRecords(job: definition.id.rawValue)
             for retry in OwedRetry.find(in: records, policy: definition.retries) { scheduleRetry(retry) }
         }
         for job in executionJobs() {
@@ -23,8 +23,11 @@ extension Daemon {
                 }
             }
             for execution in candidates.sorted() {
-                guard let record = (try? store.record(job: job, id: execution)) ?? nil, !record.state.isTerminal else { continue }
-                recover(record)
+                switch readRecord(job: job, id: execution) {
+                case .success(let record?) where !record.state.isTerminal: recover(record)
+                case .failure: recoverUnreadable(job: job, id: execution)
+                default: continue
+                }
             }
         }
     }
@@ -73,15 +76,7 @@ extension Daemon {
             guard let start = record.pidStartTime, ProcessTable.isSameProcess(pid: pid, startTime: start) else { return nil }
             return ProcessTable.processGroup(of: pid) ?? pid
         }
-        let marker = Array("JOBDIR_EXECUTION=\(record.id.rawValue)".utf8) + [0]
-        for name in listDirectory("/proc") {
-            guard let pid = Int32(name), let environ = FileManager.default.contents(atPath: "/proc/\(name)/environ") else { continue }
-            let bytes = [UInt8](environ)
-            if bytes.starts(with: marker.dropLast()) || bytes.windows(marker) {
-                return ProcessTable.processGroup(of: pid) ?? pid
-            }
-        }
-        return nil
+        return ExecutionProcesses.group(runningExecution: record.id)
     }
 
     /// Job ids that have an executions directory (ids with `/` are nested directories).
@@ -105,16 +100,5 @@ extension Daemon {
             if hasRecords, !relative.isEmpty { jobs.append(relative) }
         }
         return jobs
-    }
-}
-
-private extension Array where Element == UInt8 {
-    /// Whether `needle` occurs in this array.
-    func windows(_ needle: [UInt8]) -> Bool {
-        guard needle.count <= count else { return false }
-        for start in 0...(count - needle.count) where self[start] == 0 && self[(start + 1)...].starts(with: needle.dropLast()) {
-            return true
-        }
-        return false
     }
 }

@@ -53,6 +53,7 @@ package final class Daemon {
     var pendingSpawns: [(run: ActiveRun, request: SpawnRequest)] = []
     var afterFlush: [() -> Void] = []
     var history = HistoryBook()
+    var unreadableFiles = UnreadableStateFiles()
     var cancelWhenStarted: Set<ExecutionID> = []
     /// Whether the waiting executions need a new `StartPlan`: something started, ended,
     /// queued or left the queue, or a waiting execution's deadline is reached.

@@ -17,8 +17,13 @@ struct DaemonPresence {
     /// The lock file is never created here.
     init(layout: StateLayout) {
         isRunning = Self.lockIsHeld(layout.lockFile)
-        file = DaemonFile(bytes: FileManager.default.contents(atPath: layout.daemonFile) ?? Data())
+        let data = FileManager.default.contents(atPath: layout.daemonFile)
+        file = DaemonFile(bytes: data ?? Data())
+        isUnreadable = data != nil && !file.isReadable
     }
+
+    /// `daemon.json` exists but is not a JSON object.
+    var isUnreadable: Bool
 
     var pid: Int? { file.pid }
     var host: String? { file.host }
