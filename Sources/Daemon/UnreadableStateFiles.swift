@@ -66,7 +66,7 @@ enum ExecutionProcesses {
 extension Daemon {
     /// The records of `job` that can be read, oldest first; the others are reported.
     func readableRecords(job: String) -> [ExecutionRecord] {
-        ((try? store.recordIDs(job: job)) ?? []).compactMap { id in (try? readRecord(job: job, id: id).get()) ?? nil }
+        (try? store.readableExecutions(job: job, unreadable: reportUnreadable)) ?? []
     }
 
     /// A result or approval file: nil when absent or unreadable (then reported).
