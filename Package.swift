@@ -75,6 +75,10 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2", "-Wall", "-Wextra"])],
             linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"])]
         ),
+        // The fuzz targets: every byte stream jobdir reads that someone else may write.
+        .target(name: "FuzzTargets", dependencies: ["Definitions", "Cron", "Scheduling", "StateStore"]),
+        // Scripts/fuzz.sh builds this with libFuzzer; a normal build replays files through a target.
+        .executableTarget(name: "jobdir-fuzz", dependencies: ["FuzzTargets"]),
         // Helpers shared by the test targets: temp dirs, running processes, waiting on conditions.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // swift run -c release exec-benchmark: per-run overhead of spawn + record writes.
@@ -110,6 +114,7 @@ let package = Package(
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Metrics", "Scheduling", "StateStore", "TestSupport"]),
         // The HTTP client on a loop of the test's own, against a server on 127.0.0.1.
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "CLinux", "TestSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Definitions", "Scheduling", "StateStore", "Cron"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
     swiftLanguageModes: [.v6]

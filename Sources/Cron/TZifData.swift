@@ -8,6 +8,9 @@ struct TZifData: Sendable {
     var typeIsDST: [Bool] = []
     var rule: PosixTimeZoneRule?
 
+    /// The largest transition time accepted, in seconds from 1970 either way.
+    static let transitionLimit: Int64 = 1 << 59
+
     init?(_ bytes: [UInt8]) {
         var reader = Reader(bytes: bytes)
         guard let header = reader.header() else { return nil }
@@ -22,6 +25,9 @@ struct TZifData: Sendable {
         guard counts.typecnt > 0, counts.typecnt <= 256, counts.timecnt < 1_000_000 else { return nil }
         for _ in 0..<counts.timecnt {
             guard let t = timeSize == 8 ? reader.int64() : reader.int32().map(Int64.init) else { return nil }
+            // zic's earliest "big bang" time is -2^59; a transition beyond ±2^59 s (18 billion
+            // years) is refused, as the arithmetic on it would overflow.
+            guard (-Self.transitionLimit...Self.transitionLimit).contains(t) else { return nil }
             transitions.append(t)
         }
         for _ in 0..<counts.timecnt {

@@ -100,7 +100,7 @@ extension Daemon {
     /// dropped while no daemon ran are acted on.
     func resumeApproval(_ record: ExecutionRecord) {
         let path = store.layout.approvalFile(id: record.id)
-        let file = (try? AtomicFile.read(path)).flatMap { try? StateJSON.decode(ApprovalFile.self, from: $0, path: path) }
+        let file = readDocument(ApprovalFile.self, at: path)
             ?? ApprovalFile(execution: record.id.rawValue, job: record.job, command: record.command, requestedAt: record.approval?.requestedAt ?? record.createdAt,
                             expiresAt: record.approval?.expiresAt, approvers: JobID(record.job).flatMap { jobs.definition($0)?.approval?.approvers } ?? [],
                             stateDirectory: configuration.stateDirectory)
@@ -119,9 +119,7 @@ extension Daemon {
 
     /// The marker's content, kept as the decision's comment (at most 4 KiB, trimmed).
     private static func comment(at path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return nil }
-        let text = String(decoding: data.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return text.isEmpty ? nil : text
+        FileManager.default.contents(atPath: path).flatMap(ApprovalMarker.comment(from:))
     }
 
     static func userName(_ uid: uid_t) -> String {

@@ -14,7 +14,7 @@ import StateStore
 extension Daemon {
     func recover() {
         for definition in jobs.definitions where definition.retries.max > 0 {
-            let records = (try? store.executions(job: definition.id.rawValue)) ?? []
+            let records = readableRecords(job: definition.id.rawValue)
             for retry in OwedRetry.find(in: records, policy: definition.retries) { scheduleRetry(retry) }
         }
         for job in executionJobs() {
@@ -28,18 +28,24 @@ extension Daemon {
             // Executions this daemon has begun itself (a chain fired by an outcome collected
             // just now) are not an earlier daemon's to recover.
             for execution in candidates.sorted() where !runs.contains(execution) && !approvals.contains(execution) {
-                guard let record = knownRecord(job: job, id: execution), !record.state.isTerminal else { continue }
-                recover(record)
+                if let owed = owedRecord(job: job, id: execution) {
+                    if !owed.state.isTerminal { recover(owed) }
+                    continue
+                }
+                switch readRecord(job: job, id: execution) {
+                case .success(let record?) where !record.state.isTerminal: recover(record)
+                case .failure: recoverUnreadable(job: job, id: execution)
+                default: continue
+                }
             }
         }
     }
 
-    /// A record as the daemon knows it: the owed write an earlier daemon could not make
-    /// (it is newer), else the file.
-    private func knownRecord(job: String, id: ExecutionID) -> ExecutionRecord? {
+    /// The record an earlier daemon owed the state directory (newer than the file), if any.
+    private func owedRecord(job: String, id: ExecutionID) -> ExecutionRecord? {
         let path = store.layout.executionFile(job: job, id: id)
-        if let owed = commit.document(at: path), let record = try? StateJSON.decode(ExecutionRecord.self, from: owed, path: path) { return record }
-        return (try? store.record(job: job, id: id)) ?? nil
+        guard let owed = commit.document(at: path) else { return nil }
+        return try? StateJSON.decode(ExecutionRecord.self, from: owed, path: path)
     }
 
     private func recover(_ record: ExecutionRecord) {
@@ -138,15 +144,7 @@ extension Daemon {
             guard let start = record.pidStartTime, ProcessTable.isSameProcess(pid: pid, startTime: start) else { return nil }
             return ProcessTable.processGroup(of: pid) ?? pid
         }
-        let marker = Array("JOBDIR_EXECUTION=\(record.id.rawValue)".utf8) + [0]
-        for name in directoryNames("/proc") {
-            guard let pid = Int32(name), let environ = FileManager.default.contents(atPath: "/proc/\(name)/environ") else { continue }
-            let bytes = [UInt8](environ)
-            if bytes.starts(with: marker.dropLast()) || bytes.windows(marker) {
-                return ProcessTable.processGroup(of: pid) ?? pid
-            }
-        }
-        return nil
+        return ExecutionProcesses.groups(runningExecution: record.id).first
     }
 
     /// Job ids that have an executions directory (ids with `/` are nested directories).
@@ -170,16 +168,5 @@ extension Daemon {
             if hasRecords, !relative.isEmpty { jobs.append(relative) }
         }
         return jobs
-    }
-}
-
-private extension Array where Element == UInt8 {
-    /// Whether `needle` occurs in this array.
-    func windows(_ needle: [UInt8]) -> Bool {
-        guard needle.count <= count else { return false }
-        for start in 0...(count - needle.count) where self[start] == 0 && self[(start + 1)...].starts(with: needle.dropLast()) {
-            return true
-        }
-        return false
     }
 }

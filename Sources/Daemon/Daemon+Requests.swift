@@ -92,16 +92,7 @@ extension Daemon {
     /// The `{"env": {...}}` of a trigger file (empty content means none).
     static func requestEnvironment(_ path: String) -> Result<[String: String], RequestProblem> {
         guard let data = FileManager.default.contents(atPath: path) else { return .failure(RequestProblem("cannot read the request")) }
-        guard data.count <= 64 * 1024 else { return .failure(RequestProblem("request is larger than 64 KiB")) }
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) { return .success([:]) }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            return .failure(RequestProblem("content is not a JSON object like {\"env\": {\"K\": \"V\"}}"))
-        }
-        guard let env = object["env"] else { return .success([:]) }
-        guard let pairs = env as? [String: String], pairs.keys.allSatisfy(EnvironmentExpansion.isValidName) else {
-            return .failure(RequestProblem("`env` must map variable names to strings"))
-        }
-        return .success(pairs)
+        return TriggerRequest.environment(from: data).mapError { RequestProblem($0.message) }
     }
 }
 

@@ -341,7 +341,7 @@ extension Daemon {
         history.reset(job)
         let retention = HistoryRetention(keep: definition.history.keep, maxAge: definition.history.maxAge)
         do {
-            try store.pruneHistory(job: job, retention: retention, now: Date())
+            try store.pruneHistory(job: job, retention: retention, now: Date(), unreadable: reportUnreadable)
             health.spaceFreed()
         } catch {
             log.event("prune_failed", ["job": job, "error": "\(error)"])

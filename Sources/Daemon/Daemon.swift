@@ -59,6 +59,7 @@ package final class Daemon {
     let reserve: StateReserve
     let runtimeFiles: StateRuntimeFiles
     var service: ServiceReporter!
+    var unreadableFiles = UnreadableStateFiles()
 
     package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
@@ -71,11 +72,9 @@ package final class Daemon {
         host = ProcessInfo.processInfo.hostName
         notifications = NotificationDesk(schedule: DeliverySchedule(firstDelay: configuration.notifyRetryDelay))
         runs = RunTable(limits: RunLimits(maxParallel: configuration.maxParallel, poolSizes: configuration.pools))
-        results = ResultBook { id in
-            let path = store.layout.resultFile(job: id.rawValue)
-            guard let bytes = try? AtomicFile.read(path) else { return nil }
-            return try? StateJSON.decode(JobResult.self, from: bytes, path: path)
-        }
+        results = ResultBook { _ in nil }
+        // A result an earlier daemon wrote; one that cannot be read is reported (once) and ignored.
+        results = ResultBook { [unowned self] id in readDocument(JobResult.self, at: store.layout.resultFile(job: id.rawValue)) }
     }
 
     var stopping: Bool { shutdown.stopping }

@@ -55,13 +55,17 @@ package struct JobDirectory: Sendable {
         guard access(file, F_OK) == 0 else { return .absent }
         switch JobFileReader.read(file) {
         case .failure(let problem): return .invalid(file: file, [problem])
-        case .success(let bytes):
-            let (root, problems) = YAMLReader(file: file).read(bytes)
-            guard problems.isEmpty else { return .invalid(file: file, problems) }
-            guard let root else { return .absent }
-            let more = JobFileParser(directory: absoluteRoot).checkDefaults(root)
-            return more.isEmpty ? .valid(root, sha256: SHA256.hex(bytes)) : .invalid(file: file, more)
+        case .success(let bytes): return defaults(from: bytes, file: file)
         }
+    }
+
+    /// The content of `_defaults.yaml` (named `file` in messages), read and checked.
+    package func defaults(from bytes: [UInt8], file: String) -> DefaultsFile {
+        let (root, problems) = YAMLReader(file: file).read(bytes)
+        guard problems.isEmpty else { return .invalid(file: file, problems) }
+        guard let root else { return .absent }
+        let more = JobFileParser(directory: absoluteRoot).checkDefaults(root)
+        return more.isEmpty ? .valid(root, sha256: SHA256.hex(bytes)) : .invalid(file: file, more)
     }
 
     /// Loads one job file; nil when the rules ignore the path.
@@ -80,12 +84,14 @@ package struct JobDirectory: Sendable {
         case .failure(let problem):
             outcome = .failure(Diagnostics([problem]))
         case .success(let bytes):
-            outcome = parse(bytes, id: id, file: file, relativePath: relativePath, defaults: defaults)
+            outcome = definition(from: bytes, id: id, file: file, relativePath: relativePath, defaults: defaults)
         }
         return JobFileLoad(relativePath: relativePath, file: file, id: id, result: outcome)
     }
 
-    private func parse(_ bytes: [UInt8], id: JobID, file: String, relativePath: String, defaults: DefaultsFile) -> Result<JobDefinition, Diagnostics> {
+    /// The content of the job file at `relativePath` (named `file` in messages), parsed
+    /// with `defaults` merged in.
+    package func definition(from bytes: [UInt8], id: JobID, file: String, relativePath: String, defaults: DefaultsFile) -> Result<JobDefinition, Diagnostics> {
         let start = SourceMark(file: file, line: 1, column: 1)
         let (root, problems) = YAMLReader(file: file).read(bytes)
         guard problems.isEmpty else { return .failure(Diagnostics(problems)) }

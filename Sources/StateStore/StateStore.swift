@@ -88,6 +88,17 @@ package struct StateStore: Sendable {
         }
     }
 
+    /// The records of `job` that can be read, sorted by id; each one that cannot (it does
+    /// not decode, or reading it fails) is passed to `unreadable` and left out.
+    package func readableExecutions(job: String, unreadable: (StateStoreError) -> Void) throws(StateStoreError) -> [ExecutionRecord] {
+        try recordIDs(job: job).compactMap { id -> ExecutionRecord? in
+            do throws(StateStoreError) { return try record(job: job, id: id) } catch {
+                unreadable(error)
+                return nil
+            }
+        }
+    }
+
     /// Ids of the records of `job`, sorted.
     package func recordIDs(job: String) throws(StateStoreError) -> [ExecutionID] {
         guard StateLayout.isSafeJobID(job) else { throw invalidJob(job) }
@@ -105,9 +116,19 @@ package struct StateStore: Sendable {
 
     /// Applies `retention` to `job` after a run: removes the victims' records and logs
     /// in one batch, then fsyncs the two directories once. Returns the removed ids.
+    /// A record that cannot be read stops the pruning with an error, unless `unreadable`
+    /// is given: then it is passed there, left in place and not counted.
     @discardableResult
-    package func pruneHistory(job: String, retention: HistoryRetention, now: Date) throws(StateStoreError) -> [ExecutionID] {
-        let victims = retention.victims(try executions(job: job), now: now)
+    package func pruneHistory(
+        job: String, retention: HistoryRetention, now: Date, unreadable: ((StateStoreError) -> Void)? = nil
+    ) throws(StateStoreError) -> [ExecutionID] {
+        let records: [ExecutionRecord]
+        if let unreadable {
+            records = try readableExecutions(job: job, unreadable: unreadable)
+        } else {
+            records = try executions(job: job)
+        }
+        let victims = retention.victims(records, now: now)
         guard !victims.isEmpty else { return [] }
         for record in victims {
             for path in [layout.executionFile(job: job, id: record.id), layout.logFile(job: job, id: record.id),

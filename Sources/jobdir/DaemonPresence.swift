@@ -10,29 +10,30 @@ struct DaemonPresence {
     var isRunning: Bool
     /// `daemon.json` as written by the daemon (pid, host, version, started_at, jobs_dir),
     /// if present; stale when `isRunning` is false.
-    var info: [String: Any]
+    var info: [String: Any] { file.object }
+    private var file: DaemonFile
 
     /// Tries a shared lock without blocking: granted means no daemon holds it.
     /// The lock file is never created here.
     init(layout: StateLayout) {
         isRunning = Self.lockIsHeld(layout.lockFile)
-        info = Self.object(FileManager.default.contents(atPath: layout.daemonFile)) ?? [:]
+        let data = FileManager.default.contents(atPath: layout.daemonFile)
+        file = DaemonFile(bytes: data ?? Data())
+        isUnreadable = data != nil && !file.isReadable
         // While the state directory refuses writes, the running daemon keeps what
-        // daemon.json would say outside it.
-        let note = Self.object(StateRuntimeFiles(stateDirectory: layout.root).readHealth().map { Data($0) })
-        // A note older than daemon.json is an earlier daemon's.
-        if isRunning, let note, (note["started_at"] as? String) ?? "" >= (info["started_at"] as? String) ?? "" {
-            info = note
+        // daemon.json would say outside it; a note older than daemon.json is an earlier daemon's.
+        if isRunning, let bytes = StateRuntimeFiles(stateDirectory: layout.root).readHealth() {
+            let note = DaemonFile(bytes: Data(bytes))
+            if note.isReadable, (note.object["started_at"] as? String) ?? "" >= (file.object["started_at"] as? String) ?? "" { file = note }
         }
     }
 
-    private static func object(_ data: Data?) -> [String: Any]? {
-        data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
-    }
+    /// `daemon.json` exists but is not a JSON object.
+    var isUnreadable: Bool
 
-    var pid: Int? { info["pid"] as? Int }
-    var host: String? { info["host"] as? String }
-    var startedAt: Date? { (info["started_at"] as? String).flatMap(Timestamp.parse) }
+    var pid: Int? { file.pid }
+    var host: String? { file.host }
+    var startedAt: Date? { file.startedAt }
 
     /// One line for people: `daemon: running (pid 42 on host, up 3h12m)` or `daemon: not running; ...`.
     func summary(now: Date) -> String {

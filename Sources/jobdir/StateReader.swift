@@ -11,6 +11,8 @@ struct StateReader {
     let store: StateStore
     /// The verb, for warnings.
     let verb: String
+    /// The files met that could not be read.
+    let unreadable = UnreadableStateFiles()
 
     init(root: String, verb: String) {
         store = StateStore(root: root)
@@ -34,7 +36,7 @@ struct StateReader {
         do {
             return try StateJSON.decode(JobResult.self, from: [UInt8](data), path: path)
         } catch {
-            Console.notice(verb, "skipping \(error)")
+            skip(error)
             return nil
         }
     }
@@ -60,12 +62,16 @@ struct StateReader {
         return jobs.flatMap { job in
             ((try? store.recordIDs(job: job)) ?? []).compactMap { id -> ExecutionRecord? in
                 let path = layout.executionFile(job: job, id: id)
-                guard let data = FileManager.default.contents(atPath: path), Self.mayBeLive(data) else { return nil }
-                do {
+                guard let data = FileManager.default.contents(atPath: path) else { return nil }
+                guard Self.mayBeLive(data) else {
+                    if !Self.namesState(data) { unreadable.add(path, "holds no execution state") }
+                    return nil
+                }
+                do throws(StateStoreError) {
                     let record = try StateJSON.decode(ExecutionRecord.self, from: [UInt8](data), path: path)
                     return record.state.isTerminal ? nil : record
                 } catch {
-                    Console.notice(verb, "skipping \(error)")
+                    skip(error)
                     return nil
                 }
             }
@@ -76,6 +82,14 @@ struct StateReader {
 
     private static func mayBeLive(_ data: Data) -> Bool {
         liveStateNames.contains { data.range(of: $0) != nil }
+    }
+
+    private static let terminalStateNames = ExecutionState.allCases.filter(\.isTerminal).map { Data("\"\($0.rawValue)\"".utf8) }
+
+    /// Whether a file that holds no live state's name holds a terminal one: a record
+    /// with neither cannot be read (the rest of a terminal record is not checked).
+    private static func namesState(_ data: Data) -> Bool {
+        terminalStateNames.contains { data.range(of: $0) != nil }
     }
 
     /// The record with this id, whichever job it belongs to.
@@ -101,16 +115,22 @@ struct StateReader {
         do {
             return try StateJSON.decode(ApprovalFile.self, from: [UInt8](data), path: path)
         } catch {
-            Console.notice(verb, "skipping \(error)")
+            skip(error)
             return nil
         }
     }
 
     private func decodedRecord(job: String, id: ExecutionID) -> ExecutionRecord? {
         do { return try store.record(job: job, id: id) } catch {
-            Console.notice(verb, "skipping \(error)")
+            skip(error)
             return nil
         }
+    }
+
+    /// Reports a file that does not read on stderr and keeps it for `status`.
+    private func skip(_ error: StateStoreError) {
+        Console.notice(verb, "skipping \(error)")
+        unreadable.add(error.path, error.message)
     }
 
     /// Paths relative to `root` of the regular files ending in `suffix`, at any depth,

@@ -17,6 +17,8 @@ struct StatusReport {
     var definitionErrors: [JobResult] = []
     /// Why each queued execution waits, by id (results' `queued[].reason`).
     var reasons: [String: String] = [:]
+    /// State files met that could not be read.
+    var unreadable: [UnreadableStateFile] = []
     var now: Date
 
     init(reader: StateReader, job: String?, now: Date) {
@@ -37,10 +39,14 @@ struct StatusReport {
             if result.consecutiveFailures > 0 { failing.append(result) }
             if result.definitionError != nil { definitionErrors.append(result) }
         }
+        // Approval files are read only to name those that cannot be.
+        _ = reader.approvals()
+        if daemon.isUnreadable { unreadable.append(UnreadableStateFile(path: reader.layout.daemonFile, reason: "not a JSON object")) }
+        unreadable += reader.unreadable.files
     }
 
     var isQuiet: Bool {
-        running.isEmpty && queued.isEmpty && awaiting.isEmpty && failing.isEmpty && definitionErrors.isEmpty
+        running.isEmpty && queued.isEmpty && awaiting.isEmpty && failing.isEmpty && definitionErrors.isEmpty && unreadable.isEmpty
     }
 
     /// The object of `status --json`.
@@ -80,6 +86,7 @@ struct StatusReport {
             "definition_errors": definitionErrors.map { result -> [String: Any] in
                 ["job": result.job, "file": result.file, "error": result.definitionError ?? ""]
             },
+            "unreadable_files": unreadable.map { ["file": $0.path, "error": $0.reason] },
         ]
         if job != nil {
             object["result"] = try result.map { try JSONSerialization.jsonObject(with: Data(StateJSON.encode($0, path: "-"))) } ?? NSNull()
@@ -115,6 +122,8 @@ struct StatusReport {
                 })
         section("definition errors", [.init(title: "JOB"), .init(title: "ERROR", flexible: true, minimumWidth: 20)],
                 definitionErrors.map { [$0.job, Console.oneLine($0.definitionError ?? "")] })
+        section("unreadable state files", [.init(title: "FILE"), .init(title: "ERROR", flexible: true, minimumWidth: 20)],
+                unreadable.map { [$0.path, Console.oneLine($0.reason)] })
         if isQuiet { text += (job == nil ? "nothing running, queued, awaiting approval or failing\n" : "") }
         return text
     }

@@ -114,3 +114,41 @@ import TestSupport
         #expect(result.stdout.hasSuffix("nothing running, queued, awaiting approval or failing\n"))
     }
 }
+
+/// `jobdir status` names every state file it cannot read instead of skipping it silently.
+@Suite struct StatusUnreadableTests {
+    @Test func listsUnreadableStateFiles() throws {
+        let fixture = try StateFixture()
+        defer { fixture.remove() }
+        try fixture.job("backup", "command: true\n")
+        let running = try fixture.record("backup", .running, minutesAgo: 3, pid: 777)
+        let truncated = try fixture.record("backup", .running, minutesAgo: 2, random: 0x0001)
+        let garbage = try fixture.record("backup", .succeeded, minutesAgo: 1, random: 0x0002, exitCode: 0)
+        let layout = fixture.store.layout
+        let truncatedPath = layout.executionFile(job: "backup", id: truncated.id)
+        let garbagePath = layout.executionFile(job: "backup", id: garbage.id)
+        try Data("{\"state\": \"running\", \"id\": ".utf8).write(to: URL(fileURLWithPath: truncatedPath))
+        try Data([0xFF, 0x00, 0x7B]).write(to: URL(fileURLWithPath: garbagePath))
+        try fixture.result("backup")
+        let resultPath = layout.resultFile(job: "broken")
+        try Data("[]".utf8).write(to: URL(fileURLWithPath: resultPath))
+        let approvalPath = layout.approvalFile(id: running.id)
+        try Data("{\"schema\": \"jobdir.approval/v1\"}".utf8).write(to: URL(fileURLWithPath: approvalPath))
+        try Data("{\"pid\": ".utf8).write(to: URL(fileURLWithPath: layout.daemonFile))
+
+        let result = try fixture.run(["status"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("running (1):"), "\(result.stdout)")
+        #expect(result.stdout.contains("unreadable state files (5):"), "\(result.stdout)")
+        for path in [truncatedPath, garbagePath, resultPath, approvalPath, layout.daemonFile] {
+            #expect(result.stdout.contains(path), "\(path) missing from\n\(result.stdout)")
+        }
+
+        let json = try fixture.run(["status", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try parseJSON(json.stdout) as? [String: Any])
+        let listed = try #require(object["unreadable_files"] as? [[String: Any]])
+        #expect(Set(listed.compactMap { $0["file"] as? String }) == [truncatedPath, garbagePath, resultPath, approvalPath, layout.daemonFile])
+        #expect(listed.allSatisfy { !(($0["error"] as? String) ?? "").isEmpty })
+    }
+}

@@ -108,6 +108,23 @@ import Testing
         #expect(try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 2), now: t0).isEmpty)
     }
 
+    @Test func retentionPassesOverAnUnreadableRecordWhenAskedTo() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        try store.prepare()
+        let records = try (0..<4).map { try finished(sampleRecord(job: "j", minutes: $0)) }
+        for r in records { try store.write(r) }
+        let broken = store.layout.executionFile(job: "j", id: records[1].id)
+        try Data("{\"state\": ".utf8).write(to: URL(fileURLWithPath: broken))
+        #expect(throws: StateStoreError.self) { try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 1), now: t0) }
+        var reported: [String] = []
+        let removed = try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 1), now: t0) { reported.append($0.path) }
+        #expect(removed == [records[0].id, records[2].id])
+        #expect(reported == [broken])
+        #expect(try store.recordIDs(job: "j") == [records[1].id, records[3].id])
+    }
+
     @Test func retentionByAge() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
