@@ -24,7 +24,7 @@ struct StateReader {
     /// Every `results/<job>.json`, sorted by job id.
     func results() -> [JobResult] {
         let (results, problems) = store.allResults()
-        for problem in problems { Console.notice(verb, "skipping \(problem)") }
+        for problem in problems { skip(problem) }
         return results
     }
 
