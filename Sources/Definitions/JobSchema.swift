@@ -117,7 +117,38 @@ package enum JobSchema {
             "max_age": {"$ref": "#/$defs/positiveDuration"}
           }
         },
-        "labels": {"type": "object", "additionalProperties": {"$ref": "#/$defs/scalar"}}
+        "labels": {"type": "object", "additionalProperties": {"$ref": "#/$defs/scalar"}},
+        "user": {"$ref": "#/$defs/principal", "description": "Run as this user (name or uid); only a root-owned file may name someone other than its owner."},
+        "group": {"$ref": "#/$defs/principal", "description": "Run with this primary group (name or gid)."},
+        "umask": {
+          "description": "File mode creation mask, octal (default 022).",
+          "oneOf": [
+            {"type": "string", "pattern": "^[0-7]{1,4}$"},
+            {"type": "integer", "minimum": 0, "maximum": 7777}
+          ]
+        },
+        "limits": {
+          "type": "object",
+          "description": "Resource limits of the command and its children.",
+          "additionalProperties": false,
+          "properties": {
+            "memory": {"$ref": "#/$defs/size"},
+            "cpu_time": {"$ref": "#/$defs/positiveDuration"},
+            "open_files": {"type": "integer", "minimum": 3, "maximum": 1048576},
+            "processes": {"type": "integer", "minimum": 1, "maximum": 4194304},
+            "file_size": {"$ref": "#/$defs/size"},
+            "core": {"oneOf": [{"const": 0}, {"$ref": "#/$defs/size"}]},
+            "nice": {"type": "integer", "minimum": -20, "maximum": 19},
+            "io": {"type": "string", "pattern": "^(idle|(best-effort|realtime)(:[0-7])?)$"}
+          }
+        },
+        "operators": {
+          "description": "Users and @groups who may trigger and cancel the job besides its owner and root.",
+          "oneOf": [
+            {"$ref": "#/$defs/approver"},
+            {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/approver"}}
+          ]
+        }
       },
       "$defs": {
         "scalar": {"type": ["string", "number", "boolean"]},
@@ -167,7 +198,13 @@ package enum JobSchema {
           ]
         },
         "watchEvent": {"enum": ["create", "modify", "delete", "move"]},
-        "approver": {"type": "string", "pattern": "^@?[^\\s:/@][^\\s:/]*$"}
+        "approver": {"type": "string", "pattern": "^@?[^\\s:/@][^\\s:/]*$"},
+        "principal": {
+          "oneOf": [
+            {"type": "string", "pattern": "^[A-Za-z0-9._$][A-Za-z0-9._$-]{0,63}$"},
+            {"type": "integer", "minimum": 0}
+          ]
+        }
       }
     }
     """#
