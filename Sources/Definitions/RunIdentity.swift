@@ -67,3 +67,17 @@ package struct PasswdEntry: Sendable, Equatable {
         self.shell = shell.isEmpty ? "/bin/sh" : shell
     }
 }
+
+extension RunIdentity {
+    /// The user's groups as `initgroups` would set them: `gid` and every group listing the user.
+    package var supplementaryGroups: [UInt32] {
+        var count: Int32 = 64
+        for _ in 0..<4 {
+            var groups = [gid_t](repeating: 0, count: Int(count))
+            if getgrouplist(userName, gid_t(gid), &groups, &count) >= 0 {
+                return groups[0..<Int(count)].map { UInt32($0) }
+            }
+        }
+        return [gid]
+    }
+}

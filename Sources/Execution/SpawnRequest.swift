@@ -18,10 +18,13 @@ package struct SpawnRequest: Sendable {
     package var timeout: Duration?
     /// Time between SIGTERM and SIGKILL, for timeouts, cancels and leftover processes.
     package var killGrace: Duration
+    /// The run's user, limits and env files, applied by the supervisor in the child.
+    package var child: ChildSetup
 
     package init(id: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
                  logPath: String, maxOutputBytes: Int = 10 << 20, timeout: Duration? = nil,
-                 killGrace: Duration = .seconds(10)) {
+                 killGrace: Duration = .seconds(10), child: ChildSetup = ChildSetup()) {
+        self.child = child
         self.id = id
         self.arguments = arguments
         self.environment = environment

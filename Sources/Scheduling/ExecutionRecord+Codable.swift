@@ -13,7 +13,7 @@ extension ExecutionRecord: Codable {
         case pidStartTime = "pid_start_time"
         case exitCode = "exit_code"
         case resourceUsage = "rusage"
-        case supervisor
+        case supervisor, user
     }
 
     package init(from decoder: any Decoder) throws {
@@ -48,6 +48,7 @@ extension ExecutionRecord: Codable {
             resourceUsage: try c.decodeIfPresent(ResourceUsage.self, forKey: .resourceUsage)
         )
         supervisor = try c.decodeIfPresent(SupervisorProcess.self, forKey: .supervisor)
+        user = try c.decodeIfPresent(RunUser.self, forKey: .user)
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -76,5 +77,6 @@ extension ExecutionRecord: Codable {
         try c.encode(host, forKey: .host)
         try c.encodeOrNull(resourceUsage, forKey: .resourceUsage)
         try c.encodeOrNull(supervisor, forKey: .supervisor)
+        try c.encodeOrNull(user, forKey: .user)
     }
 }

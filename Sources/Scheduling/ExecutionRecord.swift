@@ -35,6 +35,8 @@ package struct ExecutionRecord: Hashable, Sendable {
     package var resourceUsage: ResourceUsage?
     /// The run's supervisor (SPEC section 9) while it runs: what a later daemon re-attaches to.
     package var supervisor: SupervisorProcess?
+    /// Who the run ran as; set when it starts.
+    package var user: RunUser?
 
     package init(
         id: ExecutionID, job: String, occurrence: OccurrenceKey, trigger: ExecutionTrigger,
