@@ -53,7 +53,7 @@ struct StatusReport {
                     "job": record.job, "id": record.id.rawValue, "pid": record.pid.map { Int($0) } ?? NSNull(),
                     "started_at": record.startedAt.map(Timestamp.format) ?? NSNull(),
                     "elapsed_ms": record.startedAt.map { milliseconds(since: $0) } ?? NSNull(),
-                    "trigger": record.trigger.kind.rawValue,
+                    "trigger": record.trigger.kind.rawValue, "user": record.user?.name ?? NSNull(),
                 ]
             },
             "queued": queued.map { record -> [String: Any] in
@@ -97,8 +97,8 @@ struct StatusReport {
             guard !rows.isEmpty else { return }
             text += "\n\(title) (\(rows.count)):\n" + TableFormatter(columns: columns, indent: 2).render(rows)
         }
-        section("running", [.init(title: "JOB"), .init(title: "EXECUTION"), .init(title: "ELAPSED"), .init(title: "PID")],
-                running.map { [$0.job, $0.id.rawValue, $0.durationText(now: now), $0.pid.map { String($0) } ?? "-"] })
+        section("running", [.init(title: "JOB"), .init(title: "EXECUTION"), .init(title: "ELAPSED"), .init(title: "PID"), .init(title: "USER")],
+                running.map { [$0.job, $0.id.rawValue, $0.durationText(now: now), $0.pid.map { String($0) } ?? "-", $0.user?.name ?? "-"] })
         section("queued", [.init(title: "JOB"), .init(title: "EXECUTION"), .init(title: "WAITING"),
                            .init(title: "REASON", flexible: true, minimumWidth: 6)],
                 queued.map { [$0.job, $0.id.rawValue, TimeText.between($0.createdAt, now), reasons[$0.id.rawValue].map(Console.oneLine) ?? "-"] })

@@ -10,14 +10,16 @@ package final class DaemonProcess: @unchecked Sendable {
 
     /// Starts the daemon; its stderr goes to `logFile`.
     /// `binary` runs instead of the built `jobdir` (a copy, as an upgrade installs it).
+    /// `wrapper` (a program that execs the rest of its arguments, like `setpriv ... --`)
+    /// runs the daemon, e.g. as another user; the daemon keeps the wrapper's pid.
     package init(jobs: String, state: String, arguments: [String] = [], environment: [String: String]? = nil,
-                 binary: String = ProcessRunner.jobdirBinary) throws {
+                 binary: String = ProcessRunner.jobdirBinary, wrapper: [String] = []) throws {
         self.jobs = jobs
         self.state = state
         logFile = state + ".daemon.log"
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["run", "--jobs", jobs, "--state", state] + arguments
+        process.executableURL = URL(fileURLWithPath: wrapper.first ?? binary)
+        process.arguments = wrapper.dropFirst() + (wrapper.isEmpty ? [] : [binary]) + ["run", "--jobs", jobs, "--state", state] + arguments
         if let environment { process.environment = environment }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: logFile)
