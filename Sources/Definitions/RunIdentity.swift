@@ -81,3 +81,12 @@ extension RunIdentity {
         return [gid]
     }
 }
+
+extension RunIdentity {
+    /// The names of every group `user` belongs to (primary and supplementary).
+    package static func groupNames(of user: PasswdEntry) -> Set<String> {
+        let identity = RunIdentity(uid: user.uid, gid: user.gid, userName: user.name, groupName: "", home: user.home,
+                                   shell: user.shell, switches: false)
+        return Set(identity.supplementaryGroups.map(groupName))
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cron
 import Foundation
+import Glibc
 import Scheduling
 import StateStore
 
@@ -47,6 +48,11 @@ struct ApprovalDecision {
         if let execution = ExecutionID(rawValue: id) {
             let approval = reader.approval(id: execution)
             let record = reader.record(id: execution)
+            if approval == nil, record == nil, access(reader.layout.approvalFile(id: execution), R_OK) != 0, errno == EACCES {
+                // Another user's state: the request is not ours to read; the daemon decides
+                // whether the marker counts (SPEC section 5) and records a refusal.
+                return (execution, "a job whose state you cannot read")
+            }
             guard let job = record?.job ?? approval?.job else {
                 throw Console.failure(verb, "no execution \(id) in \(reader.layout.root); `jobdir status` lists those awaiting approval")
             }

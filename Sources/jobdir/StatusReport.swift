@@ -17,9 +17,12 @@ struct StatusReport {
     var definitionErrors: [JobResult] = []
     /// Why each queued execution waits, by id (results' `queued[].reason`).
     var reasons: [String: String] = [:]
+    /// Trigger and cancel requests left in place because their owners may not make them.
+    var refused: [RefusedRequest] = []
     var now: Date
 
-    init(reader: StateReader, job: String?, now: Date) {
+    init(reader: StateReader, job: String?, now: Date, refused: [RefusedRequest] = []) {
+        self.refused = job.map { job in refused.filter { $0.job == job } } ?? refused
         daemon = DaemonPresence(layout: reader.layout)
         self.job = job
         self.now = now
@@ -40,7 +43,7 @@ struct StatusReport {
     }
 
     var isQuiet: Bool {
-        running.isEmpty && queued.isEmpty && awaiting.isEmpty && failing.isEmpty && definitionErrors.isEmpty
+        running.isEmpty && queued.isEmpty && awaiting.isEmpty && failing.isEmpty && definitionErrors.isEmpty && refused.isEmpty
     }
 
     /// The object of `status --json`.
@@ -80,6 +83,7 @@ struct StatusReport {
             "definition_errors": definitionErrors.map { result -> [String: Any] in
                 ["job": result.job, "file": result.file, "error": result.definitionError ?? ""]
             },
+            "refused_requests": refused.map(\.json),
         ]
         if job != nil {
             object["result"] = try result.map { try JSONSerialization.jsonObject(with: Data(StateJSON.encode($0, path: "-"))) } ?? NSNull()
@@ -115,6 +119,8 @@ struct StatusReport {
                 })
         section("definition errors", [.init(title: "JOB"), .init(title: "ERROR", flexible: true, minimumWidth: 20)],
                 definitionErrors.map { [$0.job, Console.oneLine($0.definitionError ?? "")] })
+        section("refused requests", [.init(title: "KIND"), .init(title: "JOB"), .init(title: "OWNER"), .init(title: "FILE", flexible: true, minimumWidth: 10)],
+                refused.map { [$0.kind, $0.job, $0.owner, $0.file] })
         if isQuiet { text += (job == nil ? "nothing running, queued, awaiting approval or failing\n" : "") }
         return text
     }
