@@ -215,3 +215,25 @@ extension RunAsOwnerTests {
         #expect(daemon.stop() == 0)
     }
 }
+
+extension RunAsOwnerTests {
+    @Test func aNobodyJobDoesNotWatchARootOnlyDirectory() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        let secret = setup.dir.url("secret"), open = setup.dir.url("open")
+        for directory in [secret, open] { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        chmod(secret, 0o700)
+        chmod(open, 0o755)
+        try nobodysJob(setup, "spy.yaml", "command: echo fired\nwatch: {paths: [\(secret)/*], debounce: 50ms}\n")
+        try nobodysJob(setup, "look.yaml", "command: echo fired\nwatch: {paths: [\(open)/*], debounce: 50ms}\n")
+        let daemon = try await start(setup, jobs: ["spy", "look"])
+        #expect(await waitUntil { daemon.log.contains("watch_refused job=spy") }, "\(daemon.log)")
+        try "x".write(toFile: secret + "/a", atomically: false, encoding: .utf8)
+        try "x".write(toFile: open + "/a", atomically: false, encoding: .utf8)
+        // The readable one fires; by then the other's debounce has long passed.
+        #expect(await waitUntil { setup.files.executions("look", state: "succeeded").count == 1 }, "\(daemon.log)")
+        #expect(await waitUntil(timeout: .seconds(1)) { !setup.files.executions("spy").isEmpty } == false, "a change nobody cannot see fired nobody's job")
+        #expect((setup.files.result("spy")?["watch_files"] as? [String: Any])?.isEmpty ?? true, "nothing of it was hashed")
+        #expect(daemon.stop() == 0)
+    }
+}
