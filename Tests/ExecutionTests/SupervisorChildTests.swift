@@ -85,6 +85,23 @@ import Scheduling
         #expect(outcome.runOutcome.limitReached == ExecutionFailure(kind: "limit", message: "cpu_time limit 1s reached (killed by SIGXCPU)"))
     }
 
+    @Test func aMemoryLimitIsOnlyAGuessFromTheSignal() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        // The address-space limit makes allocations fail; a program that then crashes is
+        // recorded as probably ended by it, and says that this is a guess.
+        var request = shell("ulimit -v; kill -SEGV $$", in: dir, id: "memory")
+        request.child = ChildSetup(limits: ["memory": 64 << 20])
+        let (_, outcome) = try SupervisorHarness(dir: dir).run(request)
+        #expect(dir.read("memory.log") == "65536\n")
+        #expect(outcome.limit?.name == "memory")
+        #expect(outcome.limit?.message.hasPrefix("memory limit 64MiB probably reached: killed by signal 11") == true, "\(outcome.limit?.message ?? "")")
+        #expect(outcome.limit?.message.contains("this is a guess") == true)
+        // Without the limit the same end is a plain signal.
+        let (_, plain) = try SupervisorHarness(dir: dir).run(shell("kill -SEGV $$", in: dir, id: "plain"))
+        #expect(plain.signal == SIGSEGV && plain.limit == nil)
+    }
+
     @Test func aLimitTheUserMayNotRaiseIsAnOutcome() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
