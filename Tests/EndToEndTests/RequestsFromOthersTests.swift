@@ -48,6 +48,10 @@ struct RequestsFromOthersTests {
         #expect(await waitUntil { (setup.files.json("approvals/\(theirs).json")?["refusals"] as? [Any])?.count == 1 }, "\(daemon.log)")
         #expect(FileManager.default.fileExists(atPath: marker), "a refused marker is left in place")
         #expect(setup.files.executions("theirs").first?["state"] as? String == "awaiting_approval")
+        // The refused marker stays nobody's: root's approval cannot take its name, and says why.
+        let blocked = try ProcessRunner.jobdir(["approve", theirs, "--jobs", setup.jobs, "--state", setup.state])
+        #expect(blocked.status == 1)
+        #expect(blocked.stderr.contains("already exists and belongs to nobody, not to you"), "\(blocked.stderr)")
         #expect(daemon.stop() == 0)
     }
 
