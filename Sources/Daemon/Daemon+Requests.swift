@@ -35,6 +35,11 @@ extension Daemon {
             unlink(file)
             return
         }
+        if let (owner, reason) = requestRefusal(file, for: definition) {
+            // Left in place, as a refused approval marker is; `jobdir status` lists it.
+            log.event("trigger_refused", ["file": file, "owner": owner, "reason": reason])
+            return
+        }
         let environment: [String: String]
         switch Self.requestEnvironment(file) {
         case .success(let parsed): environment = parsed
@@ -77,11 +82,17 @@ extension Daemon {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard !name.hasPrefix(".") else { return }
         let file = store.layout.cancelDirectory + "/" + path
-        defer { unlink(file) }
         guard let execution = ExecutionID(rawValue: name) else {
             log.event("cancel_refused", ["file": file, "reason": "not an execution id"])
+            unlink(file)
             return
         }
+        if let job = job(of: execution), let definition = jobs.definition(job),
+           let (owner, reason) = requestRefusal(file, for: definition) {
+            log.event("cancel_refused", ["file": file, "execution": execution.rawValue, "owner": owner, "reason": reason])
+            return
+        }
+        defer { unlink(file) }
         if runs.contains(execution) || approvals.contains(execution) {
             cancelExecution(execution, reason: "canceled by a cancel request")
         } else {

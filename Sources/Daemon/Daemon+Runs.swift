@@ -116,7 +116,8 @@ extension Daemon {
             uncount()
             return recordUnwritable(queued)
         }
-        guard let record = try? transition(queued, .start, at: now) else { return uncount() }
+        guard var record = try? transition(queued, .start, at: now) else { return uncount() }
+        record.user = definition.runUser
         let logPath: String
         do {
             logPath = try store.prepareLog(job: record.job, id: record.id)
@@ -124,27 +125,16 @@ extension Daemon {
             log.event("write_failed", ["execution": record.id.rawValue, "error": "\(error)"])
             return uncount()
         }
-        let environment: [String: String]
-        do {
-            environment = try runEnvironment(definition, record: record, request: requestEnvironment)
-        } catch {
-            // A broken env_file fails the run before anything starts; its values are never recorded.
-            uncount()
-            let failure = ExecutionFailure(kind: "env_file", message: error.description)
-            if let failed = try? transition(record, .finish(RunResult(termination: .spawnFailed(failure))), at: now) {
-                persist(failed)
-                log.event("finished", ["job": record.job, "execution": record.id.rawValue, "state": failed.state.rawValue, "error": failure.message])
-                noteFinished(failed)
-            }
-            return
-        }
+        // env_file is read by the supervisor in the child, as the run's user (ChildSetup).
+        let environment = runEnvironment(definition, record: record, request: requestEnvironment)
         guard persist(record) else { return uncount() }
         let run = ActiveRun(record: record, definition: definition)
         runs.register(run)
         let request = SpawnRequest(id: record.id.rawValue, arguments: definition.argv, environment: environment,
                                    workingDirectory: definition.workdir, logPath: logPath,
                                    maxOutputBytes: definition.output.maxBytes, timeout: definition.timeout,
-                                   killGrace: definition.killGrace)
+                                   killGrace: definition.killGrace,
+                                   child: definition.childSetup(keeping: Array(requestEnvironment.keys)))
         // Spawned once its `running` record is durable: see `flushWrites`.
         commit.spawnWhenDurable(GroupCommit.Spawn(run: run, request: request))
         if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue, at: record.startedAt) } }
@@ -275,10 +265,9 @@ extension Daemon {
         }
     }
 
-    private func runEnvironment(_ definition: JobDefinition, record: ExecutionRecord, request: [String: String]) throws(EnvFileError) -> [String: String] {
+    private func runEnvironment(_ definition: JobDefinition, record: ExecutionRecord, request: [String: String]) -> [String: String] {
         let daemonEnvironment = ProcessInfo.processInfo.environment
-        var environment = daemonEnvironment
-        for (name, value) in try EnvFile.read(definition.envFiles) { environment[name] = value }
+        var environment = daemonEnvironment.merging(definition.userEnvironment) { _, user in user }
         for entry in definition.env { environment[entry.name] = EnvironmentExpansion.expand(entry.value, environment: daemonEnvironment) }
         for (name, value) in request where !name.hasPrefix("JOBDIR_") { environment[name] = value }
         for (name, _) in environment where name.hasPrefix("JOBDIR_") { environment[name] = nil }

@@ -22,12 +22,12 @@ extension Daemon {
             return
         }
         let base = (definition.file as NSString).deletingLastPathComponent
-        let patterns = watch.paths.map { WatchPattern($0, base: base) }
+        let patterns = readablePatterns(watch.paths.map { WatchPattern($0, base: base) }, of: definition)
         let inotify = edges.inotify
         for failure in watches.install(id, patterns: patterns, addWatch: { try inotify.addWatch($0, mask: Self.watchMask) }) {
             log.event("watch_failed", ["job": id.rawValue, "directory": failure.directory, "error": "\(failure.error)", "note": "it is watched again on the next reload (SIGHUP)"])
         }
-        let current = snapshot(of: patterns)
+        let current = snapshot(of: patterns, as: definition.runAs)
         let stored = results[id]?.watchFiles.map(WatchSnapshot.init(files:))
         if firstInstall, let stored, definition.enabled {
             let changed = current.changes(since: stored, events: watch.events)
@@ -52,7 +52,7 @@ extension Daemon {
     /// Debounce over for `id`: fire if the watched content really changed.
     func settleWatch(_ id: JobID, changedPaths pending: Set<String>) {
         guard let definition = jobs.definition(id), let watch = definition.watch, let patterns = watches.patterns(of: id) else { return }
-        let current = snapshot(of: patterns)
+        let current = snapshot(of: patterns, as: definition.runAs)
         let stored = WatchSnapshot(files: results[id]?.watchFiles ?? [:])
         let changed = current.changes(since: stored, events: watch.events)
         guard !pending.isEmpty, !changed.isEmpty, definition.enabled, !stopping else {
@@ -73,10 +73,10 @@ extension Daemon {
     }
 
     /// The matched files now, each with its content hash.
-    private func snapshot(of patterns: [WatchPattern]) -> WatchSnapshot {
+    private func snapshot(of patterns: [WatchPattern], as user: RunIdentity?) -> WatchSnapshot {
         var files: [String: String] = [:]
         for pattern in patterns {
-            for path in pattern.currentFiles(listing: directoryNames) {
+            for path in pattern.currentFiles(listing: directoryNames) where user?.mayRead(path) ?? true {
                 guard let data = FileManager.default.contents(atPath: path) else { continue }
                 files[path] = SHA256.hex(data)
             }

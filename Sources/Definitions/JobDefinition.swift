@@ -43,6 +43,18 @@ package struct JobDefinition: Sendable, Equatable {
     package var notify: NotifyPolicy? = nil
     /// A healthchecks.io-style URL: `/start` on start, itself on success, `/fail` on failure.
     package var ping: String? = nil
+    /// `user:` as written; nil runs as the file's owner (SPEC section 11).
+    package var user: NamedPrincipal?
+    /// `group:` as written; nil means the run user's primary group.
+    package var group: NamedPrincipal?
+    /// The run's file mode creation mask (default 022).
+    package var umask: UInt32 = 0o022
+    package var limits = ResourceLimits()
+    /// Users and `@group`s who may trigger and cancel the job besides its owner and root.
+    package var operators: [String] = []
+    /// Who runs it, resolved by `JobOwnership` from the file's owner and `user:`/`group:`;
+    /// nil when the parser alone built the definition.
+    package var runAs: RunIdentity?
 
     /// The argv a run executes: `[shell, "-c", text]` or the list as written.
     package var argv: [String] {

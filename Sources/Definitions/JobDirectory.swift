@@ -79,12 +79,24 @@ package struct JobDirectory: Sendable {
             return JobFileLoad(relativePath: relativePath, file: file, id: nil, result: .failure(Diagnostics([Diagnostic(reason, at: start)])))
         case .job(let jobID): id = jobID
         }
-        let outcome: Result<JobDefinition, Diagnostics>
-        switch JobFileReader.read(file) {
+        var outcome: Result<JobDefinition, Diagnostics>
+        switch JobFileReader.readOwned(file) {
         case .failure(let problem):
             outcome = .failure(Diagnostics([problem]))
-        case .success(let bytes):
+        case .success(let (bytes, owner)):
+            if let refusal = JobPathOwnership(root: root).problem(directoriesOf: relativePath, fileOwner: owner) {
+                return JobFileLoad(relativePath: relativePath, file: file, id: id, result: .failure(Diagnostics([Diagnostic(refusal, at: start)])))
+            }
             outcome = definition(from: bytes, id: id, file: file, relativePath: relativePath, defaults: defaults)
+            if case .success(var definition) = outcome {
+                switch JobOwnership.resolve(definition, fileOwner: owner, start: start) {
+                case .success(let identity):
+                    definition.runAs = identity
+                    outcome = .success(definition)
+                case .failure(let problems):
+                    outcome = .failure(problems)
+                }
+            }
         }
         return JobFileLoad(relativePath: relativePath, file: file, id: id, result: outcome)
     }

@@ -63,7 +63,7 @@ package struct JobFileParser {
 }
 
 /// The reading of one merged mapping.
-private struct Fields {
+struct Fields {
     var checker: NodeChecker
     let directory: String
 
@@ -140,6 +140,7 @@ private struct Fields {
             if let node = map["ping"] { definition.ping = reader.readPing(node) }
             checker = reader.checker
         }
+        readRunSettings(map, into: &definition)
         return checker.problems.count == before ? definition : nil
     }
 
@@ -292,6 +293,21 @@ private struct Fields {
         return policy
     }
 
+    /// `approval.approvers` and `operators`: user names or `@group`s.
+    mutating func readPrincipals(_ node: YAMLNode, key: String) -> [String]? {
+        guard let names = checker.strings(node, key: key) else { return nil }
+        var principals: [String] = []
+        for (name, item) in names {
+            let bare = name.hasPrefix("@") ? String(name.dropFirst()) : name
+            if bare.isEmpty || bare.hasPrefix("@") || bare.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "/" }) {
+                checker.report("`\(key)`: `\(name)` is not a user name or @group", at: item)
+            } else {
+                principals.append(name)
+            }
+        }
+        return principals
+    }
+
     private mutating func readApproval(_ node: YAMLNode) -> ApprovalPolicy? {
         var policy = ApprovalPolicy(approvers: [], timeout: .seconds(86_400))
         if case .scalar(let text, _) = node.value {
@@ -302,15 +318,8 @@ private struct Fields {
             return policy
         }
         guard let fields = checker.mapping(node, key: "approval", known: JobKeys.approval) else { return nil }
-        if let approvers = fields["approvers"], let names = checker.strings(approvers, key: "approval.approvers") {
-            for (name, item) in names {
-                let bare = name.hasPrefix("@") ? String(name.dropFirst()) : name
-                if bare.isEmpty || bare.hasPrefix("@") || bare.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "/" }) {
-                    checker.report("`approval.approvers`: `\(name)` is not a user name or @group", at: item)
-                } else {
-                    policy.approvers.append(name)
-                }
-            }
+        if let approvers = fields["approvers"], let names = readPrincipals(approvers, key: "approval.approvers") {
+            policy.approvers = names
         }
         if let timeout = fields["timeout"], let value = checker.duration(timeout, key: "approval.timeout") { policy.timeout = value }
         return policy

@@ -1,11 +1,16 @@
 import Glibc
 
 /// Reads a job file's bytes after the checks SPEC section 6 asks for: a
-/// regular file, at most 1 MiB, owned by the daemon's user or root and not
-/// writable by group or others (as cron refuses such crontabs).
+/// regular file, at most 1 MiB, not writable by group or others (as cron refuses such
+/// crontabs), and, when the daemon is not root, owned by the daemon's user or root.
 package enum JobFileReader {
     /// The file's bytes, or the one problem that stops it being read.
     package static func read(_ path: String) -> Result<[UInt8], Diagnostic> {
+        readOwned(path).map(\.bytes)
+    }
+
+    /// The file's bytes and its owner, or the one problem that stops it being read.
+    package static func readOwned(_ path: String) -> Result<(bytes: [UInt8], owner: UInt32), Diagnostic> {
         let start = SourceMark(file: path, line: 1, column: 1)
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
         guard fd >= 0 else { return .failure(Diagnostic("cannot open: \(String(cString: strerror(errno)))", at: start)) }
@@ -31,13 +36,14 @@ package enum JobFileReader {
         guard filled <= YAMLReader.maxBytes else {
             return .failure(Diagnostic("file is larger than 1 MiB; a job file may be at most 1 MiB", at: start))
         }
-        return .success(Array(bytes[0..<filled]))
+        return .success((Array(bytes[0..<filled]), UInt32(info.st_uid)))
     }
 
     /// Why a file with this owner and mode is refused, or nil when it is accepted.
-    package static func ownershipProblem(uid: uid_t, mode: mode_t, path: String) -> String? {
-        let me = geteuid()
-        if uid != me && uid != 0 {
+    /// A root daemon runs each file as its owner, so any owner is accepted then; a daemon
+    /// that is not root runs everything as itself, so only its own files and root's.
+    package static func ownershipProblem(uid: uid_t, mode: mode_t, path: String, daemonUID me: uid_t = geteuid()) -> String? {
+        if me != 0 && uid != me && uid != 0 {
             return "refused: owned by \(userName(uid)), not by \(userName(me)) (the daemon's user) or root; run `chown \(userName(me)) \(path)`"
         }
         if mode & (S_IWGRP | S_IWOTH) != 0 {

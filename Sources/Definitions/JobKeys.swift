@@ -4,7 +4,7 @@ package enum JobKeys {
         "description", "command", "shell", "workdir", "env", "env_file", "schedule", "timezone",
         "every", "at", "watch", "after", "enabled", "timeout", "kill_grace", "retries", "overlap",
         "max_queued", "pool", "catchup", "max_catchup", "starting_deadline", "approval", "output",
-        "history", "labels", "notify", "ping",
+        "history", "labels", "notify", "ping", "user", "group", "umask", "limits", "operators",
     ]
     package static let watch = ["paths", "events", "debounce"]
     package static let after = ["job", "on"]
@@ -13,4 +13,5 @@ package enum JobKeys {
     package static let output = ["max_bytes"]
     package static let history = ["keep", "max_age"]
     package static let notify = ["on", "command", "webhook", "headers", "mail"]
+    package static let limits = ["memory", "cpu_time", "open_files", "processes", "file_size", "core", "nice", "io"]
 }

@@ -150,7 +150,38 @@ package enum JobSchema {
             }
           }
         },
-        "ping": {"$ref": "#/$defs/httpURL", "description": "healthchecks.io style: URL/start on start, URL on success (body: output tail), URL/fail on failure."}
+        "ping": {"$ref": "#/$defs/httpURL", "description": "healthchecks.io style: URL/start on start, URL on success (body: output tail), URL/fail on failure."},
+        "user": {"$ref": "#/$defs/principal", "description": "Run as this user (name or uid); only a root-owned file may name someone other than its owner."},
+        "group": {"$ref": "#/$defs/principal", "description": "Run with this primary group (name or gid)."},
+        "umask": {
+          "description": "File mode creation mask, octal (default 022).",
+          "oneOf": [
+            {"type": "string", "pattern": "^[0-7]{1,4}$"},
+            {"type": "integer", "minimum": 0, "maximum": 7777}
+          ]
+        },
+        "limits": {
+          "type": "object",
+          "description": "Resource limits of the command and its children.",
+          "additionalProperties": false,
+          "properties": {
+            "memory": {"$ref": "#/$defs/size"},
+            "cpu_time": {"$ref": "#/$defs/positiveDuration"},
+            "open_files": {"type": "integer", "minimum": 3, "maximum": 1048576},
+            "processes": {"type": "integer", "minimum": 1, "maximum": 4194304},
+            "file_size": {"$ref": "#/$defs/size"},
+            "core": {"oneOf": [{"const": 0}, {"$ref": "#/$defs/size"}]},
+            "nice": {"type": "integer", "minimum": -20, "maximum": 19},
+            "io": {"type": "string", "pattern": "^(idle|(best-effort|realtime)(:[0-7])?)$"}
+          }
+        },
+        "operators": {
+          "description": "Users and @groups who may trigger and cancel the job besides its owner and root.",
+          "oneOf": [
+            {"$ref": "#/$defs/approver"},
+            {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/approver"}}
+          ]
+        }
       },
       "$defs": {
         "scalar": {"type": ["string", "number", "boolean"]},
@@ -203,7 +234,13 @@ package enum JobSchema {
         "notifyEvent": {"enum": ["failure", "recovery", "success", "always", "skipped"]},
         "httpURL": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+"},
         "mailAddress": {"type": "string", "pattern": "^[^-\\s,<>][^\\s,<>]*$"},
-        "approver": {"type": "string", "pattern": "^@?[^\\s:/@][^\\s:/]*$"}
+        "approver": {"type": "string", "pattern": "^@?[^\\s:/@][^\\s:/]*$"},
+        "principal": {
+          "oneOf": [
+            {"type": "string", "pattern": "^[A-Za-z0-9._$][A-Za-z0-9._$-]{0,63}$"},
+            {"type": "integer", "minimum": 0}
+          ]
+        }
       }
     }
     """#

@@ -18,6 +18,6 @@ extension RunOutcome {
         return RunResult(termination: termination, stoppedBy: stop, durationMilliseconds: ms,
                          output: OutputSummary(log: logPath, bytes: output.bytes, truncated: output.truncated || output.logError != nil, tail: output.tail,
                                                truncatedReason: output.logError.map { "the log could not be written (\($0)); the run went on" }),
-                         resourceUsage: resourceUsage)
+                         resourceUsage: resourceUsage, limitReached: limitReached)
     }
 }

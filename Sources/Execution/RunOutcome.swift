@@ -32,6 +32,8 @@ package struct RunOutcome: Sendable {
     /// The main process left others behind in its process group; they were sent SIGTERM
     /// (then SIGKILL after the grace) when it exited.
     package var terminatedLeftovers: Bool
+    /// A limit of the job's `limits` ended the command (`error.kind: limit`).
+    package var limitReached: ExecutionFailure? = nil
 }
 
 /// What the run wrote, after the bound was applied.

@@ -20,11 +20,14 @@ package struct SpawnRequest: Sendable {
     package var killGrace: Duration
     /// A file the child reads as stdin; nil gives it /dev/null.
     package var stdinPath: String?
+    /// The run's user, limits and env files, applied by the supervisor in the child.
+    package var child: ChildSetup
 
     package init(id: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
                  logPath: String, maxOutputBytes: Int = 10 << 20, timeout: Duration? = nil,
-                 killGrace: Duration = .seconds(10), stdinPath: String? = nil) {
+                 killGrace: Duration = .seconds(10), stdinPath: String? = nil, child: ChildSetup = ChildSetup()) {
         self.stdinPath = stdinPath
+        self.child = child
         self.id = id
         self.arguments = arguments
         self.environment = environment

@@ -2,7 +2,9 @@
 ///
 ///     jobdir-supervisor v1 --id ID --log PATH --outcome PATH --max-output BYTES
 ///                       --kill-grace-ms MS [--timeout-ms MS] [--workdir DIR]
-///                       [--report-fd FD] -- PROGRAM [ARG...]
+///                       [--report-fd FD] [--uid UID --gid GID --groups GID,...]
+///                       [--umask OCTAL] [--limit NAME=VALUE]... [--nice N] [--io CLASS]
+///                       [--env-file PATH]... [--env-keep NAME]... -- PROGRAM [ARG...]
 ///
 /// The execution id comes first, so `ps` shows which run it is. The command's
 /// environment is the supervisor's own: the launcher hands it the request's environment
@@ -24,6 +26,7 @@ package struct SupervisorInvocation: Hashable, Sendable {
         if let timeout = request.timeout { arguments += ["--timeout-ms", String(Self.milliseconds(timeout))] }
         if let workdir = request.workingDirectory { arguments += ["--workdir", workdir] }
         if let reportFD { arguments += ["--report-fd", String(reportFD)] }
+        arguments += request.child.arguments
         self.arguments = arguments + ["--"] + request.arguments
         environment = request.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }

@@ -49,6 +49,13 @@ package struct SupervisorOutcome: Hashable, Sendable, Decodable {
     package var resourceUsage: ResourceUsage?
     package var output: Output
     package var terminatedLeftovers: Bool
+    /// The limit the kernel says ended the command (SIGXCPU, SIGXFSZ; memory a guess).
+    package var limit: Limit?
+
+    package struct Limit: Hashable, Sendable, Decodable {
+        package var name: String
+        package var message: String
+    }
 
     enum CodingKeys: String, CodingKey {
         case execution, termination, signal, error, pid, output
@@ -60,6 +67,7 @@ package struct SupervisorOutcome: Hashable, Sendable, Decodable {
         case durationMilliseconds = "duration_ms"
         case resourceUsage = "rusage"
         case terminatedLeftovers = "terminated_leftovers"
+        case limit
     }
 
     package init(from decoder: any Decoder) throws {
@@ -83,6 +91,7 @@ package struct SupervisorOutcome: Hashable, Sendable, Decodable {
         resourceUsage = try c.decodeIfPresent(ResourceUsage.self, forKey: .resourceUsage)
         output = try c.decode(Output.self, forKey: .output)
         terminatedLeftovers = try c.decodeIfPresent(Bool.self, forKey: .terminatedLeftovers) ?? false
+        limit = try c.decodeIfPresent(Limit.self, forKey: .limit)
         switch termination {
         case .exited where exitCode == nil, .signaled where signal == nil, .spawnFailed where error == nil:
             throw DecodingError.dataCorruptedError(forKey: .termination, in: c,
@@ -117,6 +126,7 @@ package struct SupervisorOutcome: Hashable, Sendable, Decodable {
                           duration: .milliseconds(durationMilliseconds), resourceUsage: resourceUsage,
                           output: CapturedOutput(bytes: output.bytes, truncated: output.truncated, tail: output.tail,
                                                  logError: output.logError),
-                          terminatedLeftovers: terminatedLeftovers)
+                          terminatedLeftovers: terminatedLeftovers,
+                          limitReached: limit.map { ExecutionFailure(kind: "limit", message: $0.message) })
     }
 }

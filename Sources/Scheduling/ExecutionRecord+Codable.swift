@@ -13,7 +13,7 @@ extension ExecutionRecord: Codable {
         case pidStartTime = "pid_start_time"
         case exitCode = "exit_code"
         case resourceUsage = "rusage"
-        case supervisor
+        case supervisor, user
     }
 
     package init(from decoder: any Decoder) throws {
@@ -49,6 +49,7 @@ extension ExecutionRecord: Codable {
         )
         supervisor = try c.decodeIfPresent(SupervisorProcess.self, forKey: .supervisor)
         notifications = try c.decodeIfPresent([NotificationAttempt].self, forKey: .notifications) ?? []
+        user = try c.decodeIfPresent(RunUser.self, forKey: .user)
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -78,5 +79,6 @@ extension ExecutionRecord: Codable {
         try c.encodeOrNull(resourceUsage, forKey: .resourceUsage)
         try c.encodeOrNull(supervisor, forKey: .supervisor)
         try c.encode(notifications, forKey: .notifications)
+        try c.encodeOrNull(user, forKey: .user)
     }
 }

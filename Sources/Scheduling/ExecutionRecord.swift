@@ -37,6 +37,8 @@ package struct ExecutionRecord: Hashable, Sendable {
     package var supervisor: SupervisorProcess?
     /// Each attempt to tell someone about this execution (SPEC section 10), in order.
     package var notifications: [NotificationAttempt] = []
+    /// Who the run ran as; set when it starts.
+    package var user: RunUser?
 
     package init(
         id: ExecutionID, job: String, occurrence: OccurrenceKey, trigger: ExecutionTrigger,

@@ -94,7 +94,7 @@ private func finish(_ r: inout ExecutionRecord, _ result: RunResult, at now: Dat
     case .signaled(let signal):
         r.signal = signal
         state = .failed
-        failure = ExecutionFailure(kind: "signal", message: "killed by signal \(signal)")
+        failure = result.limitReached ?? ExecutionFailure(kind: "signal", message: "killed by signal \(signal)")
     case .spawnFailed(let spawnFailure):
         state = .failed
         failure = spawnFailure

@@ -18,9 +18,12 @@ package struct RunResult: Hashable, Sendable {
     package var durationMilliseconds: Int64?
     package var output: OutputSummary?
     package var resourceUsage: ResourceUsage?
+    /// The limit that ended the command, when the kernel lets the supervisor tell.
+    package var limitReached: ExecutionFailure?
 
     package init(termination: Termination, stoppedBy: StopCause? = nil, durationMilliseconds: Int64? = nil,
-                 output: OutputSummary? = nil, resourceUsage: ResourceUsage? = nil) {
+                 output: OutputSummary? = nil, resourceUsage: ResourceUsage? = nil, limitReached: ExecutionFailure? = nil) {
+        self.limitReached = limitReached
         self.termination = termination
         self.stoppedBy = stoppedBy
         self.durationMilliseconds = durationMilliseconds

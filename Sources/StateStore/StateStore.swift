@@ -20,7 +20,19 @@ package struct StateStore: Sendable {
     package func prepare() throws(StateStoreError) -> [String] {
         try makeDirectories(layout.root)
         for directory in layout.topLevelDirectories { try makeDirectories(directory) }
+        try openDropBoxes()
         return try removeStrayTemporaries()
+    }
+
+    /// SPEC section 11: `triggers/`, `cancel/` and `approvals/` take requests from every
+    /// user, sticky like /tmp (nobody removes or renames another's file) and not listable
+    /// by others (mode 1733); the state directory itself is only traversable (0711), so
+    /// records, results and logs stay the daemon's.
+    private func openDropBoxes() throws(StateStoreError) {
+        do {
+            try Sys.chmod(layout.root, 0o711)
+            for box in [layout.triggersDirectory, layout.cancelDirectory, layout.approvalsDirectory] { try Sys.chmod(box, 0o1733) }
+        } catch { throw StateStoreError(error, path: layout.root) }
     }
 
     /// Removes every file below state/ that has the shape of our temp files.

@@ -35,6 +35,10 @@ extension Sys {
         _ = try retrying("unlink") { Glibc.unlinkat(dir, name, flags) }
     }
 
+    static func chmod(_ path: String, _ mode: mode_t) throws(Errno) {
+        _ = try retrying("chmod") { Glibc.chmod(path, mode) }
+    }
+
     static func mkdir(_ path: String, _ mode: mode_t) throws(Errno) {
         _ = try retrying("mkdir") { Glibc.mkdir(path, mode) }
     }

@@ -26,7 +26,7 @@ int check_workdir(const char *path, struct spawn_failure *f) {
     struct stat st;
     if (stat(path, &st) != 0) {
         int e = errno;
-        set_failure(f, KIND_BAD_WORKDIR, path, e, "working directory %s: %s", path, strerror(e));
+        set_failure(f, e == EACCES ? KIND_PERMISSION : KIND_BAD_WORKDIR, path, e, "working directory %s: %s", path, strerror(e));
         return -1;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -35,7 +35,7 @@ int check_workdir(const char *path, struct spawn_failure *f) {
     }
     if (access(path, X_OK) != 0) {
         int e = errno;
-        set_failure(f, KIND_BAD_WORKDIR, path, e, "working directory %s: %s", path, strerror(e));
+        set_failure(f, e == EACCES ? KIND_PERMISSION : KIND_BAD_WORKDIR, path, e, "working directory %s: %s", path, strerror(e));
         return -1;
     }
     return 0;
@@ -75,7 +75,7 @@ int resolve_program(const char *program, const char *workdir, char *out, size_t 
     if (strchr(program, '/')) {
         absolute(program, workdir, full, sizeof full);
         if (check_executable(full, program, f) != 0) return -1;
-        // As given: posix_spawn changes to the working directory before the exec.
+        // As given: the child is in the working directory when it execs.
         snprintf(out, out_size, "%s", program);
         return 0;
     }

@@ -1,6 +1,7 @@
 // jobdir-supervisor: the parent of one run's command, started by the daemon once per
 // run. It is the child subreaper of everything the command starts, starts the command
-// in its own session, writes its output to the log with the head/tail bound, enforces
+// in its own session (as the run's user, with its limits: child.c), writes its output
+// to the log with the head/tail bound, enforces
 // the timeout and kill grace, acts on a cancel (SIGTERM or SIGINT to the supervisor),
 // reaps every process it is handed, and at the end writes the outcome file atomically
 // and exits. It blocks in ppoll on a signalfd and the output pipe; deadlines are ppoll's
@@ -15,7 +16,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +24,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define NONE INT64_MAX
 #define NS_PER_MS 1000000LL
@@ -233,14 +231,10 @@ int main(int argc, char **argv) {
     signal_fd = sfd;
 
     struct spawn_failure failure = {0};
-    char program[8192];
     if (sfd < 0) {
         set_failure(&failure, KIND_OTHER, NULL, errno, "signalfd: %s (errno %d)", strerror(errno), errno);
         return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     }
-    if ((inv.workdir && check_workdir(inv.workdir, &failure) != 0) ||
-        resolve_program(inv.command_count > 0 ? inv.command[0] : NULL, inv.workdir, program, sizeof program, &failure) != 0)
-        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
 
     int log_fd = open(inv.log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (log_fd < 0) {
@@ -255,22 +249,6 @@ int main(int argc, char **argv) {
         return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     }
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, dev_null, 0);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
-    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    if (inv.workdir) posix_spawn_file_actions_addchdir_np(&actions, inv.workdir);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setsigdefault(&attributes, &all);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
     // A cancel that came before the spawn: nothing starts.
     int child_signal = 0;
     if (read_signals(sfd, &child_signal)) {
@@ -279,13 +257,11 @@ int main(int argc, char **argv) {
     }
     struct run r = {.inv = &inv, .start_ns = start_ns, .started_at_ms = started_at_ms, .out_fd = pipe_fds[0],
                     .timeout_at = NONE, .kill_at = NONE, .drain_until = NONE, .killed_at = NONE};
-    int rc = posix_spawn(&r.pid, program, &actions, &attributes, inv.command, environ);
+    // The identity, limits, workdir, env files and program lookup are the child's (child.c).
+    r.pid = start_command(&inv, dev_null, pipe_fds[1], &failure);
     close(dev_null);
     close(pipe_fds[1]);
-    if (rc != 0) {
-        spawn_errno_failure(rc, program, inv.workdir, &failure);
-        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
-    }
+    if (r.pid < 0) return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     if (inv.report_fd >= 0) {
         char line[32];
         int n = snprintf(line, sizeof line, "started %d\n", (int)r.pid);
@@ -314,6 +290,8 @@ int main(int argc, char **argv) {
             unsigned char tail[TAIL_SIZE];
             size_t tail_count = ring_copy(&r.capture.last, tail);
             int exited = WIFEXITED(r.status);
+            char limit_message[512];
+            const char *limit = r.stopped_by ? NULL : limit_reached(&inv, r.status, &r.usage, limit_message, sizeof limit_message);
             struct outcome o = {
                 .termination = exited ? "exited" : "signaled",
                 .exit_code = exited ? WEXITSTATUS(r.status) : -1,
@@ -323,6 +301,7 @@ int main(int argc, char **argv) {
                 .tail = tail, .tail_count = tail_count,
                 .log_error = r.capture.log_error[0] ? r.capture.log_error : NULL,
                 .terminated_leftovers = r.terminated_leftovers,
+                .limit = limit, .limit_message = limit ? limit_message : NULL,
             };
             status = finish(&inv, &o, start_ns, started_at_ms);
             finished = 1;

@@ -80,6 +80,16 @@ void render_outcome(struct buffer *b, const struct outcome *o) {
     integer_or_null(b, o->exit_code >= 0, o->exit_code);
     buffer_literal(b, ",\n  \"finished_at\" : ");
     timestamp(b, o->finished_at_ms);
+    buffer_literal(b, ",\n  \"limit\" : ");
+    if (o->limit) {
+        buffer_literal(b, "{\n    \"message\" : ");
+        buffer_json_string(b, o->limit_message);
+        buffer_literal(b, ",\n    \"name\" : ");
+        buffer_json_string(b, o->limit);
+        buffer_literal(b, "\n  }");
+    } else {
+        buffer_literal(b, "null");
+    }
     buffer_printf(b, ",\n  \"output\" : {\n    \"bytes\" : %lld,\n    \"log_error\" : ", o->output_bytes);
     if (o->log_error) buffer_json_string(b, o->log_error);
     else buffer_literal(b, "null");

@@ -5,9 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 
 #define SUPERVISOR_INVOCATION "v1"
 #define OUTCOME_SCHEMA "jobdir.outcome/v1"
+
+/// The `limits` a run may have: names as in job files, and their resources.
+enum limit { LIMIT_MEMORY, LIMIT_CPU_TIME, LIMIT_OPEN_FILES, LIMIT_PROCESSES, LIMIT_FILE_SIZE, LIMIT_CORE, LIMIT_COUNT };
+extern const char *const limit_names[LIMIT_COUNT];
 
 /// What the daemon asked for (invocation.c).
 struct invocation {
@@ -21,7 +26,20 @@ struct invocation {
     int report_fd;              // < 0: none
     char **command;             // NULL-terminated argv
     int command_count;
+    // Who the command runs as and how it is held (SPEC section 11); applied in its child.
+    long long uid, gid;         // < 0: keep the supervisor's
+    gid_t groups[256];          // the supplementary groups (the daemon looks them up:
+    int group_count;            // a static binary has no NSS for initgroups)
+    long long umask;            // < 0: keep
+    long long limits[LIMIT_COUNT]; // < 0: keep
+    int has_nice, nice;
+    int io_class, io_level;     // io_class 0: keep
+    char **env_files;           // env_file paths, in order
+    int env_file_count;
+    char **env_keep;            // names an env_file may not set (env, the request's --env)
+    int env_keep_count;
 };
+
 
 /// Fills `inv` from argv; returns 0, or -1 with a message in `error`.
 int parse_invocation(int argc, char **argv, struct invocation *inv, char *error, size_t error_size);
@@ -41,6 +59,8 @@ struct spawn_failure {
 #define KIND_LOG "spawn_log"
 #define KIND_OTHER "spawn_failed"
 #define KIND_CANCELED "canceled"
+#define KIND_ENV_FILE "env_file"
+#define KIND_LIMIT "limit"
 
 void set_failure(struct spawn_failure *f, const char *kind, const char *path, int error_number, const char *format, ...)
     __attribute__((format(printf, 5, 6)));
@@ -49,6 +69,19 @@ int check_workdir(const char *path, struct spawn_failure *f);
 int resolve_program(const char *program, const char *workdir, char *out, size_t out_size, struct spawn_failure *f);
 /// Maps posix_spawn's errno to a failure naming the path concerned.
 void spawn_errno_failure(int code, const char *program, const char *workdir, struct spawn_failure *f);
+
+/// Reads an env_file with the caller's rights and sets its variables, except the names in
+/// `keep` and JOBDIR_*; returns 0, or -1 with `f` filled, never with a value (envfile.c).
+int apply_env_file(const char *path, char *const *keep, int keep_count, struct spawn_failure *f);
+
+/// Forks the command's child: its own session, the run's user and groups, umask, limits,
+/// nice, I/O class, workdir, env files, then exec. Returns the pid, or -1 with `f` filled
+/// from the child's report on a close-on-exec pipe (child.c).
+pid_t start_command(const struct invocation *inv, int stdin_fd, int output_fd, struct spawn_failure *f);
+
+/// What the kernel says about a run ended by one of its limits: the limit's name and a
+/// message, or NULL (child.c).
+const char *limit_reached(const struct invocation *inv, int status, const struct rusage *usage, char *message, size_t size);
 
 /// The last `capacity` bytes appended (capture.c).
 struct ring {
@@ -104,6 +137,8 @@ struct outcome {
     size_t tail_count;
     const char *log_error;      // NULL or text
     int terminated_leftovers;
+    const char *limit;          // NULL, or the limit that ended the run
+    const char *limit_message;
 };
 
 /// Writes the outcome atomically: temp file in the same directory, fsync, rename, fsync

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cron
 import Foundation
+import Glibc
 import Scheduling
 import StateStore
 
@@ -33,6 +34,14 @@ struct ApprovalDecision {
         do { created = try RequestDrop.createOnce(Array((comment ?? "").utf8), at: marker(verdict)) } catch {
             throw Console.failure(verdict.rawValue, "cannot drop \(marker(verdict)): \(error)")
         }
+        var existing = stat()
+        if !created, lstat(marker(verdict), &existing) == 0, existing.st_uid != geteuid() {
+            // The drop box is sticky: someone else's marker there is theirs (and refused unless
+            // they may decide); only root can remove it.
+            let owner = getpwuid(existing.st_uid).map { String(cString: $0.pointee.pw_name) } ?? "uid \(existing.st_uid)"
+            throw Console.failure(verdict.rawValue, "\(marker(verdict)) already exists and belongs to \(owner), not to you; "
+                + "`jobdir status` shows whether it was refused; root can remove it")
+        }
         Console.out(created
             ? "\(verdict.pastTense) \(execution) of \(job) (\(marker(verdict)))\n"
             : "\(execution) of \(job): \(verdict.withArticle) decision is already waiting (\(marker(verdict)))\n")
@@ -47,6 +56,11 @@ struct ApprovalDecision {
         if let execution = ExecutionID(rawValue: id) {
             let approval = reader.approval(id: execution)
             let record = reader.record(id: execution)
+            if approval == nil, record == nil, access(reader.layout.approvalFile(id: execution), R_OK) != 0, errno == EACCES {
+                // Another user's state: the request is not ours to read; the daemon decides
+                // whether the marker counts (SPEC section 5) and records a refusal.
+                return (execution, "a job whose state you cannot read")
+            }
             guard let job = record?.job ?? approval?.job else {
                 throw Console.failure(verb, "no execution \(id) in \(reader.layout.root); `jobdir status` lists those awaiting approval")
             }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Cron
+import Glibc
+import Scheduling
 import StateStore
 
 /// `jobdir cancel EXECUTION`: drops `state/cancel/<execution-id>` for a live execution.
@@ -10,6 +12,14 @@ struct Cancel: AsyncParsableCommand {
 
     func run() async throws {
         let reader = StateReader(root: directories.state, verb: "cancel")
+        if !reader.canReadRecords, let id = ExecutionID(rawValue: execution) {
+            // Another user's state: drop the request; the daemon acts on it only if we may
+            // cancel the job (its user, root or an operator) and lists it as refused otherwise.
+            let path = reader.layout.cancelFile(id: id)
+            do { _ = try RequestDrop.createOnce([], at: path) } catch { throw Console.failure("cancel", "cannot drop \(path): \(error)") }
+            Console.out("requested cancel of \(execution) (\(path)); the daemon acts on it if you may cancel its job\n")
+            return
+        }
         let record = try reader.requireRecord(execution)
         guard !record.state.isTerminal else {
             let when = record.finishedAt.map { " at \(Timestamp.format($0))" } ?? ""

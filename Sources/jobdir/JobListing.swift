@@ -70,6 +70,8 @@ struct JobListing {
             "enabled": definition?.enabled ?? NSNull(),
             "valid": isValid,
             "error": error ?? NSNull(),
+            "user": definition?.runAs?.userName ?? NSNull(),
+            "group": definition?.runAs?.groupName ?? NSNull(),
         ]
     }
 }

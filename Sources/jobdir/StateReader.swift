@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Glibc
 import Scheduling
 import StateStore
 
@@ -168,6 +169,9 @@ struct StateReader {
 }
 
 extension StateReader {
+    /// Whether this user may read the records at all (they are the daemon's user's).
+    var canReadRecords: Bool { access(layout.executionsDirectory, R_OK | X_OK) == 0 || errno != EACCES }
+
     /// The record whose id is `text`, or a failure saying there is none.
     func requireRecord(_ text: String) throws(ExitCode) -> ExecutionRecord {
         guard let id = ExecutionID(rawValue: text) else {
@@ -175,6 +179,10 @@ extension StateReader {
                 + "`jobdir history JOB` lists a job's executions")
         }
         guard let record = record(id: id) else {
+            if !canReadRecords {
+                throw Console.failure(verb, "cannot read \(layout.executionsDirectory): Permission denied; records and logs "
+                    + "are readable only by the daemon's user (root): another user's run is not yours to read")
+            }
             throw Console.failure(verb, "no execution \(text) in \(layout.root); "
                 + "`jobdir status` lists live executions, `jobdir history JOB` past ones")
         }

@@ -20,7 +20,8 @@ struct Status: AsyncParsableCommand {
                 throw Console.failure("status", known.unknownJobMessage(job))
             }
         }
-        let report = StatusReport(reader: reader, job: job, now: Date())
+        let report = StatusReport(reader: reader, job: job, now: Date(),
+                                  refused: RefusedRequest.find(jobs: directories.jobs, reader: reader))
         Console.out(json ? try JSONOutput.render(report.json()) : report.text(zone: TimeZoneRules.current()))
     }
 }

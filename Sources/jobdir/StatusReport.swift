@@ -19,9 +19,12 @@ struct StatusReport {
     var reasons: [String: String] = [:]
     /// State files met that could not be read.
     var unreadable: [UnreadableStateFile] = []
+    /// Trigger and cancel requests left in place because their owners may not make them.
+    var refused: [RefusedRequest] = []
     var now: Date
 
-    init(reader: StateReader, job: String?, now: Date) {
+    init(reader: StateReader, job: String?, now: Date, refused: [RefusedRequest] = []) {
+        self.refused = job.map { job in refused.filter { $0.job == job } } ?? refused
         daemon = DaemonPresence(layout: reader.layout)
         self.job = job
         self.now = now
@@ -46,7 +49,7 @@ struct StatusReport {
     }
 
     var isQuiet: Bool {
-        running.isEmpty && queued.isEmpty && awaiting.isEmpty && failing.isEmpty && definitionErrors.isEmpty && unreadable.isEmpty
+        running.isEmpty && queued.isEmpty && awaiting.isEmpty && failing.isEmpty && definitionErrors.isEmpty && unreadable.isEmpty && refused.isEmpty
     }
 
     /// The object of `status --json`.
@@ -59,7 +62,7 @@ struct StatusReport {
                     "job": record.job, "id": record.id.rawValue, "pid": record.pid.map { Int($0) } ?? NSNull(),
                     "started_at": record.startedAt.map(Timestamp.format) ?? NSNull(),
                     "elapsed_ms": record.startedAt.map { milliseconds(since: $0) } ?? NSNull(),
-                    "trigger": record.trigger.kind.rawValue,
+                    "trigger": record.trigger.kind.rawValue, "user": record.user?.name ?? NSNull(),
                 ]
             },
             "queued": queued.map { record -> [String: Any] in
@@ -87,6 +90,7 @@ struct StatusReport {
                 ["job": result.job, "file": result.file, "error": result.definitionError ?? ""]
             },
             "unreadable_files": unreadable.map { ["file": $0.path, "error": $0.reason] },
+            "refused_requests": refused.map(\.json),
         ]
         if job != nil {
             object["result"] = try result.map { try JSONSerialization.jsonObject(with: Data(StateJSON.encode($0, path: "-"))) } ?? NSNull()
@@ -104,8 +108,8 @@ struct StatusReport {
             guard !rows.isEmpty else { return }
             text += "\n\(title) (\(rows.count)):\n" + TableFormatter(columns: columns, indent: 2).render(rows)
         }
-        section("running", [.init(title: "JOB"), .init(title: "EXECUTION"), .init(title: "ELAPSED"), .init(title: "PID")],
-                running.map { [$0.job, $0.id.rawValue, $0.durationText(now: now), $0.pid.map { String($0) } ?? "-"] })
+        section("running", [.init(title: "JOB"), .init(title: "EXECUTION"), .init(title: "ELAPSED"), .init(title: "PID"), .init(title: "USER")],
+                running.map { [$0.job, $0.id.rawValue, $0.durationText(now: now), $0.pid.map { String($0) } ?? "-", $0.user?.name ?? "-"] })
         section("queued", [.init(title: "JOB"), .init(title: "EXECUTION"), .init(title: "WAITING"),
                            .init(title: "REASON", flexible: true, minimumWidth: 6)],
                 queued.map { [$0.job, $0.id.rawValue, TimeText.between($0.createdAt, now), reasons[$0.id.rawValue].map(Console.oneLine) ?? "-"] })
@@ -124,6 +128,8 @@ struct StatusReport {
                 definitionErrors.map { [$0.job, Console.oneLine($0.definitionError ?? "")] })
         section("unreadable state files", [.init(title: "FILE"), .init(title: "ERROR", flexible: true, minimumWidth: 20)],
                 unreadable.map { [$0.path, Console.oneLine($0.reason)] })
+        section("refused requests", [.init(title: "KIND"), .init(title: "JOB"), .init(title: "OWNER"), .init(title: "FILE", flexible: true, minimumWidth: 10)],
+                refused.map { [$0.kind, $0.job, $0.owner, $0.file] })
         if isQuiet { text += (job == nil ? "nothing running, queued, awaiting approval or failing\n" : "") }
         return text
     }

@@ -76,19 +76,15 @@ import TestSupport
         #expect(catalog.problems.map(\.description) == ["\(dir.path)/a.yaml:1:1: refused: writable by group or others (mode 664); run `chmod go-w \(dir.path)/a.yaml`"])
     }
 
-    @Test func refusesFilesOwnedByAnotherUser() throws {
-        guard geteuid() == 0 else {
-            // Changing a file's owner needs root; the mode check above still runs.
-            print("skipped: refusesFilesOwnedByAnotherUser needs root to chown")
-            return
-        }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let file = try dir.write("a.yaml", "command: x\n")
-        let nobody = try #require(getpwnam("nobody"))
-        #expect(chown(file, nobody.pointee.pw_uid, nobody.pointee.pw_gid) == 0)
-        let catalog = JobDirectory(root: dir.path).loadAll()
-        #expect(catalog.problems.first?.message.hasPrefix("refused: owned by nobody, not by root (the daemon's user) or root") == true)
+    @Test func refusesFilesOwnedByAnotherUserUnlessRoot() throws {
+        // A daemon that is not root runs every job as itself: another user's file is refused.
+        let refusal = JobFileReader.ownershipProblem(uid: 65534, mode: 0o644, path: "a.yaml", daemonUID: 1000)
+        #expect(refusal?.hasPrefix("refused: owned by ") == true)
+        #expect(refusal?.contains("(the daemon's user) or root; run `chown ") == true)
+        #expect(JobFileReader.ownershipProblem(uid: 0, mode: 0o644, path: "a.yaml", daemonUID: 1000) == nil)
+        // A root daemon runs it as its owner (SPEC section 11).
+        #expect(JobFileReader.ownershipProblem(uid: 65534, mode: 0o644, path: "a.yaml", daemonUID: 0) == nil)
+        #expect(JobFileReader.ownershipProblem(uid: 65534, mode: 0o664, path: "a.yaml", daemonUID: 0)?.hasPrefix("refused: writable by group or others") == true)
     }
 
     @Test func reportsUnknownUpstreamsAndCycles() throws {

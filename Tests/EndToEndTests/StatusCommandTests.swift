@@ -38,7 +38,7 @@ import TestSupport
         #expect(text.contains("running (1):"))
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.allSatisfy { $0.count <= 80 }, "\(text)")
-        #expect(lines.contains { $0.hasPrefix("  backup ") && $0.contains(live.running.id.rawValue) && $0.contains("3m") && $0.hasSuffix("777") })
+        #expect(lines.contains { $0.hasPrefix("  backup ") && $0.contains(live.running.id.rawValue) && $0.contains("3m") && $0.contains(" 777 ") && $0.hasSuffix(" -") })
         #expect(text.contains("queued (1):"))
         #expect(lines.contains { $0.contains(live.queued.id.rawValue) && $0.contains("overlap: queued") })
         #expect(text.contains("awaiting approval (1):"))

@@ -76,17 +76,6 @@ import Scheduling
         #expect(lines == Set(env.map { "\($0.key)=\($0.value)" }))
     }
 
-    @Test func envFileValuesReachTheChild() async throws {
-        let dir = TempDirectory()
-        defer { dir.remove() }
-        dir.write("secrets.env", "# comment\nexport TOKEN='s3cr3t value'\nGREETING=\"hi\\tthere\"\n")
-        var env = basicEnvironment
-        env.merge(try EnvFile.read(dir.file("secrets.env"))) { _, new in new }
-        let outcome = await runner.run(shell(#"printf '%s|%s' "$TOKEN" "$GREETING""#, in: dir, id: "ef", env: env))
-        #expect(outcome.termination == .exited(code: 0))
-        #expect(dir.read("ef.log") == "s3cr3t value|hi\tthere")
-    }
-
     @Test func childSeesOnlyDescriptorsZeroOneTwo() async {
         let dir = TempDirectory()
         defer { dir.remove() }

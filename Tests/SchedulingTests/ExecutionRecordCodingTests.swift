@@ -25,9 +25,9 @@ import Testing
         let expected: Set<String> = ["schema", "id", "job", "occurrence", "trigger", "attempt", "retry_of", "state",
                                      "definition_sha256", "command", "created_at", "started_at", "finished_at", "duration_ms",
                                      "pid", "pid_start_time", "exit_code", "signal", "error", "output", "approval", "host", "rusage",
-                                     "supervisor", "notifications"]
+                                     "supervisor", "notifications", "user"]
         #expect(Set(object.keys) == expected)
-        for key in ["retry_of", "signal", "error", "approval", "started_at", "finished_at", "pid", "exit_code", "output", "rusage", "supervisor"] {
+        for key in ["retry_of", "signal", "error", "approval", "started_at", "finished_at", "pid", "exit_code", "output", "rusage", "supervisor", "user"] {
             #expect(object[key] is NSNull, "\(key) should be an explicit null")
         }
         #expect(object["schema"] as? String == "jobdir.execution/v1")

@@ -23,14 +23,22 @@ import Testing
         for bad in ["", "../x", "a/../b", "/abs", "a//b", "a/", ".hidden"] { #expect(!StateLayout.isSafeJobID(bad), "\(bad)") }
     }
 
-    @Test func prepareCreatesThePrivateLayout() throws {
+    @Test func prepareCreatesThePrivateLayoutWithDropBoxes() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
         let root = dir.file("state")
         try StateStore(root: root).prepare()
         var st = stat()
         stat(root, &st)
-        #expect(st.st_mode & 0o777 == 0o700)
+        #expect(st.st_mode & 0o7777 == 0o711, "others may only pass through to the drop boxes")
+        for box in ["triggers", "cancel", "approvals"] {
+            stat(root + "/" + box, &st)
+            #expect(st.st_mode & 0o7777 == 0o1733, "\(box): sticky, writable, not listable by others")
+        }
+        for own in ["executions", "logs", "results"] {
+            stat(root + "/" + own, &st)
+            #expect(st.st_mode & 0o7777 == 0o700, "\(own) stays the daemon's")
+        }
         #expect(dir.names("state") == ["approvals", "cancel", "executions", "logs", "results", "triggers"])
     }
 
@@ -50,7 +58,7 @@ import Testing
         #expect(text.contains(#""command" : ["#), "slashes unescaped and pretty-printed")
         #expect(text.contains(#""/bin/sh""#))
         let topKeys = text.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.dropFirst(3).prefix { $0 != "\"" } }
-        #expect(topKeys.count == 24)
+        #expect(topKeys.count == 26)
         #expect(topKeys == topKeys.sorted())
         #expect(try store.record(job: "reports/weekly", id: record.id) == record)
         #expect(try store.record(job: "reports/weekly", id: ExecutionID(rawValue: "20001123T013000.000Z-cron-0000")!) == nil)

@@ -10,15 +10,17 @@ package final class DaemonProcess: @unchecked Sendable {
 
     /// Starts the daemon; its stderr goes to `logFile`.
     /// `binary` runs instead of the built `jobdir` (a copy, as an upgrade installs it).
+    /// `wrapper` (a program that execs the rest of its arguments, like `setpriv ... --`)
+    /// runs the daemon, e.g. as another user; the daemon keeps the wrapper's pid.
     package init(jobs: String, state: String, arguments: [String] = [], environment: [String: String]? = nil,
-                 binary: String = ProcessRunner.jobdirBinary) throws {
+                 binary: String = ProcessRunner.jobdirBinary, wrapper: [String] = []) throws {
         self.jobs = jobs
         self.state = state
         logFile = state + ".daemon.log"
         // Emptied in place: a test may have named the file (its device and inode) already.
         close(open(logFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644))
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["run", "--jobs", jobs, "--state", state] + arguments
+        process.executableURL = URL(fileURLWithPath: wrapper.first ?? binary)
+        process.arguments = wrapper.dropFirst() + (wrapper.isEmpty ? [] : [binary]) + ["run", "--jobs", jobs, "--state", state] + arguments
         // Started by a test runner that systemd runs, the daemon would log to the journal:
         // it logs to `logFile` unless a test asks for systemd's variables itself.
         var inherited = ProcessInfo.processInfo.environment

@@ -1,0 +1,35 @@
+import Definitions
+import Execution
+import Scheduling
+
+/// SPEC section 11 for one run: who it runs as, its limits and env files, all applied by
+/// its supervisor in the command's child.
+extension JobDefinition {
+    /// The child's setup; `keeping` are the names env files may not set (those of `env`
+    /// and the trigger's `--env`).
+    func childSetup(keeping names: [String]) -> ChildSetup {
+        var limits: [String: Int64] = [:]
+        let values: [(String, Int?)] = [("memory", self.limits.memory), ("cpu_time", self.limits.cpuTimeSeconds),
+                                        ("open_files", self.limits.openFiles), ("processes", self.limits.processes),
+                                        ("file_size", self.limits.fileSize), ("core", self.limits.core)]
+        for case let (name, value?) in values { limits[name] = Int64(value) }
+        let credentials = runAs.flatMap { identity in
+            identity.switches ? ChildSetup.Credentials(uid: identity.uid, gid: identity.gid, groups: identity.supplementaryGroups) : nil
+        }
+        return ChildSetup(credentials: credentials, umask: umask, limits: limits, nice: self.limits.nice,
+                          io: self.limits.io?.text, envFiles: envFiles,
+                          envKeep: Array(Set(env.map(\.name) + names)))
+    }
+
+    /// `HOME`, `USER`, `LOGNAME` and `SHELL` from the password database when the run
+    /// changes user; nothing when the daemon runs the job as itself.
+    var userEnvironment: [String: String] {
+        guard let identity = runAs, identity.switches else { return [:] }
+        return ["HOME": identity.home, "USER": identity.userName, "LOGNAME": identity.userName, "SHELL": identity.shell]
+    }
+
+    /// The record's `user`.
+    var runUser: RunUser? {
+        runAs.map { RunUser(name: $0.userName, uid: $0.uid, group: $0.groupName, gid: $0.gid) }
+    }
+}
