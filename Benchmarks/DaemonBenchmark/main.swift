@@ -68,7 +68,7 @@ for round in 1...repeats {
     let quiet = scenarios.isolatedDrops(count: isolatedDrops)
     let quietStats = Stats(samples: quiet.latencies)
     isolated50.append(quietStats.median); isolated99.append(quietStats.p99); cpuPerRun.append(quiet.cpuPerRun)
-    noisy99.append(Stats(samples: scenarios.isolatedDrops(count: isolatedDrops, noisy: true).latencies).p99)
+    noisy99.append(Stats(samples: scenarios.isolatedDrops(count: max(20, isolatedDrops / 4), noisy: true).latencies).p99)
     if let bare = scenarios.floorRunnerDrops(count: isolatedDrops, durable: false), let durable = scenarios.floorRunnerDrops(count: isolatedDrops, durable: true) {
         floor50.append(Stats(samples: bare).median); floor99.append(Stats(samples: bare).p99)
         durable50.append(Stats(samples: durable).median); durable99.append(Stats(samples: durable).p99)

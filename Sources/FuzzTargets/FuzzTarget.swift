@@ -15,9 +15,8 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     case tzif
     /// A cron expression in a named time zone from a start time.
     case cron
-
-    // The per-run supervisor's outcome file gets its own case once its reader exists:
-    // `case outcome`, running that reader on the bytes (see Fuzz/README.md).
+    /// A run supervisor's outcome file (`executions/<job>/<id>.outcome`).
+    case outcome
 
     package func run(_ bytes: [UInt8]) {
         switch self {
@@ -27,6 +26,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .stateFile: StateFileTarget.run(bytes)
         case .tzif: TZifTarget.run(bytes)
         case .cron: CronTarget.run(bytes)
+        case .outcome: OutcomeTarget.run(bytes)
         }
     }
 }
