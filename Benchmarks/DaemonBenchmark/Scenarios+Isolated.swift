@@ -120,21 +120,33 @@ extension Scenarios {
     }
 }
 
-/// A process streaming unsynced writes to a file on the state disk, like a backup job.
-final class NoisyNeighbour {
-    private let process = Process()
+/// A writer streaming unsynced data to a file on the state disk, like a backup job: 1 MiB
+/// blocks over a 512 MiB file, again and again, never synced (a thread of the harness, so
+/// nothing is left behind when it stops).
+final class NoisyNeighbour: @unchecked Sendable {
+    private let fd: Int32
+    private let done = DispatchSemaphore(value: 0)
+    private var running = true
+    private let lock = NSLock()
 
     init(file: String) {
-        // Its own session (setsid execs in place), so the loop and its dd stop together.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        // 1 MiB blocks over a 512 MiB file, again and again: dirty pages, never synced.
-        process.arguments = ["/bin/sh", "-c", "while :; do dd if=/dev/zero of='\(file)' bs=1M count=512 conv=notrunc status=none; done"]
-        try? process.run()
+        fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let thread = Thread { [self] in
+            let block = [UInt8](repeating: 0x5a, count: 1 << 20)
+            var offset: off_t = 0
+            while lock.withLock({ running }) {
+                _ = pwrite(fd, block, block.count, offset)
+                offset = (offset + off_t(block.count)) % (512 << 20)
+            }
+            done.signal()
+        }
+        thread.start()
         usleep(200_000)
     }
 
     func stop() {
-        kill(-process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        lock.withLock { running = false }
+        done.wait()
+        close(fd)
     }
 }
