@@ -23,18 +23,7 @@ extension Scenarios {
         let cpuBefore = daemon.cpuTicks
         var samples: [Double] = []
         for index in 0..<count {
-            let temporary = state + "/triggers/.lat.\(index)"
-            write("", to: temporary)
-            let start = wallNanoseconds()
-            rename(temporary, state + "/triggers/lat@\(index)")
-            var stamp: Int64?
-            _ = waitFor(10) {
-                let logs = listing(state + "/logs/lat")
-                guard logs.count == index + 1 else { return false }
-                stamp = logs.lazy.compactMap { stampedTime(state + "/logs/lat/" + $0) }.max()
-                return stamp != nil && logs.allSatisfy { stampedTime(state + "/logs/lat/" + $0) != nil }
-            }
-            if let stamp { samples.append(milliseconds(stamp - start)) }
+            if let sample = dropTrigger(index, state: state) { samples.append(sample) }
             usleep(UInt32(gap * 1000))
         }
         _ = waitFor(10) { (contents(state + "/results/lat.json") ?? "").contains("\"succeeded\" : \(count)") }

@@ -26,20 +26,25 @@ struct Scenarios {
         _ = waitFor(10) { contents(state + "/results/lat.json") != nil }
         var samples: [Double] = []
         for index in 0..<count {
-            let temporary = state + "/triggers/.lat.\(index)"
-            write("", to: temporary)
-            let start = wallNanoseconds()
-            rename(temporary, state + "/triggers/lat@\(index)")
-            var stamp: Int64?
-            _ = waitFor(10) {
-                let logs = listing(state + "/logs/lat")
-                guard logs.count == index + 1 else { return false }
-                stamp = logs.lazy.compactMap { stampedTime(state + "/logs/lat/" + $0) }.max()
-                return stamp != nil && logs.allSatisfy { stampedTime(state + "/logs/lat/" + $0) != nil }
-            }
-            if let stamp { samples.append(milliseconds(stamp - start)) }
+            if let sample = dropTrigger(index, state: state) { samples.append(sample) }
         }
         return samples
+    }
+
+    /// Drops the `index`th trigger of job `lat` and waits for its `/bin/date` to run: ms from drop to start.
+    func dropTrigger(_ index: Int, state: String) -> Double? {
+        let temporary = state + "/triggers/.lat.\(index)"
+        write("", to: temporary)
+        let start = wallNanoseconds()
+        rename(temporary, state + "/triggers/lat@\(index)")
+        var stamp: Int64?
+        _ = waitFor(10) {
+            let logs = listing(state + "/logs/lat")
+            guard logs.count == index + 1 else { return false }
+            stamp = logs.lazy.compactMap { stampedTime(state + "/logs/lat/" + $0) }.max()
+            return stamp != nil && logs.allSatisfy { stampedTime(state + "/logs/lat/" + $0) != nil }
+        }
+        return stamp.map { milliseconds($0 - start) }
     }
 
     /// The floor: an inotify event for a rename, then posix_spawn of /bin/date.
