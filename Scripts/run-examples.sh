@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 Scripts/setup.sh
 # Job files must not be writable by group or others (a checkout made with umask 002).
 chmod -R go-w jobs.example
+# Each run's supervisor is a product of its own, found beside the jobdir binary.
+swift build --product jobdir-supervisor
 exec swift run jobdir run --jobs jobs.example --state state "$@"
