@@ -2,7 +2,7 @@
 # Scripts/fuzz.sh TARGET [SECONDS]: builds jobdir-fuzz with libFuzzer and AddressSanitizer
 # (in .build-fuzz/) and fuzzes TARGET for SECONDS (default 60) at the lowest priority.
 #
-# Targets: job-file, trigger-request, marker, state-file, tzif, cron (Fuzz/README.md).
+# Targets: job-file, trigger-request, marker, state-file, tzif, cron, outcome (Fuzz/README.md).
 # Seeds: Fuzz/corpus/TARGET/ (committed). Inputs the run adds: .build-fuzz/corpus/TARGET/.
 # The fuzzer runs in fork mode and goes on after a finding: a crash, a broken property, a timeout (10 s for one input) or an input using more than
 # 2 GiB is written to Fuzz/findings/TARGET/; the unit tests (FuzzTargetsTests) replay
@@ -10,7 +10,7 @@
 # The run's log, with libFuzzer's `cov:` and `exec/s` figures, is .build-fuzz/logs/TARGET.log.
 set -euo pipefail
 
-targets="job-file trigger-request marker state-file tzif cron"
+targets="job-file trigger-request marker state-file tzif cron outcome"
 target=${1:-}
 seconds=${2:-60}
 if [[ -z "$target" || " $targets " != *" $target "* ]]; then
