@@ -59,8 +59,14 @@ import TestSupport
         try drop(setup, "\(id).reject", "not today")
         #expect(await waitUntil { setup.files.executions("gate", state: "rejected").count == 1 }, "\(daemon.log)")
         #expect(setup.files.json("approvals/\(id).json")?["state"] as? String == "rejected")
-        _ = try await pendingExecution(setup, "quick")
+        // Its wait lasts 300 ms, too short to be sure of seeing it on a loaded machine: the
+        // record's expiry (with the time it was requested) says it waited.
+        #expect(await waitUntil { setup.files.result("quick") != nil })
+        try setup.trigger("quick")
         #expect(await waitUntil { setup.files.executions("quick", state: "expired").count == 1 }, "\(daemon.log)")
+        let expired = try #require(setup.files.executions("quick").first)
+        #expect((expired["approval"] as? [String: Any])?["requested_at"] is String)
+        #expect(setup.files.log(expired).isEmpty && expired["started_at"] is NSNull)
         #expect(setup.files.executions("gate").allSatisfy { setup.files.log($0).isEmpty })
         #expect(daemon.stop() == 0)
     }

@@ -42,12 +42,13 @@ import TestSupport
         let setup = try Setup()
         defer { setup.dir.remove() }
         for mode in ["skip", "queue", "allow", "replace"] {
-            try setup.job("\(mode).yaml", "command: sleep 3\noverlap: \(mode)\nmax_queued: 1\n")
+            // Long enough for three triggers to land while the first runs, even on a loaded machine.
+            try setup.job("\(mode).yaml", "command: sleep 5\noverlap: \(mode)\nmax_queued: 1\n")
         }
         let daemon = try setup.start()
         #expect(await waitUntil { setup.files.result("replace") != nil })
         for mode in ["skip", "queue", "allow", "replace"] { try await triggerThree(setup, mode) }
-        #expect(await waitUntil(timeout: .seconds(20)) {
+        #expect(await waitUntil(timeout: .seconds(40)) {
             ["skip", "queue", "allow", "replace"].allSatisfy { mode in setup.files.executions(mode).allSatisfy { ($0["finished_at"] as? String) != nil } }
         }, "\(daemon.log)")
         let states = { (job: String) in setup.files.executions(job).map { $0["state"] as! String } }

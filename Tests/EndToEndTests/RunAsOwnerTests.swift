@@ -10,6 +10,15 @@ struct RunAsOwnerTests {
     typealias Setup = DaemonTests.Setup
 
     let nobody: passwd = getpwnam("nobody")!.pointee
+    /// Its home, read with getpwnam_r: the strings of `nobody` live in a static buffer that
+    /// another test's getpw* call may overwrite meanwhile.
+    static let nobodyHome: String = {
+        var entry = passwd()
+        var buffer = [CChar](repeating: 0, count: 4096)
+        var found: UnsafeMutablePointer<passwd>?
+        guard getpwnam_r("nobody", &entry, &buffer, buffer.count, &found) == 0, found != nil else { return "" }
+        return String(cString: entry.pw_dir)
+    }()
 
     /// A setup whose directories `nobody` can reach (mkdtemp makes them 0700).
     func setup() throws -> Setup {
@@ -55,7 +64,7 @@ struct RunAsOwnerTests {
         let record = try await finished(setup, "theirs", daemon)
         #expect(record["state"] as? String == "succeeded", "\(record)")
         let groups = try ProcessRunner.run("/usr/bin/id", ["-G", "nobody"]).stdout
-        #expect(setup.files.log(record) == "\(nobody.pw_uid)\n\(groups)\(String(cString: nobody.pw_dir)) nobody nobody\n0027\n")
+        #expect(setup.files.log(record) == "\(nobody.pw_uid)\n\(groups)\(Self.nobodyHome) nobody nobody\n0027\n")
         let user = try #require(record["user"] as? [String: Any])
         #expect(user["name"] as? String == "nobody" && user["uid"] as? Int == Int(nobody.pw_uid))
         var info = stat()
