@@ -60,7 +60,7 @@ import TestSupport
     @Test func aTimeoutHoldsWhileNoDaemonRuns() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
-        try setup.job("hang.yaml", "command: sleep 30\ntimeout: 1s\nkill_grace: 200ms\n")
+        try setup.job("hang.yaml", "command: sleep 30\ntimeout: 3s\nkill_grace: 200ms\n")
         let daemon = try setup.start()
         #expect(await waitUntil { setup.files.result("hang") != nil })
         try setup.trigger("hang")
