@@ -26,7 +26,7 @@ import TestSupport
         }
     }
 
-    @Test func agreesWithCronsimOnRandomCorpus() throws {
+    @Test func agreesWithCronsimOnRandomCorpus() async throws {
         print("cron differential test: seed 0x\(String(Self.seed, radix: 16)), \(Self.caseCount) cases, \(Self.firesPerCase) fires each")
         let cases = try Self.corpus()
         Self.expectEveryFeatureCovered(cases.map(\.expression))
@@ -39,7 +39,7 @@ import TestSupport
         for c in cases { text += "\(c.expression)\t\(c.zone)\t\(c.start)\t\(Self.firesPerCase)\n" }
         try Data(text.utf8).write(to: input)
 
-        let answers = try Self.runOracle(input: input, output: output)
+        let answers = try await Self.runOracle(input: input, output: output)
         try #require(answers.count == cases.count, "the oracle answered \(answers.count) of \(cases.count) cases")
 
         var rules = [String: TimeZoneRules]()
@@ -113,26 +113,30 @@ import TestSupport
     }
 
     /// Runs the cronsim oracle script; fails with an install hint if python3 or cronsim is missing.
-    static func runOracle(input: URL, output: URL) throws -> [String] {
+    /// It waits for the oracle without holding a thread: the other suites go on meanwhile.
+    static func runOracle(input: URL, output: URL) async throws -> [String] {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("differential/cronsim_oracle.py")
         let process = Process()
         let python = ProcessRunner.python
         process.executableURL = URL(fileURLWithPath: python.executable)
         process.arguments = python.arguments + [script.path, input.path, output.path]
-        let errors = Pipe()
-        process.standardError = errors
+        let errorsFile = output.deletingLastPathComponent().appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errorsFile)
+        let status: Int32
         do {
-            try process.run()
+            status = try await withCheckedThrowingContinuation { continuation in
+                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do { try process.run() } catch { continuation.resume(throwing: error) }
+            }
         } catch {
             Issue.record("cannot run python3 (\(error)); run Scripts/test.sh, which makes .build/venv with cronsim, or set JOBDIR_PYTHON")
             throw error
         }
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: stderr, as: UTF8.self)
-            Issue.record("the cronsim oracle failed (exit \(process.terminationStatus)): \(message) — cronsim is needed: run Scripts/test.sh (it makes .build/venv) or set JOBDIR_PYTHON")
+        guard status == 0 else {
+            let message = (try? String(contentsOf: errorsFile, encoding: .utf8)) ?? ""
+            Issue.record("the cronsim oracle failed (exit \(status)): \(message) — cronsim is needed: run Scripts/test.sh (it makes .build/venv) or set JOBDIR_PYTHON")
             throw OracleFailure()
         }
         let text = try String(contentsOf: output, encoding: .utf8)

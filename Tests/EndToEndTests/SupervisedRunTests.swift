@@ -23,25 +23,34 @@ import TestSupport
         String(try ProcessRunner.run("/usr/bin/sha256sum", [path]).stdout.prefix(64))
     }
 
+    /// The run kills its own daemon, so the daemon dies while it runs whatever the test's pace:
+    /// the test only looks at what stays (the `running` record of a dead daemon).
+    func killedByItsRun(_ setup: Setup, _ job: String, _ daemon: DaemonProcess) async throws -> [String: Any] {
+        #expect(await waitUntil(timeout: .seconds(30)) { !daemon.isRunning }, "the run kills its daemon: \(daemon.log)")
+        #expect(daemon.stop() != nil)
+        return try #require(setup.files.executions(job, state: "running").first, "\(daemon.log)")
+    }
+
     @Test func aRunKilledUnderItsDaemonEndsWithItsRealExitAndItsWholeLog() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
-        // 20 MB in about 3 s, then exit 3; the bound is above it, so the log is all of it.
+        let daemon = try setup.start()
+        // 20 MB in about 3 s, killing its daemon halfway, then exit 3; the bound is above it,
+        // so the log is all of it.
         let copy = setup.dir.url("printed"), chunk = setup.dir.url("chunk")
         let script = try setup.dir.write("print.sh", """
             i=0
             while [ $i -lt 30 ]; do
+              [ $i -eq 15 ] && kill -9 \(daemon.pid)
               head -c 524288 /dev/urandom | base64 -w 0 > \(chunk); echo >> \(chunk)
               cat \(chunk) >> \(copy); cat \(chunk); sleep 0.1; i=$((i+1))
             done
             exit 3
             """)
         try setup.job("big.yaml", "command: [/bin/sh, \(script)]\noutput: {max_bytes: 64MiB}\n")
-        let daemon = try setup.start()
         #expect(await waitUntil { setup.files.result("big") != nil })
         try setup.trigger("big")
-        let running = try #require(await runningRecord(setup, "big"), "\(daemon.log)")
-        #expect(daemon.stop(signal: SIGKILL) != nil)
+        let running = try await killedByItsRun(setup, "big", daemon)
 
         let restarted = try setup.start()
         let finished = try #require(await record(setup, "big", state: "failed"), "\(restarted.log)")
@@ -60,13 +69,18 @@ import TestSupport
     @Test func aTimeoutHoldsWhileNoDaemonRuns() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
-        try setup.job("hang.yaml", "command: sleep 30\ntimeout: 3s\nkill_grace: 200ms\n")
         let daemon = try setup.start()
+        // A second in, the run kills its daemon; its 3 s timeout ends it with no daemon.
+        try setup.job("hang.yaml", """
+            command: [/bin/sh, -c, "sleep 1; kill -9 \(daemon.pid); exec sleep 30"]
+            timeout: 3s
+            kill_grace: 200ms
+
+            """)
         #expect(await waitUntil { setup.files.result("hang") != nil })
         try setup.trigger("hang")
-        let running = try #require(await runningRecord(setup, "hang"), "\(daemon.log)")
-        let pid = Int32(running["pid"] as! Int)
-        #expect(daemon.stop(signal: SIGKILL) != nil)
+        let running = try await killedByItsRun(setup, "hang", daemon)
+        let pid = Int32(try #require(running["pid"] as? Int, "\(running)"))
         #expect(await waitUntil { !DaemonTests.isAlive(pid) }, "the supervisor enforces the timeout alone")
 
         let restarted = try setup.start()
