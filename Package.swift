@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron", "PolicySupport"]),
         // The daemon's parts, without processes or a loop.
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Scheduling", "Definitions", "Cron", "Watching", "StateStore", "PolicySupport"]),
-        .testTarget(name: "StateStoreTests", dependencies: ["Cron", "StateStore", "Scheduling", "atomic-writer-fixture"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["CLinux", "Cron", "Definitions", "StateStore", "Scheduling", "atomic-writer-fixture"]),
         // A separate writer process for StateStoreTests' crash test (SIGKILLed in a loop).
         .executableTarget(
             name: "atomic-writer-fixture",

@@ -4,6 +4,7 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <pthread.h>
 // Declared by <pthread.h> only under _GNU_SOURCE.

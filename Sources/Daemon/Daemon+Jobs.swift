@@ -96,6 +96,18 @@ extension Daemon {
         results.update(id, orCreate: { result }) { $0.noteInstalled(definition, everyAnchor: anchor) }
         updateWakeTime(id, now: now)
         installWatch(definition, firstInstall: firstInstall)
+        grantReaders(definition)
+    }
+
+    /// Lets the job's user and operators read its records, logs and result (SPEC section 11).
+    private func grantReaders(_ definition: JobDefinition) {
+        guard let granted = readers.update(definition, daemonUID: UInt32(geteuid())) else { return }
+        do {
+            try store.grant(granted, job: definition.id.rawValue)
+        } catch {
+            log.event("readers_not_granted", ["job": definition.id.rawValue, "error": "\(error)",
+                                              "note": "its records and logs stay readable by the daemon's user only"])
+        }
     }
 
     /// The latest slot of each time trigger kind among the job's execution records,

@@ -1,6 +1,7 @@
 import Definitions
 import Glibc
 import Scheduling
+import StateStore
 
 /// Trigger and cancel requests from other users (SPEC section 11): the drop boxes are
 /// writable by everyone, so a request counts only from someone allowed to make it.
@@ -9,6 +10,11 @@ extension Daemon {
     func job(of execution: ExecutionID) -> JobID? {
         let record = runs.running[execution]?.record ?? runs.waiting[execution]?.record ?? approvals[execution]?.record
         return record.flatMap { JobID($0.job) }
+    }
+
+    /// The ACLs of the results and approval requests among `paths` (`StateAccess`).
+    func accessLists(for paths: some Sequence<String>) -> [String: AccessList] {
+        readers.accessLists(for: paths, layout: store.layout, job: job(of:))
     }
 
     /// Why the request file at `path` does not count for `definition`, or nil when it does.

@@ -156,7 +156,8 @@ extension Daemon {
         guard health.mayRetry(monotonic: TimerDescriptor.monotonicNow()) else { return }
         let batch = commit.take()
         do {
-            try store.writeBatch(batch.documents.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) })
+            try store.writeBatch(batch.documents.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) },
+                                 access: accessLists(for: batch.documents.keys))
         } catch {
             commitRefused(batch, error: error)
             return

@@ -20,7 +20,8 @@ extension Daemon {
         let owed = runtimeFiles.loadOwed(root: store.layout.root)
         guard !owed.isEmpty else { return }
         do {
-            try store.writeBatch(owed.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) })
+            try store.writeBatch(owed.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) },
+                                 access: accessLists(for: owed.keys))
             runtimeFiles.clearOwed()
             log.event("owed_writes_replayed", ["files": "\(owed.count)"])
         } catch {

@@ -26,6 +26,7 @@ import Watching
 /// - `Shutdown`: a graceful stop in progress.
 /// - `StateHealth`: whether the state directory takes writes, and when to try again.
 /// - `NotificationDesk`: deliveries not yet done (sent through `NotificationSender`).
+/// - `StateAccess`: who besides the daemon's user reads each job's state files.
 ///
 /// All of it is touched on the loop thread only; runs are supervised by
 /// `ProcessRunner`'s own threads and report back through the runs' mailbox.
@@ -53,6 +54,7 @@ package final class Daemon {
     var history = HistoryBook()
     var shutdown = Shutdown()
     var health = StateHealth()
+    var readers = StateAccess()
     var notifications: NotificationDesk
     var http: HTTPClient!
     var sender: NotificationSender!

@@ -11,7 +11,9 @@ package enum AtomicFile {
     /// the temp file is removed; the error carries the path and errno. With `durable`
     /// false the fsyncs are left out: readers still see the old or the new file whole, but
     /// a power loss may keep the old one (for files written again anyway, like metrics).
-    package static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644, durable: Bool = true) throws(StateStoreError) {
+    /// `access`, when given, is the file's ACL, set before it takes the name.
+    package static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644, durable: Bool = true,
+                              access: AccessList? = nil) throws(StateStoreError) {
         let (directory, name) = split(path)
         let dirFD: Int32
         do { dirFD = try Sys.open(directory, O_RDONLY | O_DIRECTORY) } catch { throw StateStoreError(error, path: path) }
@@ -23,6 +25,7 @@ package enum AtomicFile {
             throw StateStoreError(error, path: path)
         }
         do {
+            if let access { grant(access, fd) }
             try Sys.writeAll(fd, bytes)
             if durable { try Sys.fsync(fd) }
             Sys.close(fd)
@@ -45,16 +48,17 @@ package enum AtomicFile {
     /// (`syncfs` would also flush whatever other programs have written to it, and wait
     /// on it). Readers still see whole files only. If a temp file cannot be written, none
     /// is renamed and the old versions stay.
-    package static func writeGroup(_ documents: [(path: String, bytes: [UInt8])], permissions: mode_t = 0o644) throws(StateStoreError) {
+    package static func writeGroup(_ documents: [Document]) throws(StateStoreError) {
         var written: [(temp: String, path: String)] = []
         func discard() { for entry in written { unlink(entry.temp) } }
         for document in documents {
             let (directory, name) = split(document.path)
             let temp = directory + "/" + temporaryName(for: name)
             do throws(Errno) {
-                let fd = try Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL, permissions)
+                let fd = try Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL, document.permissions)
                 written.append((temp, document.path))
                 defer { Sys.close(fd) }
+                if let access = document.access { grant(access, fd) }
                 try Sys.writeAll(fd, document.bytes)
                 try Sys.fdatasync(fd)
             } catch {
@@ -77,6 +81,27 @@ package enum AtomicFile {
                 throw StateStoreError(error, path: directory)
             }
         }
+    }
+
+    /// One file of a group commit: its bytes, mode and ACL.
+    package struct Document {
+        package var path: String
+        package var bytes: [UInt8]
+        package var permissions: mode_t = 0o644
+        package var access: AccessList? = nil
+
+        package init(path: String, bytes: [UInt8], permissions: mode_t = 0o644, access: AccessList? = nil) {
+            self.path = path
+            self.bytes = bytes
+            self.permissions = permissions
+            self.access = access
+        }
+    }
+
+    /// Sets the ACL of a temp file. A filesystem without ACLs keeps the file its mode's
+    /// (the daemon's user's): the job's grant has said so in the log already.
+    private static func grant(_ access: AccessList, _ fd: Int32) {
+        try? Sys.setAttribute(fd, AccessList.accessAttribute, access.bytes)
     }
 
     package static func read(_ path: String) throws(StateStoreError) -> [UInt8] {

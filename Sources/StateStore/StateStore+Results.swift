@@ -1,3 +1,4 @@
+import Glibc
 import SystemCalls
 import Scheduling
 
@@ -21,6 +22,8 @@ extension StateStore {
                 let path = layout.resultsDirectory + "/" + child
                 do {
                     results.append(try StateJSON.decode(JobResult.self, from: try AtomicFile.read(path), path: path))
+                } catch where error.errno == EACCES {
+                    continue  // another user's job (SPEC section 11)
                 } catch {
                     problems.append(error)
                 }

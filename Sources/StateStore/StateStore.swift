@@ -25,14 +25,33 @@ package struct StateStore: Sendable {
     }
 
     /// SPEC section 11: `triggers/`, `cancel/` and `approvals/` take requests from every
-    /// user, sticky like /tmp (nobody removes or renames another's file) and not listable
-    /// by others (mode 1733); the state directory itself is only traversable (0711), so
-    /// records, results and logs stay the daemon's.
+    /// user, sticky like /tmp (nobody removes or renames another's file); the state
+    /// directory itself is only traversable (0711). `executions/`, `logs/`, `results/` and
+    /// `approvals/` may be listed (0755, 1777), so that a job's user and operators find
+    /// what they may read (`grant`); what is inside stays the daemon's user's unless an
+    /// ACL says otherwise. `triggers/` and `cancel/` are not listable (1733).
     private func openDropBoxes() throws(StateStoreError) {
         do {
             try Sys.chmod(layout.root, 0o711)
-            for box in [layout.triggersDirectory, layout.cancelDirectory, layout.approvalsDirectory] { try Sys.chmod(box, 0o1733) }
+            for box in [layout.triggersDirectory, layout.cancelDirectory] { try Sys.chmod(box, 0o1733) }
+            for directory in [layout.resultsDirectory, layout.approvalsDirectory] where try Sys.status(directory).st_mode & 0o004 == 0 {
+                try makePrivate(filesUnder: directory)
+            }
+            try Sys.chmod(layout.approvalsDirectory, 0o1777)
+            for directory in [layout.executionsDirectory, layout.logsDirectory, layout.resultsDirectory] { try Sys.chmod(directory, 0o755) }
         } catch { throw StateStoreError(error, path: layout.root) }
+    }
+
+    /// Results and approval files written 0644 while their directory was closed become
+    /// 0600 before it opens.
+    private func makePrivate(filesUnder root: String) throws(Errno) {
+        var pending = [root]
+        while let directory = pending.popLast() {
+            for entry in try Sys.listDirectory(directory) {
+                let path = directory + "/" + entry.name
+                if entry.isDirectory { pending.append(path) } else if entry.name.hasSuffix(".json") { try Sys.chmod(path, 0o600) }
+            }
+        }
     }
 
     /// Removes every file below state/ that has the shape of our temp files.
@@ -65,20 +84,31 @@ package struct StateStore: Sendable {
     package func writeDocument<T: Encodable>(_ value: T, to path: String) throws(StateStoreError) {
         let bytes = try StateJSON.encode(value, path: path)
         try makeDirectories(AtomicFile.split(path).directory)
-        try AtomicFile.write(bytes, to: path)
+        try AtomicFile.write(bytes, to: path, permissions: permissions(of: path))
     }
 
     /// One record, or nil if it does not exist.
     /// Writes several documents as one group commit (one flush for all); a single
     /// document is written on its own. Paths must lie inside the state directory.
-    package func writeBatch(_ documents: [(path: String, bytes: [UInt8])]) throws(StateStoreError) {
+    /// `access` holds the ACLs of the files that others may read (SPEC section 11).
+    package func writeBatch(_ documents: [(path: String, bytes: [UInt8])], access: [String: AccessList] = [:]) throws(StateStoreError) {
         guard !documents.isEmpty else { return }
         for directory in Set(documents.map { AtomicFile.split($0.path).directory }) { try makeDirectories(directory) }
-        if documents.count == 1 {
-            try AtomicFile.write(documents[0].bytes, to: documents[0].path)
-        } else {
-            try AtomicFile.writeGroup(documents)
+        let files = documents.map {
+            AtomicFile.Document(path: $0.path, bytes: $0.bytes, permissions: permissions(of: $0.path), access: access[$0.path])
         }
+        if files.count == 1 {
+            try AtomicFile.write(files[0].bytes, to: files[0].path, permissions: files[0].permissions, access: files[0].access)
+        } else {
+            try AtomicFile.writeGroup(files)
+        }
+    }
+
+    /// Results and approval requests are the daemon's user's (0600) in directories others
+    /// may list; their ACLs name who else reads them. Records are 0644 in their job's own
+    /// directory (0700, or with the job's ACL, whose mask their group bits become).
+    func permissions(of path: String) -> mode_t {
+        path.hasPrefix(layout.resultsDirectory + "/") || path.hasPrefix(layout.approvalsDirectory + "/") ? 0o600 : 0o644
     }
 
     package func record(job: String, id: ExecutionID) throws(StateStoreError) -> ExecutionRecord? {
@@ -177,7 +207,7 @@ package struct StateStore: Sendable {
     /// `mkdir -p` with mode 0700: creates `path` and missing parents. Each new entry is
     /// fsync'd in its parent (so it survives a crash) unless `sync` is false (log
     /// directories, which need not be durable).
-    private func makeDirectories(_ path: String, sync: Bool = true) throws(StateStoreError) {
+    func makeDirectories(_ path: String, sync: Bool = true) throws(StateStoreError) {
         if let st = try? Sys.status(path) {
             if (st.st_mode & S_IFMT) == S_IFDIR { return }
             throw StateStoreError(code: .system, path: path, errno: ENOTDIR, message: "exists and is not a directory")

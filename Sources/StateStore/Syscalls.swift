@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 import SystemCalls
 
@@ -65,5 +66,31 @@ extension Sys {
             }
             entries.append((name, isDirectory))
         }
+    }
+
+    /// Sets the extended attribute `name` of the open file `fd`.
+    static func setAttribute(_ fd: Int32, _ name: String, _ value: [UInt8]) throws(Errno) {
+        _ = try retrying("fsetxattr") { value.withUnsafeBytes { CLinux.fsetxattr(fd, name, $0.baseAddress, $0.count, 0) } }
+    }
+
+    /// The extended attribute `name` of `path` (not following a last symlink), nil when absent.
+    static func attribute(_ path: String, _ name: String) throws(Errno) -> [UInt8]? {
+        var value = [UInt8](repeating: 0, count: 4096)
+        let count = CLinux.lgetxattr(path, name, &value, value.count)
+        if count < 0 {
+            if errno == ENODATA { return nil }
+            throw Errno(errno, call: "getxattr")
+        }
+        return Array(value[0..<count])
+    }
+
+    static func setAttribute(_ path: String, _ name: String, _ value: [UInt8]) throws(Errno) {
+        _ = try retrying("setxattr") { value.withUnsafeBytes { CLinux.lsetxattr(path, name, $0.baseAddress, $0.count, 0) } }
+    }
+
+    /// Removes the attribute `name` of `path`; absent already is fine.
+    static func removeAttribute(_ path: String, _ name: String) throws(Errno) {
+        guard CLinux.lremovexattr(path, name) != 0, errno != ENODATA else { return }
+        throw Errno(errno, call: "removexattr")
     }
 }

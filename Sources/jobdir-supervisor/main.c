@@ -236,7 +236,7 @@ int main(int argc, char **argv) {
         return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     }
 
-    int log_fd = open(inv.log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int log_fd = open(inv.log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (log_fd < 0) {
         int e = errno;
         set_failure(&failure, KIND_LOG, inv.log_path, e, "log %s: %s", inv.log_path, strerror(e));

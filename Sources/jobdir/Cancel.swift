@@ -12,7 +12,7 @@ struct Cancel: AsyncParsableCommand {
 
     func run() async throws {
         let reader = StateReader(root: directories.state, verb: "cancel")
-        if !reader.canReadRecords, let id = ExecutionID(rawValue: execution) {
+        if let id = ExecutionID(rawValue: execution), reader.record(id: id) == nil, !reader.canReadRecords {
             // Another user's state: drop the request; the daemon acts on it only if we may
             // cancel the job (its user, root or an operator) and lists it as refused otherwise.
             let path = reader.layout.cancelFile(id: id)

@@ -169,8 +169,13 @@ struct StateReader {
 }
 
 extension StateReader {
-    /// Whether this user may read the records at all (they are the daemon's user's).
-    var canReadRecords: Bool { access(layout.executionsDirectory, R_OK | X_OK) == 0 || errno != EACCES }
+    /// Whether this user may look at every job's records: a job's are its user's and
+    /// operators' besides the daemon's user's (SPEC section 11).
+    var canReadRecords: Bool {
+        ([""] + directories(under: layout.executionsDirectory)).allSatisfy { job in
+            access(job.isEmpty ? layout.executionsDirectory : layout.executionsDirectory(job: job), R_OK | X_OK) == 0 || errno != EACCES
+        }
+    }
 
     /// The record whose id is `text`, or a failure saying there is none.
     func requireRecord(_ text: String) throws(ExitCode) -> ExecutionRecord {
@@ -180,8 +185,9 @@ extension StateReader {
         }
         guard let record = record(id: id) else {
             if !canReadRecords {
-                throw Console.failure(verb, "cannot read \(layout.executionsDirectory): Permission denied; records and logs "
-                    + "are readable only by the daemon's user (root): another user's run is not yours to read")
+                throw Console.failure(verb, "cannot read every job's records in \(layout.executionsDirectory): Permission denied; "
+                    + "a job's records and logs are readable by the daemon's user, the user it runs as and its operators only: "
+                    + "another user's run is not yours to read")
             }
             throw Console.failure(verb, "no execution \(text) in \(layout.root); "
                 + "`jobdir status` lists live executions, `jobdir history JOB` past ones")

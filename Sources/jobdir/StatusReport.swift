@@ -12,7 +12,7 @@ struct StatusReport {
     var result: JobResult?
     var running: [ExecutionRecord] = []
     var queued: [ExecutionRecord] = []
-    var awaiting: [ExecutionRecord] = []
+    var awaiting: [PendingApproval] = []
     var failing: [JobResult] = []
     var definitionErrors: [JobResult] = []
     /// Why each queued execution waits, by id (results' `queued[].reason`).
@@ -33,7 +33,7 @@ struct StatusReport {
         for record in reader.liveRecords(job: job) {
             switch record.state {
             case .running: running.append(record)
-            case .awaitingApproval: awaiting.append(record)
+            case .awaitingApproval: awaiting.append(PendingApproval(record))
             default: queued.append(record)
             }
         }
@@ -42,8 +42,13 @@ struct StatusReport {
             if result.consecutiveFailures > 0 { failing.append(result) }
             if result.definitionError != nil { definitionErrors.append(result) }
         }
-        // Approval files are read only to name those that cannot be.
-        _ = reader.approvals()
+        // An approver who may not read the job's records reads its approval requests
+        // (SPEC section 11); for the others they only name the files that cannot be read.
+        let listed = Set(awaiting.map(\.id))
+        for approval in reader.approvals() where approval.state == "pending" && !listed.contains(approval.execution)
+            && (job == nil || approval.job == job) {
+            awaiting.append(PendingApproval(approval))
+        }
         if daemon.isUnreadable { unreadable.append(UnreadableStateFile(path: reader.layout.daemonFile, reason: "not a JSON object")) }
         unreadable += reader.unreadable.files
     }
@@ -71,12 +76,12 @@ struct StatusReport {
                     "waiting_ms": milliseconds(since: record.createdAt), "reason": reasons[record.id.rawValue] ?? NSNull(),
                 ]
             },
-            "awaiting_approval": awaiting.map { record -> [String: Any] in
+            "awaiting_approval": awaiting.map { pending -> [String: Any] in
                 [
-                    "job": record.job, "id": record.id.rawValue,
-                    "requested_at": Timestamp.format(record.approvalRequestedAt),
-                    "expires_at": record.approval?.expiresAt.map(Timestamp.format) ?? NSNull(),
-                    "age_ms": milliseconds(since: record.approvalRequestedAt),
+                    "job": pending.job, "id": pending.id,
+                    "requested_at": Timestamp.format(pending.requestedAt),
+                    "expires_at": pending.expiresAt.map(Timestamp.format) ?? NSNull(),
+                    "age_ms": milliseconds(since: pending.requestedAt),
                 ]
             },
             "failing": failing.map { result -> [String: Any] in
@@ -114,9 +119,9 @@ struct StatusReport {
                            .init(title: "REASON", flexible: true, minimumWidth: 6)],
                 queued.map { [$0.job, $0.id.rawValue, TimeText.between($0.createdAt, now), reasons[$0.id.rawValue].map(Console.oneLine) ?? "-"] })
         section("awaiting approval", [.init(title: "JOB"), .init(title: "EXECUTION"), .init(title: "AGE"), .init(title: "EXPIRES")],
-                awaiting.map { record in
-                    [record.job, record.id.rawValue, TimeText.between(record.approvalRequestedAt, now),
-                     record.approval?.expiresAt.map { TimeText.moment($0, now: now, zone: zone) } ?? "-"]
+                awaiting.map { pending in
+                    [pending.job, pending.id, TimeText.between(pending.requestedAt, now),
+                     pending.expiresAt.map { TimeText.moment($0, now: now, zone: zone) } ?? "-"]
                 })
         if !awaiting.isEmpty { text += "  decide with `jobdir approve ID` or `jobdir reject ID`\n" }
         section("failing", [.init(title: "JOB"), .init(title: "FAILURES"), .init(title: "LAST"), .init(title: "LAST SUCCESS")],
@@ -157,5 +162,28 @@ struct StatusReport {
 
     private func milliseconds(since date: Date) -> Int64 {
         max(0, Timestamp.milliseconds(now) - Timestamp.milliseconds(date))
+    }
+}
+
+/// An execution awaiting a decision, from its record or, for an approver who may not
+/// read the record, from its approval request.
+struct PendingApproval {
+    var job: String
+    var id: String
+    var requestedAt: Date
+    var expiresAt: Date?
+
+    init(_ record: ExecutionRecord) {
+        job = record.job
+        id = record.id.rawValue
+        requestedAt = record.approvalRequestedAt
+        expiresAt = record.approval?.expiresAt
+    }
+
+    init(_ approval: ApprovalFile) {
+        job = approval.job
+        id = approval.execution
+        requestedAt = approval.requestedAt
+        expiresAt = approval.expiresAt
     }
 }

@@ -27,7 +27,7 @@ struct RequestsFromOthersTests {
         return try #require(setup.files.executions(job).first?["id"] as? String)
     }
 
-    @Test func nobodyMayApproveForItsGroupAndNotOtherwise() async throws {
+    @Test func nobodyReadsAndMayApproveForItsGroupAndNotOtherwise() async throws {
         let setup = try setup()
         defer { setup.dir.remove() }
         try setup.job("ours.yaml", "command: echo deployed\napproval: {approvers: ['@nogroup']}\n")
@@ -36,13 +36,23 @@ struct RequestsFromOthersTests {
         #expect(await waitUntil { setup.files.result("ours") != nil && setup.files.result("theirs") != nil }, "\(daemon.log)")
 
         let ours = try await awaiting(setup, "ours", daemon)
+        let theirs = try await awaiting(setup, "theirs", daemon)
+        #expect(await waitUntil { setup.files.json("approvals/\(theirs).json") != nil })
+        // An approver reads the pending requests it may decide, and only those.
+        let status = try asNobody(setup, ["status", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status.stderr)")
+        let pending = (object["awaiting_approval"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(pending == [ours], "\(status.stdout)")
+        let request = try asNobody("/bin/cat", [setup.state + "/approvals/\(ours).json"])
+        #expect(request.status == 0 && request.stdout.contains("\"state\""), "\(request.stderr)")
+        #expect(try asNobody("/bin/cat", [setup.state + "/approvals/\(theirs).json"]).status != 0)
+
         let approved = try asNobody(setup, ["approve", ours, "--comment", "looks good"])
         #expect(approved.status == 0, "\(approved.stderr)")
         #expect(await waitUntil { setup.files.executions("ours", state: "succeeded").count == 1 }, "\(daemon.log)")
         let decided = try #require(setup.files.executions("ours").first?["approval"] as? [String: Any])
         #expect(decided["decided_by"] as? String == "nobody")
 
-        let theirs = try await awaiting(setup, "theirs", daemon)
         _ = try asNobody(setup, ["approve", theirs])
         let marker = setup.state + "/approvals/\(theirs).approve"
         #expect(await waitUntil { (setup.files.json("approvals/\(theirs).json")?["refusals"] as? [Any])?.count == 1 }, "\(daemon.log)")
@@ -80,14 +90,56 @@ struct RequestsFromOthersTests {
         #expect(await waitUntil { setup.files.executions("open", state: "running").first?["pid"] is Int }, "\(daemon.log)")
         let id = try #require(setup.files.executions("open").first?["id"] as? String)
 
-        // Nobody's logs are nobody else's: not even an operator reads them through the state dir.
-        let logs = try asNobody(setup, ["logs", id])
-        #expect(logs.status == 1)
-        #expect(logs.stderr.contains("Permission denied; records and logs are readable only by the daemon's user (root): another user's run is not yours to read"), "\(logs.stderr)")
-
         let cancel = try asNobody(setup, ["cancel", id])
         #expect(cancel.status == 0, "\(cancel.stderr)")
         #expect(await waitUntil(timeout: .seconds(20)) { setup.files.executions("open", state: "canceled").count == 1 }, "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// `ARGS` run as nobody (group nogroup), not through jobdir.
+    func asNobody(_ program: String, _ arguments: [String]) throws -> ProcessResult {
+        try ProcessRunner.run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", program] + arguments)
+    }
+
+    @Test func aJobsUserAndOperatorsReadItsRecordsAndLogsAndNobodyElseDoes() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        try setup.job("mine.yaml", "command: echo secret of nobody\nuser: nobody\n")
+        try setup.job("operated.yaml", "command: echo operated by nobody\noperators: ['@nogroup']\n")
+        try setup.job("private.yaml", "command: echo secret of root\n")
+        let daemon = try setup.start()
+        let jobs = ["mine", "operated", "private"]
+        #expect(await waitUntil { jobs.allSatisfy { setup.files.result($0) != nil } }, "\(daemon.log)")
+        var ids: [String: String] = [:]
+        for job in jobs {
+            try setup.trigger(job)
+            #expect(await waitUntil { setup.files.executions(job, state: "succeeded").count == 1 }, "\(daemon.log)")
+            ids[job] = setup.files.executions(job).first?["id"] as? String
+        }
+
+        let mine = try asNobody(setup, ["logs", ids["mine"]!])
+        #expect(mine.status == 0 && mine.stdout == "secret of nobody\n", "the job's user reads its log: \(mine.stderr)")
+        let operated = try asNobody(setup, ["logs", ids["operated"]!])
+        #expect(operated.status == 0 && operated.stdout == "operated by nobody\n", "an operator reads it: \(operated.stderr)")
+        let history = try asNobody(setup, ["history", "mine", "--json"])
+        #expect(history.status == 0 && history.stdout.contains(ids["mine"]!), "\(history.stderr)")
+        let status = try asNobody(setup, ["status", "mine", "--json"])
+        #expect(status.status == 0 && status.stdout.contains(ids["mine"]!), "its result: \(status.stdout) \(status.stderr)")
+
+        let refused = try asNobody(setup, ["logs", ids["private"]!])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("another user's run is not yours to read"), "\(refused.stderr)")
+        for file in ["executions/private/\(ids["private"]!).json", "logs/private/\(ids["private"]!).log", "results/private.json"] {
+            let cat = try asNobody("/bin/cat", [setup.state + "/" + file])
+            #expect(cat.status != 0 && !cat.stdout.contains("secret of root"), "\(file) is root's: \(cat.stdout)")
+        }
+        let everything = try asNobody("/bin/grep", ["-r", "secret of root", setup.state])
+        #expect(!everything.stdout.contains("secret of root"), "\(everything.stdout)")
+
+        // Taken off the operators, nobody reads the job's records no more.
+        try setup.job("operated.yaml", "command: echo operated by nobody\n")
+        #expect(await waitUntil { daemon.log.contains("reloaded job=operated") }, "\(daemon.log)")
+        #expect(await waitUntil { (try? asNobody(setup, ["logs", ids["operated"]!]).status) == 1 }, "the list is taken back")
         #expect(daemon.stop() == 0)
     }
 }

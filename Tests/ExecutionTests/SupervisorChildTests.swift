@@ -124,10 +124,11 @@ import Scheduling
         let (_, outcome) = try SupervisorHarness(dir: dir).run(request)
         #expect(outcome.exitCode == 0)
         #expect(dir.read("who.log") == "\(nobody.pw_uid)\n\(nobody.pw_gid)\n\(nobody.pw_gid) 0\n")
-        // The log stays the supervisor's (root's): the user only wrote through the pipe.
+        // The log stays the supervisor's (root's): the user only wrote through the pipe. Its
+        // group bits become the mask of the ACL it inherits from its job's directory.
         var info = stat()
         stat(dir.file("who.log"), &info)
-        #expect(info.st_uid == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(info.st_uid == 0 && info.st_mode & 0o777 == 0o640)
     }
 
     @Test(.enabled(if: geteuid() == 0, "needs root to run a command as nobody"))

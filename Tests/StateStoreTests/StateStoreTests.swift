@@ -1,5 +1,7 @@
+import CLinux
 import Foundation
 import Glibc
+import Definitions
 import Scheduling
 import Testing
 @testable import StateStore
@@ -27,19 +29,79 @@ import Testing
         let dir = TempDirectory()
         defer { dir.remove() }
         let root = dir.file("state")
+        // As an earlier version left it: a closed directory of 0644 files.
+        try FileManager.default.createDirectory(atPath: root + "/results", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        FileManager.default.createFile(atPath: root + "/results/old.json", contents: Data("{}".utf8), attributes: [.posixPermissions: 0o644])
         try StateStore(root: root).prepare()
         var st = stat()
         stat(root, &st)
         #expect(st.st_mode & 0o7777 == 0o711, "others may only pass through to the drop boxes")
-        for box in ["triggers", "cancel", "approvals"] {
+        for box in ["triggers", "cancel"] {
             stat(root + "/" + box, &st)
             #expect(st.st_mode & 0o7777 == 0o1733, "\(box): sticky, writable, not listable by others")
         }
-        for own in ["executions", "logs", "results"] {
-            stat(root + "/" + own, &st)
-            #expect(st.st_mode & 0o7777 == 0o700, "\(own) stays the daemon's")
+        stat(root + "/approvals", &st)
+        #expect(st.st_mode & 0o7777 == 0o1777, "approvals: sticky, and approvers list the requests they may read")
+        for listed in ["executions", "logs", "results"] {
+            stat(root + "/" + listed, &st)
+            #expect(st.st_mode & 0o7777 == 0o755, "\(listed): a job's readers find their way to it")
         }
+        stat(root + "/results/old.json", &st)
+        #expect(st.st_mode & 0o7777 == 0o600, "a result written before the directory opened is closed first")
         #expect(dir.names("state") == ["approvals", "cancel", "executions", "logs", "results", "triggers"])
+    }
+
+    @Test func grantGivesAJobsReadersItsDirectoriesFilesAndResultAndTakesThemBack() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        try store.prepare()
+        try store.write(sampleRecord(job: "reports/weekly"))
+        try store.writeBatch([(path: store.layout.resultFile(job: "reports/weekly"), bytes: Array("{}".utf8))])
+        let readers = StateReaders(users: [65534], groups: [65534])
+        guard (try? store.grant(readers, job: "reports/weekly")) != nil else {
+            Issue.record("the filesystem of \(dir.path) takes no POSIX ACLs")
+            return
+        }
+        let directory = AccessList(readers: readers, directory: true).bytes, file = AccessList(readers: readers, directory: false).bytes
+        func attribute(_ path: String, _ name: String) -> [UInt8]? {
+            var value = [UInt8](repeating: 0, count: 256)
+            let count = getxattr(path, name, &value, value.count)
+            return count < 0 ? nil : Array(value[0..<count])
+        }
+        let records = store.layout.executionsDirectory(job: "reports/weekly")
+        for path in [records, store.layout.logsDirectory(job: "reports/weekly")] {
+            #expect(attribute(path, "system.posix_acl_default") == directory, "\(path): what its new files inherit")
+            #expect(attribute(path, "system.posix_acl_access") == directory)
+        }
+        let record = try #require(try FileManager.default.contentsOfDirectory(atPath: records).first { $0.hasSuffix(".json") })
+        #expect(attribute(records + "/" + record, "system.posix_acl_access") == file, "a record already there")
+        #expect(attribute(store.layout.resultFile(job: "reports/weekly"), "system.posix_acl_access") == file)
+        var st = stat()
+        stat(dir.path + "/executions/reports", &st)
+        #expect(st.st_mode & 0o001 != 0, "readers pass through the directory above")
+        #expect(try store.grant(readers, job: "reports/weekly") == false, "the same list again changes nothing")
+
+        #expect(try store.grant(.nobody, job: "reports/weekly"))
+        #expect(attribute(records, "system.posix_acl_default") == nil)
+        #expect(attribute(records + "/" + record, "system.posix_acl_access") == nil)
+        stat(records, &st)
+        #expect(st.st_mode & 0o7777 == 0o700)
+    }
+
+    @Test func anAccessListIsTheKernelsFormatSortedByTagAndID() {
+        let bytes = AccessList(readers: StateReaders(users: [1001, 7], groups: [50]), directory: false).bytes
+        // Header (version 2), then tag/permissions/id triples: owner rw, users 7 and 1001 r,
+        // owning group none, group 50 r, mask r, others none.
+        func little(_ offset: Int, _ count: Int) -> UInt32 {
+            (0..<count).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
+        }
+        let offsets = Array(stride(from: 4, to: bytes.count, by: 8))
+        let tags = offsets.map { little($0, 2) }, permissions = offsets.map { little($0 + 2, 2) }, ids = offsets.map { little($0 + 4, 4) }
+        #expect(Array(bytes[0..<4]) == [2, 0, 0, 0])
+        #expect(tags == [0x01, 0x02, 0x02, 0x04, 0x08, 0x10, 0x20])
+        #expect(permissions == [6, 4, 4, 0, 4, 4, 0])
+        #expect(ids == [.max, 7, 1001, .max, 50, .max, .max])
     }
 
     @Test func writesRecordsAsSortedPrettyJSONWithNulls() throws {
