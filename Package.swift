@@ -89,6 +89,8 @@ let package = Package(
         ),
         // Benchmarks/run.sh: the real daemon end to end against the machine's floor.
         .executableTarget(name: "daemon-benchmark", path: "Benchmarks/DaemonBenchmark"),
+        // swift run -c release state-json-benchmark: a state document's bytes, Foundation's encoder against ours.
+        .executableTarget(name: "state-json-benchmark", dependencies: ["StateStore", "Scheduling"], path: "Benchmarks/StateJSONBenchmark"),
         // swift run -c release cron-benchmark: next-fire latency.
         .executableTarget(name: "cron-benchmark", dependencies: ["Cron"], path: "Benchmarks/CronBenchmark"),
         .testTarget(name: "CronTests", dependencies: ["Cron", "TestSupport"], exclude: ["differential"]),

@@ -59,7 +59,7 @@ extension Daemon {
         guard !notifications.isEmpty else { return }
         let due = notifications.takeDue(now: now)
         guard !due.isEmpty else { return }
-        let environment = ProcessInfo.processInfo.environment
+        let environment = Self.environment
         for item in due {
             sender.send(item.delivery, record: item.record, environment: environment) { [self] attempt in
                 notificationAttempted(item, outcome: attempt)

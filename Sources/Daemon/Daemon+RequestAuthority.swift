@@ -21,6 +21,10 @@ extension Daemon {
     func requestRefusal(_ path: String, for definition: JobDefinition) -> (owner: String, reason: String)? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
+        if info.st_mode & S_IFMT == S_IFREG,
+           OperatorAuthority.isAlwaysAllowed(ownerUID: info.st_uid, jobUserUID: definition.runAs?.uid, daemonUID: UInt32(geteuid())) {
+            return nil
+        }
         let owner = Self.userName(info.st_uid)
         let request = ApprovalAuthority.Marker(isRegularFile: info.st_mode & S_IFMT == S_IFREG, isSymlink: info.st_mode & S_IFMT == S_IFLNK,
                                                ownerUID: info.st_uid, ownerName: owner, ownerGroups: Self.groupNames(of: info.st_uid))

@@ -266,8 +266,11 @@ extension Daemon {
         }
     }
 
+    /// The daemon's own environment, read once: nothing changes it while it runs.
+    static let environment = ProcessInfo.processInfo.environment
+
     private func runEnvironment(_ definition: JobDefinition, record: ExecutionRecord, request: [String: String]) -> [String: String] {
-        let daemonEnvironment = ProcessInfo.processInfo.environment
+        let daemonEnvironment = Self.environment
         var environment = daemonEnvironment.merging(definition.userEnvironment) { _, user in user }
         for entry in definition.env { environment[entry.name] = EnvironmentExpansion.expand(entry.value, environment: daemonEnvironment) }
         for (name, value) in request where !name.hasPrefix("JOBDIR_") { environment[name] = value }

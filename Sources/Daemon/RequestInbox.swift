@@ -43,7 +43,7 @@ final class RequestInbox {
 
     /// Where the claim of a trigger that became `execution` of `job` lies.
     func claimPath(execution: ExecutionID, job: JobID) -> String {
-        claimedDirectory + "/" + execution.rawValue + "+" + job.rawValue.replacingOccurrences(of: "/", with: "+")
+        claimedDirectory + "/" + execution.rawValue + "+" + String(job.rawValue.map { $0 == "/" ? "+" : $0 })
     }
 
     /// Starts watching; returns the error when the approvals directory cannot be watched.

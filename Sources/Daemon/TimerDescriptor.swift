@@ -11,6 +11,9 @@ final class TimerDescriptor {
 
     let descriptor: Int32
     private let clock: Int32
+    /// What the timer is armed at (nil: disarmed), when known: arming it at the same time
+    /// again is no system call. Unknown after an expiry.
+    private var armed: UInt64?? = .none
 
     /// `clock` is CLOCK_REALTIME (slots) or CLOCK_MONOTONIC (debounces, timeouts).
     init(clock: Int32) throws(SystemError) {
@@ -24,9 +27,11 @@ final class TimerDescriptor {
 
     /// Arms at `nanoseconds` on this timer's clock (absolute); nil disarms.
     func arm(atNanoseconds nanoseconds: UInt64?) {
+        let wanted = nanoseconds.map { max($0, 1) }
+        if case .some(let current) = armed, current == wanted { return }
+        armed = .some(wanted)
         var spec = itimerspec()
-        if let nanoseconds {
-            let at = max(nanoseconds, 1)
+        if let at = wanted {
             spec.it_value = timespec(tv_sec: Int(at / 1_000_000_000), tv_nsec: Int(at % 1_000_000_000))
         }
         var flags = Int32(TFD_TIMER_ABSTIME)
@@ -41,6 +46,7 @@ final class TimerDescriptor {
 
     /// Consumes the expiry; `clockChanged` when the wall clock was set.
     func acknowledge() -> Expiry {
+        armed = .none
         var count: UInt64 = 0
         let result = read(descriptor, &count, 8)
         if result == 8 { return .fired }

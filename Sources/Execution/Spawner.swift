@@ -121,7 +121,7 @@ enum Spawner {
             return SpawnFailure(kind: SpawnFailure.other, message: "an argument contains a NUL byte")
         }
         for (key, value) in request.environment
-        where key.isEmpty || key.contains("=") || key.utf8.contains(0) || value.utf8.contains(0) {
+        where key.isEmpty || key.utf8.contains(UInt8(ascii: "=")) || key.utf8.contains(0) || value.utf8.contains(0) {
             return SpawnFailure(kind: SpawnFailure.badEnvironment, message: "invalid environment variable name `\(key)`")
         }
         return nil

@@ -5,7 +5,8 @@ import StateStore
 /// The first byte picks the kind (modulo 4): execution record, result, approval file,
 /// `daemon.json`; the rest is the file. Decoded with the readers the daemon and the
 /// command line use. What is accepted must survive the daemon writing it back: it
-/// encodes, the encoding decodes, and a second round gives the same bytes.
+/// encodes (to Foundation's bytes exactly), the encoding decodes, and a second round
+/// gives the same bytes.
 enum StateFileTarget {
     static func run(_ bytes: [UInt8]) {
         guard let selector = bytes.first else { return }
@@ -26,6 +27,8 @@ enum StateFileTarget {
             FuzzCheck.expect(false, "accepted \(type) does not encode: \(error)")
             return
         }
+        FuzzCheck.expect((try? StateJSON.encodeByFoundation(first)) == written,
+                         "\(type) is not written as Foundation writes it:\n\(String(decoding: written, as: UTF8.self))")
         let again: T
         do { again = try StateJSON.decode(type, from: written, path: path) } catch {
             FuzzCheck.expect(false, "written \(type) does not read back: \(error)\n\(String(decoding: written, as: UTF8.self))")

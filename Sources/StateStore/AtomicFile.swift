@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import SystemCalls
 
 /// Atomic replacement of a file: a reader (in any process) sees the old content or the
@@ -112,11 +113,17 @@ package enum AtomicFile {
         } catch { throw StateStoreError(error, path: path) }
     }
 
-    /// `.<name>.tmp.<pid>.<8 hex>`: recognisably ours, unique per writer.
+    /// `.<name>.tmp.<pid>.<8 hex>`: recognisably ours, unique per writer (a counter from a
+    /// random start: no system call per name; `O_EXCL` catches any clash).
     static func temporaryName(for name: String) -> String {
-        let random = UInt32.random(in: 0...UInt32.max)
-        let hex = String(random, radix: 16)
-        return ".\(name).tmp.\(getpid()).\(String(repeating: "0", count: 8 - hex.count))\(hex)"
+        let hex = String(TemporaryNames.start &+ TemporaryNames.counter.add(1, ordering: .relaxed).oldValue, radix: 16)
+        return ".\(name).tmp.\(TemporaryNames.pid).\(String(repeating: "0", count: 8 - hex.count))\(hex)"
+    }
+
+    private enum TemporaryNames {
+        static let pid = getpid()
+        static let start = UInt32.random(in: 0...UInt32.max)
+        static let counter = Atomic<UInt32>(0)
     }
 
     /// Whether `name` has the shape of one of our temp files.
