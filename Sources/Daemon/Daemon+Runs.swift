@@ -137,7 +137,6 @@ extension Daemon {
                                    child: definition.childSetup(keeping: Array(requestEnvironment.keys)))
         // Spawned once its `running` record is durable: see `flushWrites`.
         commit.spawnWhenDurable(GroupCommit.Spawn(run: run, request: request))
-        if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue, at: record.startedAt) } }
     }
 
     /// Writes every pending document as one group commit, then spawns the runs
@@ -174,6 +173,9 @@ extension Daemon {
         let outcomePath = store.layout.outcomeFile(job: record.job, id: record.id)
         do {
             runs.supervisorLaunched(record.id, try supervisors.launch(spawn.request, id: record.id, outcomePath: outcomePath))
+            // The result follows in the next commit: only the record must be durable before
+            // the spawn, so the result's flushes are not between the trigger and the start.
+            if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue, at: record.startedAt) } }
         } catch {
             // Nothing started: that is the run's outcome.
             runEnded(record.id, outcome: .spawnFailed(error))
