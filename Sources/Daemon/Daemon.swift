@@ -69,7 +69,7 @@ package final class Daemon {
         jobDirectory = JobDirectory(root: configuration.jobsDirectory)
         reserve = StateReserve(layout: store.layout)
         runtimeFiles = StateRuntimeFiles(stateDirectory: store.layout.root)
-        host = ProcessInfo.processInfo.hostName
+        host = configuration.hostName ?? ProcessInfo.processInfo.hostName
         notifications = NotificationDesk(schedule: DeliverySchedule(firstDelay: configuration.notifyRetryDelay))
         runs = RunTable(limits: RunLimits(maxParallel: configuration.maxParallel, poolSizes: configuration.pools))
         results = ResultBook { _ in nil }
