@@ -55,10 +55,12 @@ let package = Package(
         .target(name: "Service", dependencies: ["CLinux", "Metrics", "Scheduling", "StateStore", "SystemCalls"]),
         // Edge: one HTTP client on libcurl's multi-socket API, driven by the caller's epoll loop.
         .target(name: "HTTP", dependencies: ["CCurl", "CLinux", "SystemCalls"]),
+        // Edge: etcd's v3 API through its JSON gateway on the HTTP client (SPEC section 13).
+        .target(name: "Fleet", dependencies: ["HTTP"]),
         // Wiring: the daemon's run loop.
         .target(
             name: "Daemon",
-            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching", "Service", "BuildInfo", "HTTP"]
+            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching", "Service", "BuildInfo", "HTTP", "Fleet"]
         ),
         .executableTarget(
             name: "jobdir",
@@ -113,7 +115,11 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Scheduling", "Cron", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Metrics", "Scheduling", "StateStore", "TestSupport"]),
         // The HTTP client on a loop of the test's own, against a server on 127.0.0.1.
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "CLinux", "TestSupport"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "CLinux", "TestSupport", "HTTPTestSupport"]),
+        // An epoll loop of the test's own that drives an `HTTPClient`, as the daemon's does.
+        .target(name: "HTTPTestSupport", dependencies: ["HTTP", "CLinux"], path: "Tests/HTTPTestSupport"),
+        // The etcd codec on the gateway's literal answers, and the client against a real etcd.
+        .testTarget(name: "FleetTests", dependencies: ["Fleet", "HTTP", "TestSupport", "HTTPTestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Definitions", "Scheduling", "StateStore", "Cron"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],
