@@ -13,6 +13,7 @@ extension Daemon {
     /// run, as the run policies decide (`Admission`).
     func fire(_ definition: JobDefinition, trigger: ExecutionTrigger, occurrence: OccurrenceKey,
               requestEnvironment: [String: String] = [:], id presetID: ExecutionID? = nil) {
+        if fleetTakes(definition, trigger: trigger, occurrence: occurrence, requestEnvironment: requestEnvironment) { return }
         let id = presetID ?? newExecutionID(job: definition.id, dueAt: trigger.scheduledFor ?? Date(), kind: trigger.kind)
         log.event("fired", ["job": definition.id.rawValue, "execution": id.rawValue, "trigger": trigger.kind.rawValue,
                             "scheduled_for": trigger.scheduledFor.map(Timestamp.format), "catchup": trigger.extra["catchup"] == nil ? nil : "true"])
@@ -186,6 +187,7 @@ extension Daemon {
             guard let (updated, cancelNow) = runs.processStarted(id, pid: pid, startTime: ProcessTable.startTime(of: pid), at: Date()) else { return }
             persist(updated)
             log.event("started", ["job": updated.job, "execution": id.rawValue, "pid": "\(pid)"])
+            fleetRunStarted(updated)
             planStartNotifications(updated)
             if cancelNow { supervisors.cancel(id) }
         case .outcome(let id, let outcome):
@@ -277,6 +279,7 @@ extension Daemon {
         environment["JOBDIR_TRIGGER"] = record.trigger.kind.rawValue
         environment["JOBDIR_SCHEDULED_FOR"] = record.trigger.scheduledFor.map(Timestamp.format) ?? ""
         environment["JOBDIR_STATE_DIR"] = configuration.stateDirectory
+        if case .int(let fence)? = record.trigger.extra["fence"] { environment["JOBDIR_FENCE"] = "\(fence)" }
         if case .string(let upstream)? = record.trigger.extra["upstream_execution"], case .string(let job)? = record.trigger.extra["upstream_job"] {
             environment["JOBDIR_UPSTREAM_JOB"] = job
             environment["JOBDIR_UPSTREAM_EXECUTION"] = upstream
@@ -317,6 +320,7 @@ extension Daemon {
         guard let id = JobID(record.job) else { return }
         let file = jobs.file(of: id) ?? ""
         planNotifications(for: record)
+        fleetFinished(record)
         results.update(id, orCreate: { newResult(id, file: file, now: Date()) }) { $0.noteFinished(record) }
     }
 

@@ -60,6 +60,7 @@ package final class Daemon {
     let runtimeFiles: StateRuntimeFiles
     var service: ServiceReporter!
     var unreadableFiles = UnreadableStateFiles()
+    var fleet: FleetBook?
 
     package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
@@ -133,10 +134,11 @@ package final class Daemon {
             drainQueue(now: now)
             fireDueSlots(now: now)
             sendDueNotifications(now: now)
+            fleetEndTurn()
             flushWrites()
             service.endTurn(running: runs.running.count, queued: runs.waiting.count + runs.owedRetries.count,
                             awaitingApproval: approvals.count, stopping: stopping)
-            if stopping && (runs.isIdle || configuration.onStop == .detach) { break }
+            if stopping && (runs.isIdle || configuration.onStop == .detach) && fleetSettled() { break }
             armTimers()
             for fd in edges.loop.wait() { handleReady(fd) }
         }
@@ -157,6 +159,7 @@ package final class Daemon {
         supervisors = RunSupervisors(loop: edges.loop)
         http = try edges.loop.makeHTTPClient()
         sender = try NotificationSender(loop: edges.loop, http: http, scratchDirectory: notificationsDirectory, sendmail: configuration.sendmail)
+        startFleet()
         inbox = RequestInbox(layout: store.layout, inotify: edges.inotify)
         if let error = inbox.start() {
             log.event("watch_failed", ["directory": store.layout.approvalsDirectory, "error": "\(error)"])
@@ -227,6 +230,7 @@ package final class Daemon {
         let now = TimerDescriptor.monotonicNow()
         for path in jobFiles.takeSettled(now: now) { reloadJobFile(path) }
         for settled in watches.takeSettled(now: now) { settleWatch(settled.job, changedPaths: settled.paths) }
+        fleetTick()
         if shutdown.graceOver(now: now) {
             for id in runs.running.keys.sorted() {
                 log.event("stopping_run", ["execution": id.rawValue, "reason": "shutdown grace is over"])
@@ -237,7 +241,7 @@ package final class Daemon {
 
     private func armTimers() {
         edges.wallTimer.arm(at: stopping ? nil : nextWallWake())
-        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake, health.wake].compactMap { $0 }.min())
+        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake, health.wake, fleetWake].compactMap { $0 }.min())
     }
 
     /// The earliest wall-clock moment something is due: a slot, a retry, an approval's

@@ -9,6 +9,8 @@ package struct FleetSettings: Sendable, Equatable {
     package var labels: [String: String]
     /// The lease's time to live; renewed every third of it.
     package var leaseTTL: Duration = .seconds(10)
+    /// How long before the lease could expire this host stops its `once` runs (self-fencing).
+    package var fenceMargin: Duration = .seconds(3)
 
     package init(endpoints: [String], name: String = "default", labels: [String: String] = [:]) {
         self.endpoints = endpoints

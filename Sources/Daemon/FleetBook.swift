@@ -1,0 +1,144 @@
+import Definitions
+import Fleet
+import Foundation
+import Scheduling
+
+/// The daemon's side of the fleet (SPEC section 13): this host's `FleetMember` (lease,
+/// claims, watch), the `once` occurrences waiting for etcd, the claims held here, and
+/// the takeovers of other hosts' lost claims that wait for their jitter.
+///
+/// Keeps true: an occurrence is waiting, being claimed or held, never two of these; a
+/// waiting occurrence is kept until claimed or dropped by its job's catch-up rule; a claim
+/// is held from its won txn until its done mark is sent or the lease is given up.
+final class FleetBook {
+    /// A `once` occurrence that could not be claimed yet (no lease, or etcd did not answer).
+    struct Waiting {
+        var job: JobID
+        var trigger: ExecutionTrigger
+        var occurrence: OccurrenceKey
+        var requestEnvironment: [String: String]
+        var since: Date
+        var reason: String
+    }
+
+    /// A claim this host holds.
+    struct Held {
+        var fence: Int64
+        var job: JobID
+        var started = false
+    }
+
+    /// Another host's claim gone without a done mark: tried after its jitter.
+    struct Takeover {
+        var occurrence: OccurrenceKey
+        var job: JobID
+        var trigger: ExecutionTrigger
+        /// The lost claim's attempt; a run that had started is taken as the next attempt.
+        var attempt: Int
+        var started: Bool
+        var from: String
+        var due: UInt64
+    }
+
+    let member: FleetMember
+    let settings: FleetSettings
+    private(set) var waiting: [OccurrenceKey: Waiting] = [:]
+    private(set) var claiming: Set<OccurrenceKey> = []
+    private(set) var held: [OccurrenceKey: Held] = [:]
+    private(set) var takeovers: [OccurrenceKey: Takeover] = [:]
+    /// Done marks sent per job since their last pruning.
+    private var finishedSincePrune: [JobID: Int] = [:]
+    /// Whether `fleet.json` must be written again.
+    private(set) var changed = true
+
+    init(member: FleetMember, settings: FleetSettings) {
+        self.member = member
+        self.settings = settings
+    }
+
+    func noteChanged() { changed = true }
+    func written() { changed = false }
+
+    /// Whether an occurrence is already on its way (waiting, being claimed or held here).
+    func knows(_ occurrence: OccurrenceKey) -> Bool {
+        waiting[occurrence] != nil || claiming.contains(occurrence) || held[occurrence] != nil
+    }
+
+    func beginClaim(_ occurrence: OccurrenceKey) {
+        waiting[occurrence] = nil
+        claiming.insert(occurrence)
+    }
+
+    func endClaim(_ occurrence: OccurrenceKey, won fence: Int64?, job: JobID) {
+        claiming.remove(occurrence)
+        if let fence { held[occurrence] = Held(fence: fence, job: job) }
+        changed = true
+    }
+
+    /// Keeps `entry` waiting; of one job's waiting occurrences, `catchup: all` keeps up to
+    /// `max_catchup` (the newest), the others only the newest. Returns those dropped.
+    @discardableResult
+    func wait(_ entry: Waiting, definition: JobDefinition) -> [Waiting] {
+        waiting[entry.occurrence] = entry
+        changed = true
+        let ofJob = waiting.values.filter { $0.job == entry.job }.sorted { ($0.trigger.scheduledFor ?? $0.since) > ($1.trigger.scheduledFor ?? $1.since) }
+        let keep = definition.catchup == .all ? definition.maxCatchup : 1
+        let dropped = Array(ofJob.dropFirst(keep))
+        for entry in dropped { waiting[entry.occurrence] = nil }
+        return dropped
+    }
+
+    /// The waiting occurrences, oldest due first, taken out to be claimed.
+    func takeWaiting() -> [Waiting] {
+        let all = waiting.values.sorted { ($0.trigger.scheduledFor ?? $0.since, $0.occurrence.rawValue) < ($1.trigger.scheduledFor ?? $1.since, $1.occurrence.rawValue) }
+        waiting = [:]
+        changed = changed || !all.isEmpty
+        return all
+    }
+
+    func markStarted(_ occurrence: OccurrenceKey) -> Held? {
+        guard var claim = held[occurrence], !claim.started else { return nil }
+        claim.started = true
+        held[occurrence] = claim
+        return claim
+    }
+
+    /// The held claim of an occurrence that has ended for good, taken out.
+    func release(_ occurrence: OccurrenceKey) -> Held? {
+        guard let claim = held.removeValue(forKey: occurrence) else { return nil }
+        changed = true
+        finishedSincePrune[claim.job, default: 0] += 1
+        return claim
+    }
+
+    /// Whether `job`'s done marks are due for pruning (once per `keep` finishes).
+    func takePruneDue(_ job: JobID, keep: Int) -> Bool {
+        guard finishedSincePrune[job, default: 0] >= keep else { return false }
+        finishedSincePrune[job] = 0
+        return true
+    }
+
+    /// The lease is gone: no claim is held any more.
+    func dropHeld() -> [OccurrenceKey: Held] {
+        let all = held
+        held = [:]
+        changed = true
+        return all
+    }
+
+    func schedule(_ takeover: Takeover) {
+        guard takeovers[takeover.occurrence] == nil, !knows(takeover.occurrence) else { return }
+        takeovers[takeover.occurrence] = takeover
+    }
+
+    func takeDueTakeovers(now: UInt64) -> [Takeover] {
+        let due = takeovers.values.filter { $0.due <= now }.sorted { $0.due < $1.due }
+        for takeover in due { takeovers[takeover.occurrence] = nil }
+        return due
+    }
+
+    /// The earliest monotonic instant something here is due.
+    var nextWake: UInt64? {
+        [member.nextWake, takeovers.values.map(\.due).min()].compactMap { $0 }.min()
+    }
+}
