@@ -56,7 +56,7 @@ let package = Package(
         // Edge: one HTTP client on libcurl's multi-socket API, driven by the caller's epoll loop.
         .target(name: "HTTP", dependencies: ["CCurl", "CLinux", "SystemCalls"]),
         // Edge: etcd's v3 API through its JSON gateway on the HTTP client (SPEC section 13).
-        .target(name: "Fleet", dependencies: ["HTTP"]),
+        .target(name: "Fleet", dependencies: ["HTTP", "SystemCalls"]),
         // Wiring: the daemon's run loop.
         .target(
             name: "Daemon",

@@ -19,6 +19,7 @@ extension Daemon {
             margin: settings.fenceMargin, monotonicNow: TimerDescriptor.monotonicNow,
             log: { [log] name, fields in log.event(name, fields: fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) },
             onEvent: { [unowned self] event in self.handle(fleetEvent: event) })
+        member.fenceFile = FenceFile(directory: store.layout.root + "/fleet")
         fleet = FleetBook(member: member, settings: settings)
         log.event("fleet", ["name": settings.name, "host": host, "endpoints": settings.endpoints.joined(separator: ","),
                             "labels": settings.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
@@ -103,6 +104,36 @@ extension Daemon {
             "scheduled_for": entry.trigger.scheduledFor.map(Timestamp.format) ?? "", "attempt": attempt, "started": started,
             "execution": execution ?? "", "claimed_at": Timestamp.format(Date()),
         ])
+    }
+
+    /// The lease's deadline file for the supervisor of a `once` run this host holds the
+    /// claim of: the supervisor stops the run past it, even while this daemon is paused.
+    func fleetFenceFile(for record: ExecutionRecord) -> String? {
+        guard let fleet, fleet.held[record.occurrence] != nil else { return nil }
+        return fleet.member.currentFenceFile
+    }
+
+    /// Whether a `queued` record of a claimed occurrence must be claimed again before it
+    /// is admitted: a retry whose claim this host no longer holds (its lease went, or the
+    /// daemon restarted) is claimed anew; lost, it is not run here and leaves no record.
+    func fleetHoldsBack(_ record: ExecutionRecord, definition: JobDefinition) -> Bool {
+        guard let fleet, record.trigger.extra["fence"] != nil, fleet.held[record.occurrence] == nil else { return false }
+        guard !fleet.knows(record.occurrence) else { return true }
+        fleet.beginClaim(record.occurrence)
+        let entry = FleetBook.Waiting(job: definition.id, trigger: record.trigger, occurrence: record.occurrence, requestEnvironment: [:], since: Date(), reason: "")
+        fleet.member.claim(record.occurrence.rawValue, value: claimValue(entry, attempt: record.attempt, started: false)) { [unowned self] answer in
+            guard case .won(let fence) = answer else {
+                fleet.endClaim(record.occurrence, won: nil, job: definition.id)
+                log.event("retry_not_claimed", ["job": record.job, "execution": record.id.rawValue, "occurrence": record.occurrence.rawValue,
+                                                "answer": "\(answer)"])
+                return
+            }
+            fleet.endClaim(record.occurrence, won: fence, job: definition.id)
+            var claimed = record
+            claimed.trigger.extra["fence"] = .int(fence)
+            admit(claimed, definition: jobs.definition(definition.id) ?? definition, requestEnvironment: [:])
+        }
+        return true
     }
 
     /// A run of a claimed occurrence started: the claim says so (a host taking over after

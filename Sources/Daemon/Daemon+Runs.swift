@@ -41,6 +41,7 @@ extension Daemon {
 
     /// Applies the run policies to a new `queued` record (a new occurrence or a retry).
     func admit(_ record: ExecutionRecord, definition: JobDefinition, requestEnvironment: [String: String]) {
+        if fleetHoldsBack(record, definition: definition) { return }
         let admission = runs.admission(of: definition)
         for victim in admission.cancel { cancelExecution(victim, reason: "replaced by \(record.id.rawValue) (overlap: replace)") }
         switch admission.action {
@@ -131,11 +132,12 @@ extension Daemon {
         guard persist(record) else { return uncount() }
         let run = ActiveRun(record: record, definition: definition)
         runs.register(run)
-        let request = SpawnRequest(id: record.id.rawValue, arguments: definition.argv, environment: environment,
+        var request = SpawnRequest(id: record.id.rawValue, arguments: definition.argv, environment: environment,
                                    workingDirectory: definition.workdir, logPath: logPath,
                                    maxOutputBytes: definition.output.maxBytes, timeout: definition.timeout,
                                    killGrace: definition.killGrace,
                                    child: definition.childSetup(keeping: Array(requestEnvironment.keys)))
+        request.fenceFile = fleetFenceFile(for: record)
         // Spawned once its `running` record is durable: see `flushWrites`.
         commit.spawnWhenDurable(GroupCommit.Spawn(run: run, request: request))
         if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue, at: record.startedAt) } }

@@ -9,8 +9,9 @@ package struct FleetSettings: Sendable, Equatable {
     package var labels: [String: String]
     /// The lease's time to live; renewed every third of it.
     package var leaseTTL: Duration = .seconds(10)
-    /// How long before the lease could expire this host stops its `once` runs (self-fencing).
-    package var fenceMargin: Duration = .seconds(3)
+    /// How long before the lease could expire this host stops its `once` runs
+    /// (self-fencing): 30 % of the TTL, 3 s of the default 10 s.
+    package var fenceMargin: Duration { leaseTTL * 0.3 }
 
     package init(endpoints: [String], name: String = "default", labels: [String: String] = [:]) {
         self.endpoints = endpoints

@@ -58,6 +58,8 @@ package final class FleetMember {
     package private(set) var fencedAt: Date?
     package private(set) var fencings = 0
 
+    /// Where runs' supervisors read the lease's deadline; nil to write none.
+    package var fenceFile: FenceFile?
     private var granting = false
     private var leaving = false
     private var renewing = false
@@ -143,6 +145,7 @@ package final class FleetMember {
                 self.lease = id
                 self.clock.acknowledged(sentAt: sentAt)
                 self.clock.sent(at: sentAt)
+                self.writeDeadline()
                 self.renewedAt = Date()
                 self.joinedAt = Date()
                 self.phase = .member
@@ -183,6 +186,7 @@ package final class FleetMember {
                 self.answered()
                 if EtcdResponses.keepAliveTTL(object) > 0 {
                     self.clock.acknowledged(sentAt: sentAt)
+                    self.writeDeadline()
                     self.renewedAt = Date()
                     self.retryOwedFinishes()
                 } else {
@@ -196,6 +200,7 @@ package final class FleetMember {
     private func fence(now: UInt64, reason: String? = nil) {
         let why = reason ?? "the lease was not renewed in time (last acknowledged renewal \(renewedAt.map(Self.wallTime) ?? "never"))"
         log("fleet_fenced", ["lease": String(lease, radix: 16), "reason": why])
+        fenceFile?.remove(lease: lease)
         lease = 0
         clock.lost()
         phase = .fenced
@@ -215,11 +220,23 @@ package final class FleetMember {
         leaving = true
         if let request = watchRequest?.request { client.cancel(request) }
         watchRequest = nil
+        fenceFile?.remove(lease: lease)
         client.call("/v3/lease/revoke", body: EtcdRequests.revoke(lease: lease)) { [weak self] _ in
             self?.lease = 0
             self?.log("fleet_left", [:])
         }
         return false
+    }
+
+    /// The supervisors' copy of the deadline (`FenceFile`).
+    private func writeDeadline() {
+        guard let fenceFile, lease != 0, let deadline = clock.deadline else { return }
+        if let problem = fenceFile.write(lease: lease, deadline: deadline) { log("fleet_fence_file_failed", ["error": problem]) }
+    }
+
+    /// The deadline file of the current lease, for a run's supervisor; nil without a lease.
+    package var currentFenceFile: String? {
+        lease == 0 ? nil : fenceFile?.path(lease: lease)
     }
 
     // MARK: - Claims

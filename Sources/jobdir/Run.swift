@@ -26,6 +26,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "This host's name in records and in the fleet (default: the system's host name).") var host: String?
     @Option(help: ArgumentHelp("A label of this host, K=V (repeatable), matched by jobs' `hosts:` selectors.", valueName: "k=v"))
     var hostLabel: [String] = []
+    @Option(help: "The fleet lease's time to live (whole seconds, at least 2s); renewed every third of it.") var fleetTtl: String = "10s"
 
     func validate() throws {
         guard DurationText.parse(shutdownGrace) != nil else { throw ValidationError("--shutdown-grace must be a duration like 30s or 2m; found `\(shutdownGrace)`") }
@@ -58,7 +59,12 @@ struct Run: AsyncParsableCommand {
             guard let (name, value) = HostLabel.parse(entry) else { throw ValidationError("--host-label must be K=V with K of letters, digits, `.`, `_`, `-`, `/`; found `\(entry)`") }
             labels[name] = value
         }
-        return FleetSettings(endpoints: endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, name: fleetName, labels: labels)
+        guard let ttl = DurationText.parse(fleetTtl), ttl >= .seconds(2), ttl.components.attoseconds == 0 else {
+            throw ValidationError("--fleet-ttl must be whole seconds, at least 2s, like 10s; found `\(fleetTtl)`")
+        }
+        var settings = FleetSettings(endpoints: endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, name: fleetName, labels: labels)
+        settings.leaseTTL = ttl
+        return settings
     }
 
     func pools() throws -> [String: Int] {

@@ -24,9 +24,9 @@ struct FleetTests {
         func files(_ host: String) -> StateFiles { StateFiles(state(host)) }
 
         @discardableResult
-        func start(_ host: String, labels: [String] = [], extra: [String] = []) throws -> DaemonProcess {
+        func start(_ host: String, labels: [String] = [], ttl: String = "10s") throws -> DaemonProcess {
             let daemon = try DaemonProcess(jobs: jobs, state: state(host), arguments:
-                ["--fleet", etcd.endpoints, "--fleet-name", "test", "--host", host] + labels.flatMap { ["--host-label", $0] } + extra)
+                ["--fleet", etcd.endpoints, "--fleet-name", "test", "--host", host, "--fleet-ttl", ttl] + labels.flatMap { ["--host-label", $0] })
             daemons[host] = daemon
             return daemon
         }
@@ -129,5 +129,127 @@ struct FleetTests {
         let onceDown = fleet.slots("a", "once").count
         #expect(await waitUntil(timeout: .seconds(20)) { fleet.slots("a", "once").count >= onceDown + 3 }, "once resumes: \(daemon.log)")
         #expect(await waitUntil(timeout: .seconds(5)) { (fleet.files("a").json("fleet.json")?["waiting"] as? [Any])?.isEmpty == true })
+    }
+
+    /// An `at` time a few seconds from now, in whole seconds.
+    static func soon(_ seconds: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + seconds).rounded(.up)))
+    }
+
+    /// `/proc/PID/stat`'s parent pid.
+    static func parent(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+
+    /// The host whose record of `job` is running with its command's pid, and that record.
+    static func runningHost(_ fleet: Fleet, _ job: String, among hosts: [String]) async -> (String, [String: Any])? {
+        var found: (String, [String: Any])?
+        _ = await waitUntil(timeout: .seconds(20)) {
+            for host in hosts {
+                if let record = fleet.files(host).executions(job, state: "running").first, record["pid"] is Int { found = (host, record) }
+            }
+            return found != nil
+        }
+        return found
+    }
+
+    /// The whole host dies: its daemon, the run's supervisor and the command, all SIGKILLed.
+    static func killHost(_ fleet: Fleet, _ host: String, commandPID: Int32) {
+        let supervisor = parent(of: commandPID)
+        if let daemon = fleet.daemons[host] { kill(daemon.pid, SIGKILL); daemon.stop() }
+        if let supervisor, supervisor > 1 { kill(supervisor, SIGKILL) }
+        kill(-commandPID, SIGKILL)
+        kill(commandPID, SIGKILL)
+    }
+
+    /// Hosts a and b with a 3 s lease; `job` (given its `at` time) runs on one of them:
+    /// that host and its running record.
+    static func runningOnOneOfTwo(_ fleet: Fleet, _ job: String, _ text: (String) -> String) async throws -> (host: String, other: String, record: [String: Any]) {
+        for host in ["a", "b"] { try fleet.start(host, ttl: "3s") }
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") && fleet.joined("b") })
+        try fleet.job(job + ".yaml", text(soon(2)))
+        let (host, record) = try #require(await runningHost(fleet, job, among: ["a", "b"]), "\(fleet.logs())")
+        return (host, host == "a" ? "b" : "a", record)
+    }
+
+    @Test func aDeadHostsStartedRunIsRerunElsewhereWhenRetriesAllow() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let (dead, survivor, record) = try await Self.runningOnOneOfTwo(fleet, "slow") { "command: 'sleep 5'\nat: '\($0)'\nretries: {max: 1, backoff: 1s}\n" }
+        let killedAt = Date()
+        Self.killHost(fleet, dead, commandPID: Int32(record["pid"] as! Int))
+        // The lease (3 s) expires, the survivor takes the occurrence as attempt 2 and runs it to its end.
+        #expect(await waitUntil(timeout: .seconds(25)) { !fleet.files(survivor).executions("slow", state: "succeeded").isEmpty }, "\(fleet.logs())")
+        let rerun = try #require(fleet.files(survivor).executions("slow").first)
+        #expect(rerun["attempt"] as? Int == 2)
+        #expect(rerun["occurrence"] as? String == record["occurrence"] as? String)
+        #expect((rerun["trigger"] as? [String: Any])?["taken_over_from"] as? String == dead)
+        let startedAt = (rerun["started_at"] as? String).flatMap { ISO8601DateFormatter.withMilliseconds.date(from: $0) }
+        print("fleet kill -9: rerun started \(String(format: "%.1f", startedAt.map { $0.timeIntervalSince(killedAt) } ?? -1)) s after the kill; 1 slot, 0 doubled, 0 lost")
+
+        // The dead host comes back: its own record ends interrupted; its retry is not claimed (the occurrence is done).
+        try fleet.start(dead, ttl: "3s")
+        #expect(await waitUntil(timeout: .seconds(15)) { !fleet.files(dead).executions("slow", state: "interrupted").isEmpty }, "\(fleet.logs())")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.daemons[dead]?.log.contains("retry_not_claimed job=slow") == true }, "\(fleet.logs())")
+        #expect(fleet.files(dead).executions("slow").count == 1, "the returning host does not run it again")
+    }
+
+    @Test func aDeadHostsStartedRunIsNeverRerunWithoutRetries() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let (dead, survivor, record) = try await Self.runningOnOneOfTwo(fleet, "slow") { "command: 'sleep 5'\nat: '\($0)'\n" }
+        Self.killHost(fleet, dead, commandPID: Int32(record["pid"] as! Int))
+        #expect(await waitUntil(timeout: .seconds(20)) { fleet.daemons[survivor]?.log.contains("takeover_refused job=slow") == true }, "\(fleet.logs())")
+        #expect(fleet.files(survivor).executions("slow").isEmpty, "no retries: the survivor never reruns a started run")
+    }
+
+    @Test func aPausedHostsRunIsEndedByItsSupervisorBeforeAnotherHostTakesOver() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let ledger = fleet.dir.url("ledger")
+        // Each run appends "FENCE NANOSECONDS" every 50 ms for about 8 s.
+        let (paused, other, _) = try await Self.runningOnOneOfTwo(fleet, "long") { """
+            command: 'i=0; while [ $i -lt 160 ]; do echo "$JOBDIR_FENCE $(date +%s%N)" >> \(ledger); sleep 0.05; i=$((i+1)); done'
+            at: '\($0)'
+            retries: {max: 1, backoff: 1s}
+            """ }
+        let daemon = try #require(fleet.daemons[paused])
+        kill(daemon.pid, SIGSTOP)
+        defer { kill(daemon.pid, SIGCONT) }
+        #expect(await waitUntil(timeout: .seconds(25)) { fleet.files(other).executions("long", state: "running").first?["pid"] is Int }, "\(fleet.logs())")
+        // Let the second run write a while, then read the ledger.
+        #expect(await waitUntil(timeout: .seconds(10)) {
+            let fences = Set(((try? String(contentsOfFile: ledger, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { $0.split(separator: " ").first })
+            return fences.count >= 2 && ((try? String(contentsOfFile: ledger, encoding: .utf8)) ?? "").split(separator: "\n").count > 20
+        })
+        var spans: [Substring: (first: Int, last: Int)] = [:]
+        for line in ((try? String(contentsOfFile: ledger, encoding: .utf8)) ?? "").split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let time = Int(parts[1]) else { continue }
+            let span = spans[parts[0]] ?? (time, time)
+            spans[parts[0]] = (min(span.first, time), max(span.last, time))
+        }
+        let ordered = spans.values.sorted { $0.first < $1.first }
+        #expect(ordered.count == 2, "two runs, each with its own fence: \(spans)")
+        if ordered.count == 2 {
+            let gap = Double(ordered[1].first - ordered[0].last) / 1e9
+            print("fleet SIGSTOP: the paused host's run ended \(String(format: "%.2f", gap)) s before the other host's started; 0 overlap")
+            #expect(gap > 0, "the runs overlapped by \(-gap) s")
+        }
+        kill(daemon.pid, SIGCONT)
+        // Back, the paused daemon records its run as ended (its supervisor stopped it), not as running.
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.files(paused).executions("long", state: "running").isEmpty }, "\(fleet.logs())")
+    }
+}
+
+extension ISO8601DateFormatter {
+    static var withMilliseconds: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
     }
 }
