@@ -46,21 +46,37 @@ extension Daemon {
 
     /// Claims a `once` occurrence; won, it fires with its fence; lost, it does not run here
     /// (no record); unanswered, it waits for etcd.
-    private func claim(_ entry: FleetBook.Waiting) {
+    private func claim(_ entry: FleetBook.Waiting, overlapChecked: Bool = false, skipBecause busyHost: String? = nil) {
         guard let fleet, let definition = jobs.definition(entry.job) else { return }
         guard fleet.member.mayClaim else { return keepWaiting(entry, reason: fleet.member.waitReason ?? "no fleet lease", definition: definition) }
         fleet.beginClaim(entry.occurrence)
         let asked = TimerDescriptor.monotonicNow()
-        fleet.member.claim(entry.occurrence.rawValue, value: claimValue(entry, attempt: 1, started: false)) { [unowned self] answer in
+        let runningKey = definition.overlap == .allow || overlapChecked ? nil : fleet.member.keyspace.running(entry.job.rawValue)
+        fleet.member.claim(entry.occurrence.rawValue, value: claimValue(entry, attempt: 1, started: false), runningKey: runningKey) { [unowned self] answer in
             let latency = Double(TimerDescriptor.monotonicNow() - asked) / 1e6
             switch answer {
+            case .busy(let holder):
+                fleet.endClaim(entry.occurrence, won: nil, job: entry.job)
+                let current = jobs.definition(entry.job) ?? definition
+                if current.overlap == .queue {
+                    keepWaiting(entry, reason: "the job runs on host \(holder) (overlap: queue, across the fleet)", definition: current)
+                } else {
+                    // Claimed without the running key, to record the skip once across the fleet.
+                    claim(entry, overlapChecked: true, skipBecause: holder)
+                }
             case .won(let fence):
-                fleet.endClaim(entry.occurrence, won: fence, job: entry.job)
+                fleet.endClaim(entry.occurrence, won: fence, job: entry.job, running: runningKey != nil)
                 log.event("claimed", ["job": entry.job.rawValue, "occurrence": entry.occurrence.rawValue, "fence": "\(fence)",
                                       "claim_ms": String(format: "%.1f", latency)])
                 guard let current = jobs.definition(entry.job) else { return releaseUnrun(entry.occurrence, state: "removed") }
                 var trigger = entry.trigger
                 trigger.extra["fence"] = .int(fence)
+                if let busyHost {
+                    let id = newExecutionID(job: current.id, dueAt: trigger.scheduledFor ?? Date(), kind: trigger.kind)
+                    let record = ExecutionRecord.queued(id: id, job: current.id.rawValue, occurrence: entry.occurrence, trigger: trigger,
+                                                        definitionSHA256: current.sha256, command: current.argv, host: host, at: Date())
+                    return recordSkipped(record, kind: "overlap", message: "skipped: the job runs on host \(busyHost) (overlap: \(current.overlap.rawValue), across the fleet)")
+                }
                 if let limit = current.startingDeadline, let due = trigger.scheduledFor, !StartingDeadline(limit).allowsStart(of: due, at: Date()) {
                     let id = newExecutionID(job: current.id, dueAt: due, kind: trigger.kind)
                     let record = ExecutionRecord.queued(id: id, job: current.id.rawValue, occurrence: entry.occurrence, trigger: trigger,
@@ -152,7 +168,8 @@ extension Daemon {
               let claim = fleet.release(record.occurrence) else { return }
         let value = FleetMember.json(["host": host, "execution": record.id.rawValue, "state": record.state.rawValue,
                                       "attempt": record.attempt, "finished_at": Timestamp.format(record.finishedAt ?? Date())])
-        fleet.member.finish(record.occurrence.rawValue, fence: claim.fence, value: value)
+        fleet.member.finish(record.occurrence.rawValue, fence: claim.fence, value: value,
+                            runningKey: claim.running ? fleet.member.keyspace.running(claim.job.rawValue) : nil)
         if let definition = jobs.definition(claim.job), fleet.takePruneDue(claim.job, keep: definition.history.keep) {
             fleet.member.pruneDone(prefix: claim.job.rawValue + ":", keep: definition.history.keep)
         }
@@ -172,6 +189,9 @@ extension Daemon {
             for id in runs.waiting.keys.sorted() where runs.waiting[id].map({ lost[$0.record.occurrence] != nil }) == true {
                 cancelExecution(id, reason: "self-fenced: \(reason)")
             }
+        case .runningEnded(let job):
+            guard let id = JobID(job) else { return }
+            for entry in fleet.takeWaiting(job: id) { claim(entry) }
         case .claimDeleted(let occurrence, let previous):
             considerTakeover(OccurrenceKey(rawValue: occurrence), previous: previous)
         case .reachability:

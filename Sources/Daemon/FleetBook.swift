@@ -25,6 +25,8 @@ final class FleetBook {
     struct Held {
         var fence: Int64
         var job: JobID
+        /// Whether the claim came with the job's running key (`overlap` across the fleet).
+        var running = false
         var started = false
     }
 
@@ -69,9 +71,9 @@ final class FleetBook {
         claiming.insert(occurrence)
     }
 
-    func endClaim(_ occurrence: OccurrenceKey, won fence: Int64?, job: JobID) {
+    func endClaim(_ occurrence: OccurrenceKey, won fence: Int64?, job: JobID, running: Bool = false) {
         claiming.remove(occurrence)
-        if let fence { held[occurrence] = Held(fence: fence, job: job) }
+        if let fence { held[occurrence] = Held(fence: fence, job: job, running: running) }
         changed = true
     }
 
@@ -88,10 +90,10 @@ final class FleetBook {
         return dropped
     }
 
-    /// The waiting occurrences, oldest due first, taken out to be claimed.
-    func takeWaiting() -> [Waiting] {
-        let all = waiting.values.sorted { ($0.trigger.scheduledFor ?? $0.since, $0.occurrence.rawValue) < ($1.trigger.scheduledFor ?? $1.since, $1.occurrence.rawValue) }
-        waiting = [:]
+    /// The waiting occurrences (of `job`, or all), oldest due first, taken out to be claimed.
+    func takeWaiting(job: JobID? = nil) -> [Waiting] {
+        let all = waiting.values.filter { job == nil || $0.job == job }.sorted { ($0.trigger.scheduledFor ?? $0.since, $0.occurrence.rawValue) < ($1.trigger.scheduledFor ?? $1.since, $1.occurrence.rawValue) }
+        for entry in all { waiting[entry.occurrence] = nil }
         changed = changed || !all.isEmpty
         return all
     }

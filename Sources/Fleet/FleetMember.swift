@@ -25,6 +25,8 @@ package final class FleetMember {
         case fenced(reason: String)
         /// A claim key was deleted (ended by its holder, or its lease expired); `previous` is its last value.
         case claimDeleted(occurrence: String, previous: EtcdKeyValue)
+        /// A job's running key was deleted (its run across the fleet ended): queued ones may go.
+        case runningEnded(job: String)
         /// etcd answered again after failures, or stopped answering.
         case reachability(changed: Bool)
     }
@@ -34,6 +36,8 @@ package final class FleetMember {
         case won(fence: Int64)
         /// Another host holds it, or it is done: this host does not run it.
         case lost(holder: String, done: Bool)
+        /// Free, but the job's running key (`overlap` across the fleet) is held by `holder`.
+        case busy(holder: String)
         /// No answer from etcd (or no lease): the occurrence must wait.
         case unavailable(reason: String)
     }
@@ -68,7 +72,7 @@ package final class FleetMember {
     private var watchRetryAt: UInt64?
     private var watchedRevision: Int64 = 0
     /// Done marks not yet written (etcd did not answer): occurrence → (fence, value).
-    private var owedFinishes: [String: (fence: Int64, value: [UInt8])] = [:]
+    private var owedFinishes: [String: (fence: Int64, value: [UInt8], runningKey: String?)] = [:]
     private var finishing: Set<String> = []
 
     package init(fleet: String, host: String, labels: [String: String], client: EtcdClient, ttl: Duration, margin: Duration,
@@ -243,14 +247,21 @@ package final class FleetMember {
 
     /// Claims `occurrence` on this host's lease unless a claim or a done mark exists
     /// (both compared on `create_revision == 0`, in one txn). A claim already held on this
-    /// lease (a retry here) counts as won, with its fence.
-    package func claim(_ occurrence: String, value: [UInt8], completion: @escaping (ClaimAnswer) -> Void) {
+    /// lease (a retry here) counts as won, with its fence. With `runningKey` (a `once` job
+    /// whose `overlap` is not `allow`), that key must be absent too and is put on the lease
+    /// with the claim: one run of the job at a time across the fleet.
+    package func claim(_ occurrence: String, value: [UInt8], runningKey: String? = nil, completion: @escaping (ClaimAnswer) -> Void) {
         guard mayClaim else { return completion(.unavailable(reason: waitReason ?? "no lease")) }
         let claimKey = keyspace.claim(occurrence), doneKey = keyspace.done(occurrence)
-        let body = EtcdRequests.txn(
-            compare: [.createRevision(key: claimKey, equals: 0), .createRevision(key: doneKey, equals: 0)],
-            success: [.put(key: claimKey, value: value, lease: lease)],
-            failure: [.range(key: claimKey), .range(key: doneKey)])
+        var compare: [EtcdCompare] = [.createRevision(key: claimKey, equals: 0), .createRevision(key: doneKey, equals: 0)]
+        var success: [EtcdOperation] = [.put(key: claimKey, value: value, lease: lease)]
+        var failure: [EtcdOperation] = [.range(key: claimKey), .range(key: doneKey)]
+        if let runningKey {
+            compare.append(.createRevision(key: runningKey, equals: 0))
+            success.append(.put(key: runningKey, value: value, lease: lease))
+            failure.append(.range(key: runningKey))
+        }
+        let body = EtcdRequests.txn(compare: compare, success: success, failure: failure)
         let claimedLease = lease
         client.call("/v3/kv/txn", body: body) { [weak self] answer in
             guard let self else { return }
@@ -263,9 +274,11 @@ package final class FleetMember {
                 let txn = EtcdResponses.txn(object)
                 if txn.succeeded { return completion(.won(fence: txn.revision)) }
                 let held = txn.ranges.first?.first, done = txn.ranges.dropFirst().first?.first
+                let running = txn.ranges.dropFirst(2).first?.first
                 if let done { return completion(.lost(holder: Self.host(in: done.value) ?? "?", done: true)) }
                 if let held, held.lease == claimedLease, claimedLease != 0 { return completion(.won(fence: held.createRevision)) }
-                completion(.lost(holder: held.flatMap { Self.host(in: $0.value) } ?? "?", done: false))
+                if let held { return completion(.lost(holder: Self.host(in: held.value) ?? "?", done: false)) }
+                completion(.busy(holder: running.flatMap { Self.host(in: $0.value) } ?? "?"))
             }
         }
     }
@@ -282,8 +295,8 @@ package final class FleetMember {
 
     /// Marks `occurrence` done (no lease: it outlives this host) and deletes this host's
     /// claim if it is still the one with `fence`. Kept and tried again until etcd answers.
-    package func finish(_ occurrence: String, fence: Int64, value: [UInt8]) {
-        owedFinishes[occurrence] = (fence, value)
+    package func finish(_ occurrence: String, fence: Int64, value: [UInt8], runningKey: String? = nil) {
+        owedFinishes[occurrence] = (fence, value, runningKey)
         sendFinish(occurrence)
     }
 
@@ -291,12 +304,12 @@ package final class FleetMember {
     package var owedFinishCount: Int { owedFinishes.count }
 
     private func sendFinish(_ occurrence: String) {
-        guard let (fence, value) = owedFinishes[occurrence], !finishing.contains(occurrence) else { return }
+        guard let (fence, value, runningKey) = owedFinishes[occurrence], !finishing.contains(occurrence) else { return }
         finishing.insert(occurrence)
         let claimKey = keyspace.claim(occurrence), doneKey = keyspace.done(occurrence)
         let body = EtcdRequests.txn(compare: [.createRevision(key: claimKey, equals: fence)],
-                                    success: [.put(key: doneKey, value: value, lease: 0), .delete(key: claimKey)],
-                                    failure: [.put(key: doneKey, value: value, lease: 0)])
+                                    success: [.put(key: doneKey, value: value, lease: 0), .delete(key: claimKey)] + (runningKey.map { [.delete(key: $0)] } ?? []),
+                                    failure: [])
         client.call("/v3/kv/txn", body: body) { [weak self] answer in
             guard let self else { return }
             self.finishing.remove(occurrence)
@@ -348,6 +361,9 @@ package final class FleetMember {
             watchedRevision = max(watchedRevision, revision)
             // A claim deleted with its done mark in the same txn ended normally.
             let done = Set(events.filter { !$0.isDelete && $0.kv.key.hasPrefix(keyspace.donePrefix) }.map { $0.kv.key.dropFirst(keyspace.donePrefix.count) })
+            for event in events where event.isDelete && event.kv.key.hasPrefix(keyspace.runningPrefix) {
+                onEvent(.runningEnded(job: String(event.kv.key.dropFirst(keyspace.runningPrefix.count))))
+            }
             for event in events where event.isDelete {
                 guard let occurrence = keyspace.occurrence(ofClaim: event.kv.key), let previous = event.previous,
                       !done.contains(Substring(occurrence)) else { continue }

@@ -244,6 +244,32 @@ struct FleetTests {
         // Back, the paused daemon records its run as ended (its supervisor stopped it), not as running.
         #expect(await waitUntil(timeout: .seconds(15)) { fleet.files(paused).executions("long", state: "running").isEmpty }, "\(fleet.logs())")
     }
+
+    @Test func overlapSkipHoldsAcrossTheFleet() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let ledger = fleet.dir.url("ledger")
+        // A 1.5 s run every second: with overlap: skip (the default) one runs at a time in the fleet.
+        try fleet.job("slow.yaml", "command: 'echo \"$JOBDIR_FENCE start $(date +%s%N)\" >> \(ledger); sleep 1.5; echo \"$JOBDIR_FENCE end $(date +%s%N)\" >> \(ledger)'\nschedule: '* * * * * *'\n")
+        for host in ["a", "b"] { try fleet.start(host) }
+        let hosts = ["a", "b"]
+        #expect(await waitUntil(timeout: .seconds(30)) { hosts.reduce(0) { $0 + fleet.slots($1, "slow").count } >= 3 }, "\(fleet.logs())")
+        for host in hosts { fleet.daemons[host]?.stop() }
+        var spans: [(start: Int, end: Int)] = []
+        var starts: [Substring: Int] = [:]
+        for line in ((try? String(contentsOfFile: ledger, encoding: .utf8)) ?? "").split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, let time = Int(parts[2]) else { continue }
+            if parts[1] == "start" { starts[parts[0]] = time } else if let start = starts[parts[0]] { spans.append((start, time)) }
+        }
+        spans.sort { $0.start < $1.start }
+        let overlapping = zip(spans, spans.dropFirst()).filter { $0.1.start < $0.0.end }.count
+        let skipped = hosts.flatMap { fleet.files($0).executions("slow", state: "skipped") }
+        print("fleet overlap: \(spans.count) runs, \(overlapping) overlapping, \(skipped.count) slots skipped across the fleet")
+        #expect(spans.count >= 3)
+        #expect(overlapping == 0, "runs overlapped: \(spans)")
+        #expect(skipped.contains { (($0["error"] as? [String: Any])?["message"] as? String ?? "").contains("across the fleet") })
+    }
 }
 
 extension ISO8601DateFormatter {
