@@ -56,7 +56,7 @@ let package = Package(
         // Edge: one HTTP client on libcurl's multi-socket API, driven by the caller's epoll loop.
         .target(name: "HTTP", dependencies: ["CCurl", "CLinux", "SystemCalls"]),
         // Edge: etcd's v3 API through its JSON gateway on the HTTP client (SPEC section 13).
-        .target(name: "Fleet", dependencies: ["HTTP", "SystemCalls"]),
+        .target(name: "Fleet", dependencies: ["HTTP", "SystemCalls", "CLinux"]),
         // Wiring: the daemon's run loop.
         .target(
             name: "Daemon",
@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "jobdir",
             dependencies: [
-                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux", "Metrics", "BuildInfo",
+                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux", "Metrics", "BuildInfo", "Fleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

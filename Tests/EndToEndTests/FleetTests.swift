@@ -67,6 +67,26 @@ struct FleetTests {
         #expect(await waitUntil(timeout: .seconds(15)) { hosts.allSatisfy(fleet.joined) }, "\(fleet.logs())")
         // About 15 slots with all three up.
         #expect(await waitUntil(timeout: .seconds(40)) { hosts.reduce(0) { $0 + fleet.slots($1, "once").count } >= 16 })
+
+        // `status --fleet` shows the hosts with their leases and who ran the recent occurrences.
+        let status = try ProcessRunner.jobdir(["status", "--fleet", "--json", "--jobs", fleet.jobs, "--state", fleet.state("b")])
+        let shown = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status.stderr)")
+        let shownHosts = (shown["hosts"] as? [[String: Any]] ?? []).compactMap { $0["host"] as? String }
+        #expect(shownHosts == hosts)
+        #expect((shown["hosts"] as? [[String: Any]])?.allSatisfy { ($0["lease_ttl_left_s"] as? Int ?? 0) > 0 } == true)
+        let done = shown["recent_done"] as? [[String: Any]] ?? []
+        #expect(!done.isEmpty && done.allSatisfy { hosts.contains($0["host"] as? String ?? "") && $0["state"] as? String == "succeeded" })
+        let text = try ProcessRunner.jobdir(["status", "--fleet", "--jobs", fleet.jobs, "--state", fleet.state("b")])
+        #expect(text.stdout.contains("hosts (3):") && text.stdout.contains("recently done"), "\(text.stdout)")
+
+        // Claim latency, from the daemons' `claimed` lines.
+        let latencies = fleet.logs().split(separator: "\n").compactMap { line -> Double? in
+            guard line.contains(" claimed "), let field = line.split(separator: " ").first(where: { $0.hasPrefix("claim_ms=") }) else { return nil }
+            return Double(field.dropFirst("claim_ms=".count))
+        }.sorted()
+        if !latencies.isEmpty {
+            print("fleet claim latency: p50 \(latencies[latencies.count / 2]) ms, p99 \(latencies[min(latencies.count - 1, latencies.count * 99 / 100)]) ms over \(latencies.count) claims won")
+        }
         for host in hosts { #expect(fleet.daemons[host]?.stop() == 0) }
 
         let once = hosts.flatMap { fleet.slots($0, "once") }
