@@ -110,6 +110,26 @@ struct FleetTests {
         }
     }
 
+    @Test func losingTheFirstEtcdMemberOfThreeLosesAndDoublesNoSlot() async throws {
+        let fleet = try await Fleet(members: 3)
+        defer { fleet.stop() }
+        try fleet.job("once.yaml", "command: 'true'\nschedule: '* * * * * *'\n")
+        let hosts = ["a", "b"]
+        for host in hosts { try fleet.start(host) }
+        #expect(await waitUntil(timeout: .seconds(15)) { hosts.reduce(0) { $0 + fleet.slots($1, "once").count } >= 3 }, "\(fleet.logs())")
+        // The first endpoint of every host's list goes away (SIGKILL); the others carry on.
+        fleet.etcd.stop(member: 0, kill: true)
+        let before = hosts.reduce(0) { $0 + fleet.slots($1, "once").count }
+        #expect(await waitUntil(timeout: .seconds(20)) { hosts.reduce(0) { $0 + fleet.slots($1, "once").count } >= before + 5 }, "\(fleet.logs())")
+        for host in hosts { fleet.daemons[host]?.stop() }
+        let once = hosts.flatMap { fleet.slots($0, "once") }
+        let doubled = Dictionary(grouping: once, by: { $0 }).filter { $0.value.count > 1 }.count
+        let lost = Self.gaps(once)
+        print("fleet member loss (3 etcd members, first killed): \(Set(once).count) slots run, \(doubled) doubled, \(lost.count) lost")
+        #expect(doubled == 0)
+        #expect(lost.isEmpty, "slots no host ran: \(lost)")
+    }
+
     @Test func aSelectorRunsTheJobOnlyOnTheHostsItNames() async throws {
         let fleet = try await Fleet()
         defer { fleet.stop() }
