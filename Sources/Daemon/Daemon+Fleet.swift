@@ -23,7 +23,24 @@ extension Daemon {
         fleet = FleetBook(member: member, settings: settings)
         log.event("fleet", ["name": settings.name, "host": host, "endpoints": settings.endpoints.joined(separator: ","),
                             "labels": settings.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
-        member.tick()
+        // The lease an earlier daemon on this state directory held, if etcd still has it.
+        let previous = (FileManager.default.contents(atPath: store.layout.root + "/fleet.json"))
+            .flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }
+            .flatMap { $0["lease"] as? String }.flatMap { Int64($0, radix: 16) }
+        member.start(adopting: previous)
+    }
+
+    /// After recovery: the `once` runs an earlier daemon started (re-attached, or waiting)
+    /// hold their claims under the adopted lease; their done marks are this host's to write.
+    func fleetAdoptRecoveredRuns() {
+        guard let fleet else { return }
+        let records = runs.running.values.map { ($0.record, $0.definition) } + runs.waiting.values.compactMap { entry in
+            JobID(entry.record.job).flatMap { jobs.definition($0) }.map { (entry.record, $0) }
+        }
+        for (record, definition) in records {
+            guard case .int(let fence)? = record.trigger.extra["fence"], let job = JobID(record.job) else { continue }
+            fleet.adopt(record.occurrence, fence: fence, job: job, running: definition.overlap != .allow, started: record.pid != nil)
+        }
     }
 
     /// Whether the fleet takes this occurrence over from `fire`: a `once` occurrence is

@@ -122,6 +122,7 @@ package final class Daemon {
         service = ServiceReporter(configuration: configuration, store: store, startedAt: startedAt, log: log)
         loadAllJobs(reason: "start")
         recover()
+        fleetAdoptRecoveredRuns()
         restorePendingNotifications()
         fireRebootJobs()
         consumeRequestFiles()

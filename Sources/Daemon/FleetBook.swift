@@ -98,6 +98,12 @@ final class FleetBook {
         return all
     }
 
+    /// A claim an earlier daemon on this state directory made (its run was recovered).
+    func adopt(_ occurrence: OccurrenceKey, fence: Int64, job: JobID, running: Bool, started: Bool) {
+        held[occurrence] = Held(fence: fence, job: job, running: running, started: started)
+        changed = true
+    }
+
     func markStarted(_ occurrence: OccurrenceKey) -> Held? {
         guard var claim = held[occurrence], !claim.started else { return nil }
         claim.started = true

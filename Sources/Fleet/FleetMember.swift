@@ -129,6 +129,48 @@ package final class FleetMember {
 
     // MARK: - Lease
 
+    /// Starts: renews `previous` (the lease the daemon before this one held, e.g. across a
+    /// restart with `--on-stop detach`, whose runs still go on under its claims) if etcd
+    /// still has it, else asks for a new lease. A previous lease that is gone is reported
+    /// as `fenced` (its runs must stop), without counting as this host fencing itself.
+    package func start(adopting previous: Int64?) {
+        guard let previous, previous != 0 else { return tick() }
+        granting = true
+        let sentAt = monotonicNow()
+        client.call("/v3/lease/keepalive", body: EtcdRequests.keepAlive(lease: previous)) { [weak self] answer in
+            guard let self else { return }
+            self.granting = false
+            if case .success(let object) = answer, EtcdResponses.keepAliveTTL(object) > 0 {
+                self.answered()
+                let revision = EtcdResponses.revision(object["result"] as? [String: Any] ?? object)
+                self.joined(lease: previous, sentAt: sentAt, revision: revision, adopted: true)
+            } else {
+                if case .failure(let error) = answer { self.failed(error) }
+                self.log("fleet_lease_not_adopted", ["lease": String(previous, radix: 16), "reason": "etcd no longer has it"])
+                self.fenceFile?.remove(lease: previous)
+                self.onEvent(.fenced(reason: "the lease of the daemon before this one (\(String(previous, radix: 16))) is gone"))
+                self.grantRetryAt = 0
+                self.tick()
+            }
+        }
+    }
+
+    private func joined(lease id: Int64, sentAt: UInt64, revision: Int64, adopted: Bool) {
+        lease = id
+        clock.acknowledged(sentAt: sentAt)
+        clock.sent(at: sentAt)
+        writeDeadline()
+        renewedAt = Date()
+        joinedAt = Date()
+        phase = .member
+        log(adopted ? "fleet_lease_adopted" : "fleet_joined", ["lease": String(id, radix: 16), "ttl": "\(clock.ttl / 1_000_000_000)s", "endpoint": client.currentEndpoint])
+        putHostKey()
+        if watchedRevision == 0 { watchedRevision = revision }
+        watchRetryAt = 0
+        startWatch()
+        onEvent(.joined(lease: id))
+    }
+
     private func grant() {
         granting = true
         let sentAt = monotonicNow()
@@ -146,20 +188,8 @@ package final class FleetMember {
                 self.grantRetryAt = self.monotonicNow() + 1_000_000_000
             case .success(let (id, ttl, revision)):
                 self.answered()
-                self.lease = id
-                self.clock.acknowledged(sentAt: sentAt)
-                self.clock.sent(at: sentAt)
-                self.writeDeadline()
-                self.renewedAt = Date()
-                self.joinedAt = Date()
-                self.phase = .member
                 if ttl * 1_000_000_000 < Int64(self.clock.ttl) { self.log("fleet_lease_short", ["ttl": "\(ttl)s"]) }
-                self.log("fleet_joined", ["lease": String(id, radix: 16), "ttl": "\(ttl)s", "endpoint": self.client.currentEndpoint])
-                self.putHostKey()
-                if self.watchedRevision == 0 { self.watchedRevision = revision }
-                self.watchRetryAt = 0
-                self.startWatch()
-                self.onEvent(.joined(lease: id))
+                self.joined(lease: id, sentAt: sentAt, revision: revision, adopted: false)
             }
         }
     }
@@ -342,7 +372,7 @@ package final class FleetMember {
         watchRetryAt = nil
         let handle = EtcdWatchHandle()
         watchRequest = handle
-        handle.request = client.watch(prefix: keyspace.root, startRevision: watchedRevision + 1, onMessage: { [weak self, weak handle] message in
+        handle.request = client.watch(prefix: keyspace.root, startRevision: watchedRevision == 0 ? 0 : watchedRevision + 1, onMessage: { [weak self, weak handle] message in
             guard let self, let handle, self.watchRequest === handle else { return }
             self.watched(message)
         }, onEnd: { [weak self, weak handle] error in

@@ -24,9 +24,9 @@ struct FleetTests {
         func files(_ host: String) -> StateFiles { StateFiles(state(host)) }
 
         @discardableResult
-        func start(_ host: String, labels: [String] = [], ttl: String = "10s") throws -> DaemonProcess {
+        func start(_ host: String, labels: [String] = [], ttl: String = "10s", extra: [String] = []) throws -> DaemonProcess {
             let daemon = try DaemonProcess(jobs: jobs, state: state(host), arguments:
-                ["--fleet", etcd.endpoints, "--fleet-name", "test", "--host", host, "--fleet-ttl", ttl] + labels.flatMap { ["--host-label", $0] })
+                ["--fleet", etcd.endpoints, "--fleet-name", "test", "--host", host, "--fleet-ttl", ttl] + labels.flatMap { ["--host-label", $0] } + extra)
             daemons[host] = daemon
             return daemon
         }
@@ -128,6 +128,32 @@ struct FleetTests {
         print("fleet member loss (3 etcd members, first killed): \(Set(once).count) slots run, \(doubled) doubled, \(lost.count) lost")
         #expect(doubled == 0)
         #expect(lost.isEmpty, "slots no host ran: \(lost)")
+    }
+
+    @Test func aDaemonRestartedWithDetachKeepsItsLeaseAndItsRunsClaims() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let first = try fleet.start("a", ttl: "3s", extra: ["--on-stop", "detach"])
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") })
+        let lease = fleet.files("a").json("fleet.json")?["lease"] as? String
+        try fleet.job("slow.yaml", "command: 'sleep 4; echo done'\nat: '\(Self.soon(1))'\n")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.files("a").executions("slow", state: "running").first?["pid"] is Int })
+        // An upgrade's restart: the old daemon leaves the run to its supervisor, a new one
+        // comes up on the same state directory and takes the same lease up again.
+        kill(first.pid, SIGTERM)
+        first.stop()
+        try fleet.start("a", ttl: "3s")
+        #expect(await waitUntil(timeout: .seconds(15)) { !fleet.files("a").executions("slow", state: "succeeded").isEmpty }, "\(fleet.logs())")
+        let adopted = fleet.daemons["a"]?.log.split(separator: "\n").first { $0.contains(" fleet_lease_adopted ") }
+        #expect(adopted?.contains("lease=\(lease ?? "?")") == true, "\(fleet.logs())")
+        let record = try #require(fleet.files("a").executions("slow").first)
+        #expect(fleet.files("a").log(record) == "done\n", "the run went on past the restart, longer than the old lease's deadline")
+        // Its done mark is written by the new daemon.
+        #expect(await waitUntil(timeout: .seconds(10)) {
+            let status = try? ProcessRunner.jobdir(["status", "--fleet", "--json", "--jobs", fleet.jobs, "--state", fleet.state("a")])
+            let done = ((try? JSONSerialization.jsonObject(with: Data((status?.stdout ?? "").utf8))) as? [String: Any])?["recent_done"] as? [[String: Any]]
+            return done?.contains { $0["execution"] as? String == record["id"] as? String && $0["state"] as? String == "succeeded" } == true
+        })
     }
 
     @Test func aSelectorRunsTheJobOnlyOnTheHostsItNames() async throws {
