@@ -301,6 +301,8 @@ package final class FleetMember {
                 completion(.unavailable(reason: "etcd did not answer the claim: \(error)"))
             case .success(let object):
                 self.answered()
+                // Given up (fenced) while the claim was on its way: it is not this host's to run.
+                guard self.lease == claimedLease else { return completion(.unavailable(reason: "the lease it was claimed on was given up meanwhile")) }
                 let txn = EtcdResponses.txn(object)
                 if txn.succeeded { return completion(.won(fence: txn.revision)) }
                 let held = txn.ranges.first?.first, done = txn.ranges.dropFirst().first?.first

@@ -88,6 +88,22 @@ struct FleetTests {
             print("fleet claim latency: p50 \(latencies[latencies.count / 2]) ms, p99 \(latencies[min(latencies.count - 1, latencies.count * 99 / 100)]) ms over \(latencies.count) claims won")
         }
         for host in hosts { #expect(fleet.daemons[host]?.stop() == 0) }
+        // Trigger to start (scheduled_for → started_at): once jobs claim first, every jobs do not.
+        func delays(_ job: String) -> [Double] {
+            hosts.flatMap { fleet.files($0).executions(job, state: "succeeded") }.compactMap { record -> Double? in
+                let formatter = ISO8601DateFormatter.withMilliseconds
+                guard let due = ((record["trigger"] as? [String: Any])?["scheduled_for"] as? String).flatMap(formatter.date(from:)),
+                      let started = (record["started_at"] as? String).flatMap(formatter.date(from:)) else { return nil }
+                return started.timeIntervalSince(due) * 1000
+            }.sorted()
+        }
+        let onceDelays = delays("once"), eachDelays = delays("each")
+        if !onceDelays.isEmpty && !eachDelays.isEmpty {
+            func figure(_ values: [Double]) -> String {
+                String(format: "p50 %.1f ms, p99 %.1f ms", values[values.count / 2], values[min(values.count - 1, values.count * 99 / 100)])
+            }
+            print("fleet trigger to start: once (claimed) \(figure(onceDelays)); every (no claim) \(figure(eachDelays))")
+        }
 
         let once = hosts.flatMap { fleet.slots($0, "once") }
         let doubled = Dictionary(grouping: once, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
@@ -154,6 +170,20 @@ struct FleetTests {
             let done = ((try? JSONSerialization.jsonObject(with: Data((status?.stdout ?? "").utf8))) as? [String: Any])?["recent_done"] as? [[String: Any]]
             return done?.contains { $0["execution"] as? String == record["id"] as? String && $0["state"] as? String == "succeeded" } == true
         })
+    }
+
+    @Test func doneMarksArePrunedWithHistory() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        try fleet.job("tick.yaml", "command: 'true'\nschedule: '* * * * * *'\nhistory: {keep: 2}\n")
+        try fleet.start("a")
+        let succeeded = { ((fleet.files("a").result("tick")?["counts"] as? [String: Any])?["succeeded"] as? Int) ?? 0 }
+        #expect(await waitUntil(timeout: .seconds(20)) { succeeded() >= 6 }, "\(fleet.logs())")
+        let status = try ProcessRunner.jobdir(["status", "--fleet", "--json", "--jobs", fleet.jobs, "--state", fleet.state("a")])
+        let done = ((try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["recent_done"] as? [[String: Any]] ?? [])
+            .filter { ($0["occurrence"] as? String ?? "").hasPrefix("tick:") }
+        // Pruned to the newest `keep` after every `keep` finishes: never more than 2 × keep.
+        #expect((1...4).contains(done.count), "\(succeeded()) runs, \(done.count) done marks left")
     }
 
     @Test func aSelectorRunsTheJobOnlyOnTheHostsItNames() async throws {
