@@ -103,7 +103,7 @@ let package = Package(
         .target(name: "PolicySupport", dependencies: ["Cron", "Definitions", "Scheduling"], path: "Tests/PolicySupport"),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron", "PolicySupport"]),
         // The daemon's parts, without processes or a loop.
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Scheduling", "Definitions", "Cron", "Watching", "StateStore", "PolicySupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Scheduling", "Definitions", "Cron", "Watching", "StateStore", "PolicySupport", "Fleet", "HTTP"]),
         .testTarget(name: "StateStoreTests", dependencies: ["Cron", "StateStore", "Scheduling", "atomic-writer-fixture"]),
         // A separate writer process for StateStoreTests' crash test (SIGKILLed in a loop).
         .executableTarget(

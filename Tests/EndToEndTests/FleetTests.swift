@@ -219,6 +219,8 @@ struct FleetTests {
         let status = try ProcessRunner.jobdir(["status", "--jobs", fleet.jobs, "--state", fleet.state("a")])
         #expect(status.stdout.contains("waiting for etcd") || status.stdout.contains("etcd did not answer"), "\(status.stdout)")
         #expect(status.stdout.contains("once:cron:"), "the waiting occurrence is named: \(status.stdout)")
+        let fleetStatus = try ProcessRunner.jobdir(["status", "--fleet", "--jobs", fleet.jobs, "--state", fleet.state("a")])
+        #expect(fleetStatus.status == 1 && fleetStatus.stderr.contains("etcd did not answer"), "\(fleetStatus.stderr)")
         print("fleet etcd down: \(fleet.slots("a", "each").count - eachBefore) every slots ran in \(String(format: "%.1f", Date().timeIntervalSince(stoppedAt))) s, once waited")
 
         try await fleet.etcd.restart(member: 0)
@@ -365,6 +367,31 @@ struct FleetTests {
         #expect(spans.count >= 3)
         #expect(overlapping == 0, "runs overlapped: \(spans)")
         #expect(skipped.contains { (($0["error"] as? [String: Any])?["message"] as? String ?? "").contains("across the fleet") })
+    }
+}
+
+/// `jobdir run`'s fleet flags are checked before anything starts (no etcd needed).
+@Suite struct FleetFlagTests {
+    func refusal(_ arguments: [String]) throws -> ProcessResult {
+        let dir = try TemporaryDirectory("jobdir-fleet-flags")
+        defer { dir.remove() }
+        return try ProcessRunner.jobdir(["run", "--jobs", dir.path, "--state", dir.url("state")] + arguments)
+    }
+
+    @Test func badFleetFlagsAreUsageErrors() throws {
+        let cases: [([String], String)] = [
+            (["--fleet", "ftp://10.0.0.1:2379"], "--fleet must be etcd client URLs"),
+            (["--fleet", "http://127.0.0.1:2379", "--host-label", "role"], "--host-label must be K=V"),
+            (["--host-label", "role=db"], "--host-label needs --fleet"),
+            (["--fleet", "http://127.0.0.1:2379", "--fleet-ttl", "1s"], "--fleet-ttl must be whole seconds, at least 2s"),
+            (["--fleet", "http://127.0.0.1:2379", "--fleet-name", "a/b"], "--fleet-name must be letters"),
+            (["--host", "a b"], "--host must be a name without spaces"),
+        ]
+        for (arguments, message) in cases {
+            let result = try refusal(arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
     }
 }
 
