@@ -50,7 +50,8 @@ extension Daemon {
                     requestEnvironment: [String: String]) -> Bool {
         guard let fleet, trigger.kind != .manual, trigger.extra["fence"] == nil else { return false }
         guard definition.mayRun(onHostLabelled: fleet.settings.labels) else {
-            log.event("not_for_this_host", ["job": definition.id.rawValue, "occurrence": occurrence.rawValue,
+            guard fleet.firstTimeNotForHere(definition) else { return true }
+            log.event("not_for_this_host", ["job": definition.id.rawValue, "occurrence": occurrence.rawValue, "note": "its occurrences do not run here",
                                              "hosts": definition.hosts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
             return true
         }

@@ -48,6 +48,8 @@ final class FleetBook {
     private(set) var claiming: Set<OccurrenceKey> = []
     private(set) var held: [OccurrenceKey: Held] = [:]
     private(set) var takeovers: [OccurrenceKey: Takeover] = [:]
+    /// The definitions (job, sha256) already logged as not for this host.
+    private var notForHere: Set<String> = []
     /// Done marks sent per job since their last pruning.
     private var finishedSincePrune: [JobID: Int] = [:]
     /// Whether `fleet.json` must be written again.
@@ -59,6 +61,11 @@ final class FleetBook {
     }
 
     func noteChanged() { changed = true }
+
+    /// Whether this is the first time `definition` is found not for this host (logged once per version).
+    func firstTimeNotForHere(_ definition: JobDefinition) -> Bool {
+        notForHere.insert(definition.id.rawValue + "@" + definition.sha256).inserted
+    }
     func written() { changed = false }
 
     /// Whether an occurrence is already on its way (waiting, being claimed or held here).

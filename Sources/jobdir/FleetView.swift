@@ -25,6 +25,7 @@ struct FleetView {
         case "member":
             line += ": lease \(object["lease"] as? String ?? "?")"
             if let renewed = (object["renewed_at"] as? String).flatMap(Timestamp.parse) { line += ", renewed \(TimeText.between(renewed, now)) ago" }
+            if let fenced = object["fenced_at"] as? String { line += "; last self-fenced at \(fenced) (\(object["fencings"] as? Int ?? 1) time(s))" }
         case "fenced":
             line += ": self-fenced (its lease was not renewed in time) at \(object["fenced_at"] as? String ?? "?"); rejoining"
         default:

@@ -333,8 +333,13 @@ struct FleetTests {
             #expect(gap > 0, "the runs overlapped by \(-gap) s")
         }
         kill(daemon.pid, SIGCONT)
-        // Back, the paused daemon records its run as ended (its supervisor stopped it), not as running.
+        // Back, the paused daemon records its run as ended (its supervisor stopped it), not as
+        // running; it has fenced itself (its deadline passed while it slept) and rejoined.
         #expect(await waitUntil(timeout: .seconds(15)) { fleet.files(paused).executions("long", state: "running").isEmpty }, "\(fleet.logs())")
+        #expect(fleet.files(paused).executions("long", state: "canceled").count == 1, "\(fleet.logs())")
+        #expect(await waitUntil(timeout: .seconds(10)) { daemon.log.contains("fleet_fenced") && fleet.joined(paused) }, "\(daemon.log)")
+        let status = try ProcessRunner.jobdir(["status", "--jobs", fleet.jobs, "--state", fleet.state(paused)])
+        #expect(status.stdout.contains("last self-fenced at"), "\(status.stdout)")
     }
 
     @Test func overlapSkipHoldsAcrossTheFleet() async throws {
