@@ -70,7 +70,7 @@ extension Daemon {
         fleet.beginClaim(entry.occurrence)
         let asked = TimerDescriptor.monotonicNow()
         let runningKey = definition.overlap == .allow || overlapChecked ? nil : fleet.member.keyspace.running(entry.job.rawValue)
-        fleet.member.claim(entry.occurrence.rawValue, value: claimValue(entry, attempt: 1, started: false), runningKey: runningKey) { [unowned self] answer in
+        fleet.member.claim(entry.occurrence.rawValue, value: claimValue(entry, attempt: 1, started: true), runningKey: runningKey) { [unowned self] answer in
             let latency = Double(TimerDescriptor.monotonicNow() - asked) / 1e6
             switch answer {
             case .busy(let holder):
@@ -102,6 +102,7 @@ extension Daemon {
                     return recordSkipped(record, kind: "deadline", message: "claimed \(DurationText.format(.milliseconds(Int64(Date().timeIntervalSince(due) * 1000)))) after its due time, past its starting_deadline")
                 }
                 fire(current, trigger: trigger, occurrence: entry.occurrence, requestEnvironment: entry.requestEnvironment)
+                noteAdmitted(entry, attempt: 1)
             case .lost(let holder, let done):
                 fleet.endClaim(entry.occurrence, won: nil, job: entry.job)
                 log.event("claim_lost", ["job": entry.job.rawValue, "occurrence": entry.occurrence.rawValue,
@@ -153,9 +154,18 @@ extension Daemon {
     func fleetHoldsBack(_ record: ExecutionRecord, definition: JobDefinition) -> Bool {
         guard let fleet, record.trigger.extra["fence"] != nil, fleet.held[record.occurrence] == nil else { return false }
         guard !fleet.knows(record.occurrence) else { return true }
+        guard fleet.member.mayClaim else {
+            fleet.waitRetry(record)
+            return true
+        }
         fleet.beginClaim(record.occurrence)
         let entry = FleetBook.Waiting(job: definition.id, trigger: record.trigger, occurrence: record.occurrence, requestEnvironment: [:], since: Date(), reason: "")
-        fleet.member.claim(record.occurrence.rawValue, value: claimValue(entry, attempt: record.attempt, started: false)) { [unowned self] answer in
+        fleet.member.claim(record.occurrence.rawValue, value: claimValue(entry, attempt: record.attempt, started: true)) { [unowned self] answer in
+            if case .unavailable(let reason) = answer {
+                fleet.endClaim(record.occurrence, won: nil, job: definition.id)
+                log.event("retry_waiting", ["job": record.job, "execution": record.id.rawValue, "reason": reason])
+                return fleet.waitRetry(record)
+            }
             guard case .won(let fence) = answer else {
                 fleet.endClaim(record.occurrence, won: nil, job: definition.id)
                 log.event("retry_not_claimed", ["job": record.job, "execution": record.id.rawValue, "occurrence": record.occurrence.rawValue,
@@ -166,12 +176,25 @@ extension Daemon {
             var claimed = record
             claimed.trigger.extra["fence"] = .int(fence)
             admit(claimed, definition: jobs.definition(definition.id) ?? definition, requestEnvironment: [:])
+            noteAdmitted(entry, attempt: record.attempt)
         }
         return true
     }
 
-    /// A run of a claimed occurrence started: the claim says so (a host taking over after
-    /// this one is lost then counts it as an attempt).
+    /// A claim says `started` from the start (a run may begin before an update could reach
+    /// etcd): a host taking over after this one is lost counts it as an attempt. Once the
+    /// occurrence was admitted, one that did not start (queued, awaiting approval, skipped)
+    /// is said not started, so it is taken over freely; one that runs is noted as started.
+    private func noteAdmitted(_ entry: FleetBook.Waiting, attempt: Int) {
+        guard let fleet, let claim = fleet.held[entry.occurrence] else { return }
+        if runs.running.values.contains(where: { $0.record.occurrence == entry.occurrence }) {
+            _ = fleet.markStarted(entry.occurrence)
+        } else {
+            fleet.member.update(entry.occurrence.rawValue, fence: claim.fence, value: claimValue(entry, attempt: attempt, started: false))
+        }
+    }
+
+    /// A run of a claimed occurrence that waited has started: the claim says so again.
     func fleetRunStarted(_ record: ExecutionRecord) {
         guard let fleet, let job = JobID(record.job), let claim = fleet.markStarted(record.occurrence) else { return }
         let entry = FleetBook.Waiting(job: job, trigger: record.trigger, occurrence: record.occurrence, requestEnvironment: [:], since: Date(), reason: "")
@@ -198,7 +221,7 @@ extension Daemon {
         fleet.noteChanged()
         switch event {
         case .joined:
-            for entry in fleet.takeWaiting() { claim(entry) }
+            claimWhatWaits(fleet)
         case .fenced(let reason):
             let lost = fleet.dropHeld()
             for id in runs.running.keys.sorted() where runs.running[id].map({ lost[$0.record.occurrence] != nil }) == true {
@@ -214,9 +237,15 @@ extension Daemon {
             considerTakeover(OccurrenceKey(rawValue: occurrence), previous: previous)
         case .reachability:
             // Back with the same lease: what waited is claimed now.
-            if fleet.member.mayClaim && fleet.member.unreachableSince == nil {
-                for entry in fleet.takeWaiting() { claim(entry) }
-            }
+            if fleet.member.mayClaim && fleet.member.unreachableSince == nil { claimWhatWaits(fleet) }
+        }
+    }
+
+    private func claimWhatWaits(_ fleet: FleetBook) {
+        for entry in fleet.takeWaiting() { claim(entry) }
+        for record in fleet.takeWaitingRetries() {
+            guard let job = JobID(record.job), let definition = jobs.definition(job) else { continue }
+            admit(record, definition: definition, requestEnvironment: [:])
         }
     }
 
@@ -247,7 +276,7 @@ extension Daemon {
         let attempt = takeover.started ? takeover.attempt + 1 : takeover.attempt
         let entry = FleetBook.Waiting(job: takeover.job, trigger: takeover.trigger, occurrence: takeover.occurrence, requestEnvironment: [:], since: Date(), reason: "")
         fleet.beginClaim(takeover.occurrence)
-        fleet.member.claim(takeover.occurrence.rawValue, value: claimValue(entry, attempt: attempt, started: false)) { [unowned self] answer in
+        fleet.member.claim(takeover.occurrence.rawValue, value: claimValue(entry, attempt: attempt, started: true)) { [unowned self] answer in
             guard case .won(let fence) = answer else {
                 fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
                 return
@@ -261,7 +290,13 @@ extension Daemon {
                                                 attempt: attempt, definitionSHA256: definition.sha256, command: definition.argv, host: host, at: Date())
             log.event("taken_over", ["job": record.job, "execution": id.rawValue, "occurrence": takeover.occurrence.rawValue,
                                      "from": takeover.from, "attempt": "\(attempt)", "fence": "\(fence)"])
-            admit(record, definition: definition, requestEnvironment: [:])
+            // As `fire` does: a gated job waits for its decision here.
+            if definition.approval != nil {
+                requestApproval(record, definition: definition, requestEnvironment: [:])
+            } else {
+                admit(record, definition: definition, requestEnvironment: [:])
+            }
+            noteAdmitted(entry, attempt: attempt)
         }
     }
 

@@ -48,6 +48,9 @@ final class FleetBook {
     private(set) var claiming: Set<OccurrenceKey> = []
     private(set) var held: [OccurrenceKey: Held] = [:]
     private(set) var takeovers: [OccurrenceKey: Takeover] = [:]
+    /// Retries whose claim could not be asked for (no lease yet, etcd silent): admitted again
+    /// when etcd answers.
+    private(set) var retriesWaiting: [OccurrenceKey: ExecutionRecord] = [:]
     /// The definitions (job, sha256) already logged as not for this host.
     private var notForHere: Set<String> = []
     /// Done marks sent per job since their last pruning.
@@ -70,7 +73,18 @@ final class FleetBook {
 
     /// Whether an occurrence is already on its way (waiting, being claimed or held here).
     func knows(_ occurrence: OccurrenceKey) -> Bool {
-        waiting[occurrence] != nil || claiming.contains(occurrence) || held[occurrence] != nil
+        waiting[occurrence] != nil || claiming.contains(occurrence) || held[occurrence] != nil || retriesWaiting[occurrence] != nil
+    }
+
+    func waitRetry(_ record: ExecutionRecord) {
+        retriesWaiting[record.occurrence] = record
+        changed = true
+    }
+
+    func takeWaitingRetries() -> [ExecutionRecord] {
+        let all = retriesWaiting.values.sorted { $0.id < $1.id }
+        retriesWaiting = [:]
+        return all
     }
 
     func beginClaim(_ occurrence: OccurrenceKey) {

@@ -290,6 +290,27 @@ struct FleetTests {
         #expect(fleet.files(dead).executions("slow").count == 1, "the returning host does not run it again")
     }
 
+    @Test func aDeadHostsOccurrenceThatNeverStartedIsTakenOver() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        for host in ["a", "b"] { try fleet.start(host, ttl: "3s") }
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") && fleet.joined("b") })
+        // Claimed, then waiting for a person: it has not started.
+        try fleet.job("gated.yaml", "command: 'true'\nat: '\(Self.soon(1))'\napproval: required\n")
+        var holder: String?
+        #expect(await waitUntil(timeout: .seconds(15)) {
+            holder = ["a", "b"].first { !fleet.files($0).executions("gated", state: "awaiting_approval").isEmpty }
+            return holder != nil
+        }, "\(fleet.logs())")
+        let dead = try #require(holder), survivor = dead == "a" ? "b" : "a"
+        if let daemon = fleet.daemons[dead] { kill(daemon.pid, SIGKILL); daemon.stop() }
+        // No retries, yet it is taken over: it never ran. It waits for approval on the survivor.
+        #expect(await waitUntil(timeout: .seconds(15)) { !fleet.files(survivor).executions("gated", state: "awaiting_approval").isEmpty }, "\(fleet.logs())")
+        let taken = try #require(fleet.files(survivor).executions("gated").first)
+        #expect(taken["attempt"] as? Int == 1)
+        #expect((taken["trigger"] as? [String: Any])?["taken_over_from"] as? String == dead)
+    }
+
     @Test func aDeadHostsStartedRunIsNeverRerunWithoutRetries() async throws {
         let fleet = try await Fleet()
         defer { fleet.stop() }
