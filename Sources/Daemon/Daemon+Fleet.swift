@@ -127,7 +127,8 @@ extension Daemon {
         }
     }
 
-    /// A claimed occurrence that will not run here after all: its claim goes (no done mark).
+    /// A claimed occurrence that will not run here after all (its job was removed meanwhile):
+    /// forgotten here, with no done mark; its claim stays until this host's lease ends.
     private func releaseUnrun(_ occurrence: OccurrenceKey, state: String) {
         _ = fleet?.release(occurrence)
         log.event("claim_released", ["occurrence": occurrence.rawValue, "reason": state])
