@@ -71,6 +71,11 @@ package final class FleetMember {
     private var watchRequest: EtcdWatchHandle?
     private var watchRetryAt: UInt64?
     private var watchedRevision: Int64 = 0
+    /// Every claim of the fleet as last listed or watched: a claim gone from a listing
+    /// without its deletion having been seen is reported as deleted (watch events are hints).
+    private var knownClaims: [String: EtcdKeyValue] = [:]
+    private var relistAt: UInt64?
+    private var relisting = false
     /// Done marks not yet written (etcd did not answer): occurrence → (fence, value).
     private var owedFinishes: [String: (fence: Int64, value: [UInt8], runningKey: String?)] = [:]
     private var finishing: Set<String> = []
@@ -108,6 +113,7 @@ package final class FleetMember {
             if let deadline = clock.deadline { times.append(deadline) }
             if !renewing, let due = clock.renewDue { times.append(due) }
             if watchRequest == nil, let retry = watchRetryAt { times.append(retry) }
+            if !relisting, let relist = relistAt { times.append(relist) }
         } else if !granting {
             times.append(grantRetryAt)
         }
@@ -125,6 +131,7 @@ package final class FleetMember {
         }
         if !renewing, let due = clock.renewDue, now >= due { renew() }
         if watchRequest == nil, let retry = watchRetryAt, now >= retry { startWatch() }
+        if !relisting, let relist = relistAt, now >= relist { relistClaims() }
     }
 
     // MARK: - Lease
@@ -372,6 +379,8 @@ package final class FleetMember {
     private func startWatch() {
         guard lease != 0, watchRequest == nil else { return }
         watchRetryAt = nil
+        // What the stream missed while it was down shows in a listing.
+        relistAt = 0
         let handle = EtcdWatchHandle()
         watchRequest = handle
         handle.request = client.watch(prefix: keyspace.root, startRevision: watchedRevision == 0 ? 0 : watchedRevision + 1, onMessage: { [weak self, weak handle] message in
@@ -396,6 +405,9 @@ package final class FleetMember {
             for event in events where event.isDelete && event.kv.key.hasPrefix(keyspace.runningPrefix) {
                 onEvent(.runningEnded(job: String(event.kv.key.dropFirst(keyspace.runningPrefix.count))))
             }
+            for event in events where keyspace.occurrence(ofClaim: event.kv.key) != nil {
+                knownClaims[event.kv.key] = event.isDelete ? nil : event.kv
+            }
             for event in events where event.isDelete {
                 guard let occurrence = keyspace.occurrence(ofClaim: event.kv.key), let previous = event.previous,
                       !done.contains(Substring(occurrence)) else { continue }
@@ -410,6 +422,27 @@ package final class FleetMember {
             watchRetryAt = monotonicNow()
         case .failed(let error):
             log("fleet_watch_failed", ["error": error.description])
+        }
+    }
+
+    /// Lists the claims (after each (re)start of the watch, then every TTL): a claim known
+    /// before and missing now was deleted unseen; it is reported as the watch would have
+    /// (the claim txn of a takeover still refuses an occurrence that is done).
+    private func relistClaims() {
+        relisting = true
+        client.call("/v3/kv/range", body: EtcdRequests.range(prefix: keyspace.claimsPrefix)) { [weak self] answer in
+            guard let self else { return }
+            self.relisting = false
+            self.relistAt = self.monotonicNow() + self.clock.ttl
+            guard case .success(let object) = answer else { return }
+            let listed = Dictionary(EtcdResponses.keyValues(object).map { ($0.key, $0) }, uniquingKeysWith: { $1 })
+            let missed = self.knownClaims.filter { listed[$0.key] == nil }
+            self.knownClaims = listed
+            for (key, previous) in missed.sorted(by: { $0.key < $1.key }) {
+                guard let occurrence = self.keyspace.occurrence(ofClaim: key) else { continue }
+                self.log("fleet_claim_gone_unseen", ["occurrence": occurrence])
+                self.onEvent(.claimDeleted(occurrence: occurrence, previous: previous))
+            }
         }
     }
 

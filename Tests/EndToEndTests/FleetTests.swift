@@ -303,6 +303,12 @@ struct FleetTests {
             return holder != nil
         }, "\(fleet.logs())")
         let dead = try #require(holder), survivor = dead == "a" ? "b" : "a"
+        // The claim says it has not started (rewritten right after the claim, which says started).
+        #expect(await waitUntil(timeout: .seconds(10)) {
+            let status = try? ProcessRunner.jobdir(["status", "--fleet", "--json", "--jobs", fleet.jobs, "--state", fleet.state(dead)])
+            let claims = ((try? JSONSerialization.jsonObject(with: Data((status?.stdout ?? "").utf8))) as? [String: Any])?["claims"] as? [[String: Any]]
+            return claims?.first?["state"] as? String == "claimed"
+        })
         if let daemon = fleet.daemons[dead] { kill(daemon.pid, SIGKILL); daemon.stop() }
         // No retries, yet it is taken over: it never ran. It waits for approval on the survivor.
         #expect(await waitUntil(timeout: .seconds(15)) { !fleet.files(survivor).executions("gated", state: "awaiting_approval").isEmpty }, "\(fleet.logs())")
