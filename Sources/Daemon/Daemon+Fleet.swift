@@ -121,10 +121,21 @@ extension Daemon {
         if fleet.waiting[entry.occurrence] == nil {
             log.event("claim_waiting", ["job": entry.job.rawValue, "occurrence": entry.occurrence.rawValue, "reason": reason])
         }
-        for dropped in fleet.wait(waiting, definition: definition) {
-            log.event("claim_dropped", ["job": dropped.job.rawValue, "occurrence": dropped.occurrence.rawValue,
-                                        "reason": "a later occurrence waits too (catchup: \(definition.catchup.rawValue))"])
+        logDropped(fleet.wait(waiting, definition: definition, now: Date()), definition: definition)
+    }
+
+    private func logDropped(_ dropped: [FleetBook.Waiting], definition: JobDefinition?) {
+        for entry in dropped {
+            log.event("claim_dropped", ["job": entry.job.rawValue, "occurrence": entry.occurrence.rawValue,
+                                        "reason": "waited for etcd past its slot's 60 s (catchup: \((definition?.catchup ?? .none).rawValue))"])
         }
+    }
+
+    /// Takes what waits for `job` (or all) and claims it, after the catch-up rules dropped what is too late.
+    private func claimWaiting(_ fleet: FleetBook, job: JobID? = nil) {
+        let (claims, dropped) = fleet.takeWaiting(job: job, now: Date()) { jobs.definition($0) }
+        for entry in dropped { logDropped([entry], definition: jobs.definition(entry.job)) }
+        for entry in claims { claim(entry) }
     }
 
     /// A claimed occurrence that will not run here after all (its job was removed meanwhile):
@@ -233,7 +244,7 @@ extension Daemon {
             }
         case .runningEnded(let job):
             guard let id = JobID(job) else { return }
-            for entry in fleet.takeWaiting(job: id) { claim(entry) }
+            claimWaiting(fleet, job: id)
         case .claimDeleted(let occurrence, let previous):
             considerTakeover(OccurrenceKey(rawValue: occurrence), previous: previous)
         case .reachability:
@@ -243,7 +254,7 @@ extension Daemon {
     }
 
     private func claimWhatWaits(_ fleet: FleetBook) {
-        for entry in fleet.takeWaiting() { claim(entry) }
+        claimWaiting(fleet)
         for record in fleet.takeWaitingRetries() {
             guard let job = JobID(record.job), let definition = jobs.definition(job) else { continue }
             admit(record, definition: definition, requestEnvironment: [:])

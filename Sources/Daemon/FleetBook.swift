@@ -98,25 +98,46 @@ final class FleetBook {
         changed = true
     }
 
-    /// Keeps `entry` waiting; of one job's waiting occurrences, `catchup: all` keeps up to
-    /// `max_catchup` (the newest), the others only the newest. Returns those dropped.
+    /// Keeps `entry` waiting, then applies its job's rules to what waits (`bound`).
     @discardableResult
-    func wait(_ entry: Waiting, definition: JobDefinition) -> [Waiting] {
+    func wait(_ entry: Waiting, definition: JobDefinition, now: Date) -> [Waiting] {
         waiting[entry.occurrence] = entry
         changed = true
-        let ofJob = waiting.values.filter { $0.job == entry.job }.sorted { ($0.trigger.scheduledFor ?? $0.since) > ($1.trigger.scheduledFor ?? $1.since) }
-        let keep = definition.catchup == .all ? definition.maxCatchup : 1
-        let dropped = Array(ofJob.dropFirst(keep))
+        return bound(definition, now: now)
+    }
+
+    /// Of one job's waiting occurrences, those still on time (due at most 60 s ago, as
+    /// `TriggerPlan` counts a slot on time) all stay; the later ones were missed and follow
+    /// `catchup`: `none` drops them, `latest` keeps the newest unless one on time waits,
+    /// `all` keeps the newest `max_catchup`. Returns those dropped.
+    func bound(_ definition: JobDefinition, now: Date) -> [Waiting] {
+        let ofJob = waiting.values.filter { $0.job == definition.id }.sorted { Self.due($0) > Self.due($1) }
+        let onTime = ofJob.filter { now.timeIntervalSince(Self.due($0)) <= TriggerPlan.onTimeGrace }
+        let missed = ofJob.filter { now.timeIntervalSince(Self.due($0)) > TriggerPlan.onTimeGrace }
+        let keep: Int
+        switch definition.catchup {
+        case .none: keep = 0
+        case .latest: keep = onTime.isEmpty ? 1 : 0
+        case .all: keep = definition.maxCatchup
+        }
+        let dropped = Array(missed.dropFirst(keep))
         for entry in dropped { waiting[entry.occurrence] = nil }
         return dropped
     }
 
-    /// The waiting occurrences (of `job`, or all), oldest due first, taken out to be claimed.
-    func takeWaiting(job: JobID? = nil) -> [Waiting] {
-        let all = waiting.values.filter { job == nil || $0.job == job }.sorted { ($0.trigger.scheduledFor ?? $0.since, $0.occurrence.rawValue) < ($1.trigger.scheduledFor ?? $1.since, $1.occurrence.rawValue) }
+    private static func due(_ entry: Waiting) -> Date { entry.trigger.scheduledFor ?? entry.since }
+
+    /// The waiting occurrences (of `job`, or all), oldest due first, taken out to be claimed,
+    /// after their jobs' rules (`bound`) dropped what is too late.
+    func takeWaiting(job: JobID? = nil, now: Date, definitions: (JobID) -> JobDefinition?) -> (claim: [Waiting], dropped: [Waiting]) {
+        var dropped: [Waiting] = []
+        for id in Set(waiting.values.map(\.job)) where job == nil || id == job {
+            if let definition = definitions(id) { dropped += bound(definition, now: now) }
+        }
+        let all = waiting.values.filter { job == nil || $0.job == job }.sorted { (Self.due($0), $0.occurrence.rawValue) < (Self.due($1), $1.occurrence.rawValue) }
         for entry in all { waiting[entry.occurrence] = nil }
-        changed = changed || !all.isEmpty
-        return all
+        changed = changed || !all.isEmpty || !dropped.isEmpty
+        return (all, dropped)
     }
 
     /// A claim an earlier daemon on this state directory made (its run was recovered).

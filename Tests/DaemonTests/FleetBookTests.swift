@@ -25,30 +25,33 @@ import Testing
                           occurrence: .slot(job: job, kind: .cron, at: Policy.at(slot)), requestEnvironment: [:], since: Policy.at(slot), reason: "down")
     }
 
-    @Test func withoutCatchupAllOnlyTheNewestOccurrenceOfAJobWaits() {
+    @Test func occurrencesOnTimeAllWaitAndMissedOnesFollowCatchup() {
         let plain = Policy.job("j")
-        #expect(book.wait(waiting("j", slot: 1), definition: plain).isEmpty)
-        let dropped = book.wait(waiting("j", slot: 2), definition: plain)
-        #expect(dropped.map(\.occurrence) == [OccurrenceKey.slot(job: "j", kind: .cron, at: Policy.at(1))])
-        #expect(book.waiting.count == 1)
-        // Another job's occurrence waits beside it.
-        book.wait(waiting("k", slot: 1), definition: Policy.job("k"))
-        #expect(book.waiting.count == 2)
-        #expect(book.takeWaiting(job: Policy.jobID("k")).map(\.job) == [Policy.jobID("k")])
-        #expect(book.waiting.count == 1)
+        for slot in [1.0, 2, 3] { #expect(book.wait(waiting("j", slot: slot), definition: plain, now: Policy.at(10)).isEmpty) }
+        #expect(book.waiting.count == 3, "within 60 s of their slots all wait")
+        // Another job's occurrence waits beside them.
+        book.wait(waiting("k", slot: 1), definition: Policy.job("k"), now: Policy.at(10))
+        let (claims, dropped) = book.takeWaiting(job: Policy.jobID("k"), now: Policy.at(10)) { _ in Policy.job("k") }
+        #expect(claims.map(\.job) == [Policy.jobID("k")] && dropped.isEmpty)
+        // 61 s after the first slot, it is missed: catchup none drops it when they are taken.
+        let (late, gone) = book.takeWaiting(now: Policy.at(61.5)) { _ in plain }
+        #expect(gone.map(\.trigger.scheduledFor) == [Policy.at(1)])
+        #expect(late.map(\.trigger.scheduledFor) == [Policy.at(2), Policy.at(3)], "oldest first")
+        #expect(book.waiting.isEmpty)
     }
 
-    @Test func catchupAllKeepsUpToMaxCatchupNewestFirstAndTheyAreTakenOldestFirst() {
+    @Test func missedOccurrencesFollowLatestAndAll() {
+        let latest = Policy.job("j", "catchup: latest\n")
+        for slot in [1.0, 2, 3] { book.wait(waiting("j", slot: slot), definition: latest, now: Policy.at(3)) }
+        #expect(book.takeWaiting(now: Policy.at(100)) { _ in latest }.claim.map(\.trigger.scheduledFor) == [Policy.at(3)])
         let all = Policy.job("j", "catchup: all\nmax_catchup: 2\n")
-        for slot in [1.0, 2, 3] { book.wait(waiting("j", slot: slot), definition: all) }
-        let taken = book.takeWaiting()
-        #expect(taken.map(\.trigger.scheduledFor) == [Policy.at(2), Policy.at(3)])
-        #expect(book.waiting.isEmpty)
+        for slot in [1.0, 2, 3] { book.wait(waiting("j", slot: slot), definition: all, now: Policy.at(3)) }
+        #expect(book.takeWaiting(now: Policy.at(100)) { _ in all }.claim.map(\.trigger.scheduledFor) == [Policy.at(2), Policy.at(3)])
     }
 
     @Test func aClaimIsWaitingClaimingOrHeldAndGoesWhenReleased() {
         let entry = waiting("j", slot: 1)
-        book.wait(entry, definition: Policy.job("j"))
+        book.wait(entry, definition: Policy.job("j"), now: Policy.at(1))
         book.beginClaim(entry.occurrence)
         #expect(book.waiting.isEmpty && book.knows(entry.occurrence))
         book.endClaim(entry.occurrence, won: 42, job: entry.job, running: true)
