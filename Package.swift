@@ -55,15 +55,17 @@ let package = Package(
         .target(name: "Service", dependencies: ["CLinux", "Metrics", "Scheduling", "StateStore", "SystemCalls"]),
         // Edge: one HTTP client on libcurl's multi-socket API, driven by the caller's epoll loop.
         .target(name: "HTTP", dependencies: ["CCurl", "CLinux", "SystemCalls"]),
+        // Edge: etcd's v3 API through its JSON gateway on the HTTP client (SPEC section 13).
+        .target(name: "Fleet", dependencies: ["HTTP", "SystemCalls", "CLinux"]),
         // Wiring: the daemon's run loop.
         .target(
             name: "Daemon",
-            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching", "Service", "BuildInfo", "HTTP"]
+            dependencies: ["CLinux", "Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Watching", "Service", "BuildInfo", "HTTP", "Fleet"]
         ),
         .executableTarget(
             name: "jobdir",
             dependencies: [
-                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux", "Metrics", "BuildInfo",
+                "Definitions", "Cron", "Scheduling", "StateStore", "Daemon", "Watching", "CLinux", "Metrics", "BuildInfo", "Fleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -103,7 +105,7 @@ let package = Package(
         .target(name: "PolicySupport", dependencies: ["Cron", "Definitions", "Scheduling"], path: "Tests/PolicySupport"),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Definitions", "Cron", "PolicySupport"]),
         // The daemon's parts, without processes or a loop.
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Scheduling", "Definitions", "Cron", "Watching", "StateStore", "PolicySupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Scheduling", "Definitions", "Cron", "Watching", "StateStore", "PolicySupport", "Fleet", "HTTP"]),
         .testTarget(name: "StateStoreTests", dependencies: ["CLinux", "Cron", "Definitions", "StateStore", "Scheduling", "atomic-writer-fixture"]),
         // A separate writer process for StateStoreTests' crash test (SIGKILLed in a loop).
         .executableTarget(
@@ -115,7 +117,11 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Scheduling", "Cron", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Metrics", "Scheduling", "StateStore", "TestSupport"]),
         // The HTTP client on a loop of the test's own, against a server on 127.0.0.1.
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "CLinux", "TestSupport"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "CLinux", "TestSupport", "HTTPTestSupport"]),
+        // An epoll loop of the test's own that drives an `HTTPClient`, as the daemon's does.
+        .target(name: "HTTPTestSupport", dependencies: ["HTTP", "CLinux"], path: "Tests/HTTPTestSupport"),
+        // The etcd codec on the gateway's literal answers, and the client against a real etcd.
+        .testTarget(name: "FleetTests", dependencies: ["Fleet", "HTTP", "TestSupport", "HTTPTestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Definitions", "Scheduling", "StateStore", "Cron"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jobdir", "Definitions", "TestSupport", "StateStore", "Scheduling", "Cron"]),
     ],

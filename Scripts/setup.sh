@@ -13,7 +13,8 @@ if [ "${1:-}" = --tests ]; then
   # promtool (metrics), lintian and dpkg-dev (the .deb), systemd-analyze and /bin/kill
   # of procps (the unit's ExecStart and ExecReload must exist for it),
   # binutils (strip, readelf), python3-venv (the oracles' environment).
-  packages+=(prometheus lintian dpkg-dev systemd procps binutils python3-venv)
+  # etcd-server: the fleet tests start their own etcd members.
+  packages+=(prometheus lintian dpkg-dev systemd procps binutils python3-venv etcd-server)
 fi
 
 missing=()

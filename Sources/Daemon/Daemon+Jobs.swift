@@ -92,7 +92,7 @@ extension Daemon {
     private func install(_ definition: JobDefinition, now: Date) {
         let id = definition.id
         let result = results.existing(id) ?? newResult(id, file: definition.file, now: now)
-        let (anchor, firstInstall) = jobs.install(definition, firstSeen: result.everyAnchor ?? now, lastSlots: { lastSlots(of: id) }, now: now)
+        let (anchor, firstInstall) = jobs.install(definition, firstSeen: fleetAnchor(definition, result.everyAnchor ?? now), lastSlots: { lastSlots(of: id) }, now: now)
         results.update(id, orCreate: { result }) { $0.noteInstalled(definition, everyAnchor: anchor) }
         updateWakeTime(id, now: now)
         installWatch(definition, firstInstall: firstInstall)

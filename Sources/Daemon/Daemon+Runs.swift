@@ -13,6 +13,7 @@ extension Daemon {
     /// run, as the run policies decide (`Admission`).
     func fire(_ definition: JobDefinition, trigger: ExecutionTrigger, occurrence: OccurrenceKey,
               requestEnvironment: [String: String] = [:], id presetID: ExecutionID? = nil) {
+        if fleetTakes(definition, trigger: trigger, occurrence: occurrence, requestEnvironment: requestEnvironment) { return }
         let id = presetID ?? newExecutionID(job: definition.id, dueAt: trigger.scheduledFor ?? Date(), kind: trigger.kind)
         log.event("fired", ["job": definition.id.rawValue, "execution": id.rawValue, "trigger": trigger.kind.rawValue,
                             "scheduled_for": trigger.scheduledFor.map(Timestamp.format), "catchup": trigger.extra["catchup"] == nil ? nil : "true"])
@@ -40,6 +41,7 @@ extension Daemon {
 
     /// Applies the run policies to a new `queued` record (a new occurrence or a retry).
     func admit(_ record: ExecutionRecord, definition: JobDefinition, requestEnvironment: [String: String]) {
+        if fleetHoldsBack(record, definition: definition) { return }
         let admission = runs.admission(of: definition)
         for victim in admission.cancel { cancelExecution(victim, reason: "replaced by \(record.id.rawValue) (overlap: replace)") }
         switch admission.action {
@@ -130,11 +132,12 @@ extension Daemon {
         guard persist(record) else { return uncount() }
         let run = ActiveRun(record: record, definition: definition)
         runs.register(run)
-        let request = SpawnRequest(id: record.id.rawValue, arguments: definition.argv, environment: environment,
+        var request = SpawnRequest(id: record.id.rawValue, arguments: definition.argv, environment: environment,
                                    workingDirectory: definition.workdir, logPath: logPath,
                                    maxOutputBytes: definition.output.maxBytes, timeout: definition.timeout,
                                    killGrace: definition.killGrace,
                                    child: definition.childSetup(keeping: Array(requestEnvironment.keys)))
+        request.fenceFile = fleetFenceFile(for: record)
         // Spawned once its `running` record is durable: see `flushWrites`.
         commit.spawnWhenDurable(GroupCommit.Spawn(run: run, request: request))
     }
@@ -189,6 +192,7 @@ extension Daemon {
             guard let (updated, cancelNow) = runs.processStarted(id, pid: pid, startTime: ProcessTable.startTime(of: pid), at: Date()) else { return }
             persist(updated)
             log.event("started", ["job": updated.job, "execution": id.rawValue, "pid": "\(pid)"])
+            fleetRunStarted(updated)
             planStartNotifications(updated)
             if cancelNow { supervisors.cancel(id) }
         case .outcome(let id, let outcome):
@@ -283,6 +287,7 @@ extension Daemon {
         environment["JOBDIR_TRIGGER"] = record.trigger.kind.rawValue
         environment["JOBDIR_SCHEDULED_FOR"] = record.trigger.scheduledFor.map(Timestamp.format) ?? ""
         environment["JOBDIR_STATE_DIR"] = configuration.stateDirectory
+        if case .int(let fence)? = record.trigger.extra["fence"] { environment["JOBDIR_FENCE"] = "\(fence)" }
         if case .string(let upstream)? = record.trigger.extra["upstream_execution"], case .string(let job)? = record.trigger.extra["upstream_job"] {
             environment["JOBDIR_UPSTREAM_JOB"] = job
             environment["JOBDIR_UPSTREAM_EXECUTION"] = upstream
@@ -323,6 +328,7 @@ extension Daemon {
         guard let id = JobID(record.job) else { return }
         let file = jobs.file(of: id) ?? ""
         planNotifications(for: record)
+        fleetFinished(record)
         results.update(id, orCreate: { newResult(id, file: file, now: Date()) }) { $0.noteFinished(record) }
     }
 

@@ -62,6 +62,7 @@ package final class Daemon {
     let runtimeFiles: StateRuntimeFiles
     var service: ServiceReporter!
     var unreadableFiles = UnreadableStateFiles()
+    var fleet: FleetBook?
 
     package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
@@ -71,7 +72,7 @@ package final class Daemon {
         jobDirectory = JobDirectory(root: configuration.jobsDirectory)
         reserve = StateReserve(layout: store.layout)
         runtimeFiles = StateRuntimeFiles(stateDirectory: store.layout.root)
-        host = ProcessInfo.processInfo.hostName
+        host = configuration.hostName ?? ProcessInfo.processInfo.hostName
         notifications = NotificationDesk(schedule: DeliverySchedule(firstDelay: configuration.notifyRetryDelay))
         runs = RunTable(limits: RunLimits(maxParallel: configuration.maxParallel, poolSizes: configuration.pools))
         results = ResultBook { _ in nil }
@@ -123,6 +124,7 @@ package final class Daemon {
         service = ServiceReporter(configuration: configuration, store: store, startedAt: startedAt, log: log)
         loadAllJobs(reason: "start")
         recover()
+        fleetAdoptRecoveredRuns()
         restorePendingNotifications()
         fireRebootJobs()
         consumeRequestFiles()
@@ -135,10 +137,11 @@ package final class Daemon {
             drainQueue(now: now)
             fireDueSlots(now: now)
             sendDueNotifications(now: now)
+            fleetEndTurn()
             flushWrites()
             service.endTurn(running: runs.running.count, queued: runs.waiting.count + runs.owedRetries.count,
                             awaitingApproval: approvals.count, stopping: stopping)
-            if stopping && (runs.isIdle || configuration.onStop == .detach) { break }
+            if stopping && (runs.isIdle || configuration.onStop == .detach) && fleetSettled() { break }
             armTimers()
             for fd in edges.loop.wait() { handleReady(fd) }
         }
@@ -159,6 +162,7 @@ package final class Daemon {
         supervisors = RunSupervisors(loop: edges.loop)
         http = try edges.loop.makeHTTPClient()
         sender = try NotificationSender(loop: edges.loop, http: http, scratchDirectory: notificationsDirectory, sendmail: configuration.sendmail)
+        startFleet()
         inbox = RequestInbox(layout: store.layout, inotify: edges.inotify)
         if let error = inbox.start() {
             log.event("watch_failed", ["directory": store.layout.approvalsDirectory, "error": "\(error)"])
@@ -229,6 +233,7 @@ package final class Daemon {
         let now = TimerDescriptor.monotonicNow()
         for path in jobFiles.takeSettled(now: now) { reloadJobFile(path) }
         for settled in watches.takeSettled(now: now) { settleWatch(settled.job, changedPaths: settled.paths) }
+        fleetTick()
         if shutdown.graceOver(now: now) {
             for id in runs.running.keys.sorted() {
                 log.event("stopping_run", ["execution": id.rawValue, "reason": "shutdown grace is over"])
@@ -239,7 +244,7 @@ package final class Daemon {
 
     private func armTimers() {
         edges.wallTimer.arm(at: stopping ? nil : nextWallWake())
-        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake, health.wake].compactMap { $0 }.min())
+        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake, health.wake, fleetWake].compactMap { $0 }.min())
     }
 
     /// The earliest wall-clock moment something is due: a slot, a retry, an approval's

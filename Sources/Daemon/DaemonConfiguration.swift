@@ -18,6 +18,10 @@ package struct DaemonConfiguration: Sendable {
     package var sendmail: String = "/usr/sbin/sendmail"
     /// The wait before a failed notification's second attempt; it doubles after each.
     package var notifyRetryDelay: Duration = DeliverySchedule.standard.firstDelay
+    /// `--host`: the host's name in records and in the fleet; nil for the system's host name.
+    package var hostName: String?
+    /// `--fleet` and its companions; nil runs without a fleet (`fleet`/`hosts` keys ignored).
+    package var fleet: FleetSettings?
 
     package enum OnStop: String, Sendable, CaseIterable {
         /// Runs get `shutdownGrace`, then are canceled; the daemon exits when all have ended.

@@ -4,7 +4,7 @@ import Service
 /// keeps itself), `PRIORITY`, `SYSLOG_IDENTIFIER=jobdir`, `JOBDIR_EVENT`, and `JOB` and
 /// `EXECUTION` when the event concerns them, so `journalctl -u jobdir JOB=backup` works.
 extension DaemonLog {
-    func journalFields(_ name: String, _ fields: KeyValuePairs<String, String?>, line: String) -> [(name: String, value: String)] {
+    func journalFields(_ name: String, _ fields: [(key: String, value: String?)], line: String) -> [(name: String, value: String)] {
         var values: [String: String] = [:]
         for (key, value) in fields { if let value { values[key] = value } }
         // Text lines start with the time and a space; JSON lines are kept whole.

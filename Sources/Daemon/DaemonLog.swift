@@ -19,6 +19,11 @@ package struct DaemonLog: Sendable {
     }
 
     package func event(_ name: String, _ fields: KeyValuePairs<String, String?> = [:]) {
+        event(name, fields: fields.map { ($0.key, $0.value) })
+    }
+
+    /// The same with fields built at run time, in order.
+    package func event(_ name: String, fields: [(key: String, value: String?)]) {
         let time = Timestamp.format(Date())
         var line: String
         switch format {

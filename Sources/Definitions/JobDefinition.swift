@@ -52,6 +52,10 @@ package struct JobDefinition: Sendable, Equatable {
     package var limits = ResourceLimits()
     /// Users and `@group`s who may trigger and cancel the job besides its owner and root.
     package var operators: [String] = []
+    /// `fleet:` as written; nil means the fleet's default, `once` (SPEC section 13).
+    package var fleet: FleetMode? = nil
+    /// `hosts:` label selector: the job runs only on hosts whose labels hold every pair.
+    package var hosts: [String: String] = [:]
     /// Who runs it, resolved by `JobOwnership` from the file's owner and `user:`/`group:`;
     /// nil when the parser alone built the definition.
     package var runAs: RunIdentity?

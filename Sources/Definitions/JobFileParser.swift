@@ -141,6 +141,7 @@ struct Fields {
             checker = reader.checker
         }
         readRunSettings(map, into: &definition)
+        readFleetSettings(map, into: &definition)
         return checker.problems.count == before ? definition : nil
     }
 

@@ -5,6 +5,7 @@ package enum JobKeys {
         "every", "at", "watch", "after", "enabled", "timeout", "kill_grace", "retries", "overlap",
         "max_queued", "pool", "catchup", "max_catchup", "starting_deadline", "approval", "output",
         "history", "labels", "notify", "ping", "user", "group", "umask", "limits", "operators",
+        "fleet", "hosts",
     ]
     package static let watch = ["paths", "events", "debounce"]
     package static let after = ["job", "on"]

@@ -118,6 +118,8 @@ package enum JobSchema {
           }
         },
         "labels": {"type": "object", "additionalProperties": {"$ref": "#/$defs/scalar"}},
+        "fleet": {"description": "With `jobdir run --fleet`: once (one healthy host runs each occurrence) or every (each host runs it).", "enum": ["once", "every"]},
+        "hosts": {"description": "With `jobdir run --fleet`: the labels a host must have (`--host-label`) to run the job.", "type": "object", "propertyNames": {"pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$"}, "additionalProperties": {"$ref": "#/$defs/scalar"}},
         "notify": {
           "type": "object",
           "description": "Who is told when an execution ends: command (record on stdin), webhook (POST of the record), mail (sendmail -t).",

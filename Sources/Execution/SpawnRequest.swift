@@ -22,6 +22,8 @@ package struct SpawnRequest: Sendable {
     package var stdinPath: String?
     /// The run's user, limits and env files, applied by the supervisor in the child.
     package var child: ChildSetup
+    /// A fleet lease's deadline file for the supervisor (`--fence-file`); nil for none.
+    package var fenceFile: String? = nil
 
     package init(id: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
                  logPath: String, maxOutputBytes: Int = 10 << 20, timeout: Duration? = nil,

@@ -44,6 +44,25 @@ static int64_t wall_ms(void) {
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/// The fence deadline the daemon last wrote (a CLOCK_MONOTONIC instant in ns), or 0 when
+/// the file cannot be read: then the lease is not known to be alive.
+static int64_t read_fence(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char text[32];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    text[n] = 0;
+    char *end = NULL;
+    long long value = strtoll(text, &end, 10);
+    return end != text && value > 0 ? (int64_t)value : 0;
+}
+
+/// How long the command gets between SIGTERM and SIGKILL when its lease's deadline has
+/// passed: the lease may expire soon after, and another host then takes the occurrence.
+#define FENCE_GRACE_NS (500 * NS_PER_MS)
+
 /// One run, from spawn to outcome.
 struct run {
     const struct invocation *inv;
@@ -56,6 +75,7 @@ struct run {
     const char *stopped_by;
     int terminated_leftovers;
     int64_t timeout_at, kill_at, drain_until, killed_at;
+    int64_t fence_at;           // NONE without --fence-file
 };
 
 static int group_exists(pid_t pgid) {
@@ -256,7 +276,7 @@ int main(int argc, char **argv) {
         return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     }
     struct run r = {.inv = &inv, .start_ns = start_ns, .started_at_ms = started_at_ms, .out_fd = pipe_fds[0],
-                    .timeout_at = NONE, .kill_at = NONE, .drain_until = NONE, .killed_at = NONE};
+                    .timeout_at = NONE, .kill_at = NONE, .drain_until = NONE, .killed_at = NONE, .fence_at = NONE};
     // The identity, limits, workdir, env files and program lookup are the child's (child.c).
     r.pid = start_command(&inv, dev_null, pipe_fds[1], &failure);
     close(dev_null);
@@ -271,11 +291,26 @@ int main(int argc, char **argv) {
     fcntl(r.out_fd, F_SETFL, O_NONBLOCK);
     capture_init(&r.capture, log_fd, inv.max_output);
     if (inv.timeout_ms >= 0) r.timeout_at = start_ns + inv.timeout_ms * NS_PER_MS;
+    if (inv.fence_file) r.fence_at = read_fence(inv.fence_file);
 
     int finished = 0, status = 0;
     for (;;) {
         int64_t now = monotonic_ns();
         if (r.timeout_at <= now) stop(&r, "timeout", now);
+        if (r.fence_at <= now) {
+            // The deadline may have been moved on since it was read: read it again first.
+            int64_t again = read_fence(inv.fence_file);
+            if (again > now) {
+                r.fence_at = again;
+            } else {
+                r.fence_at = NONE;
+                if (!r.leader_done && !r.stopped_by) {
+                    fprintf(stderr, "jobdir-supervisor: %s: the fleet lease's deadline has passed; stopping the run\n", inv.id);
+                    stop(&r, "cancel", now);
+                    if (r.kill_at > now + FENCE_GRACE_NS) r.kill_at = now + FENCE_GRACE_NS;
+                }
+            }
+        }
         if (r.kill_at <= now) {
             kill(-r.pid, SIGKILL);
             r.kill_at = NONE;
@@ -314,6 +349,7 @@ int main(int argc, char **argv) {
         }
 
         int64_t next = r.timeout_at;
+        if (!r.leader_done && r.fence_at < next) next = r.fence_at;
         if (r.kill_at < next) next = r.kill_at;
         if (r.out_fd >= 0 && r.drain_until < next) next = r.drain_until;
         if (finished && r.killed_at != NONE && r.killed_at + SECOND_NS < next) next = r.killed_at + SECOND_NS;

@@ -24,6 +24,10 @@ struct invocation {
     long long timeout_ms;       // < 0: none
     long long kill_grace_ms;
     int report_fd;              // < 0: none
+    // A fleet lease's deadline (SPEC section 13): the file holds a CLOCK_MONOTONIC instant
+    // in nanoseconds, moved on by the daemon after each acknowledged renewal; past it the
+    // run is stopped, even while the daemon is paused or gone. NULL: none.
+    const char *fence_file;
     char **command;             // NULL-terminated argv
     int command_count;
     // Who the command runs as and how it is held (SPEC section 11); applied in its child.

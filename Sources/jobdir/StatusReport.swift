@@ -22,10 +22,13 @@ struct StatusReport {
     /// Trigger and cancel requests left in place because their owners may not make them.
     var refused: [RefusedRequest] = []
     var now: Date
+    /// This host's view of the fleet, when its daemon runs with `--fleet`.
+    var fleet: FleetView?
 
     init(reader: StateReader, job: String?, now: Date, refused: [RefusedRequest] = []) {
         self.refused = job.map { job in refused.filter { $0.job == job } } ?? refused
         daemon = DaemonPresence(layout: reader.layout)
+        fleet = FleetView(layout: reader.layout)
         self.job = job
         self.now = now
         let results = job.map { reader.result(job: $0).map { [$0] } ?? [] } ?? reader.results()
@@ -54,7 +57,7 @@ struct StatusReport {
     }
 
     var isQuiet: Bool {
-        running.isEmpty && queued.isEmpty && awaiting.isEmpty && failing.isEmpty && definitionErrors.isEmpty && unreadable.isEmpty && refused.isEmpty
+        running.isEmpty && queued.isEmpty && awaiting.isEmpty && (fleet?.waiting.isEmpty ?? true) && failing.isEmpty && definitionErrors.isEmpty && unreadable.isEmpty && refused.isEmpty
     }
 
     /// The object of `status --json`.
@@ -96,6 +99,7 @@ struct StatusReport {
             },
             "unreadable_files": unreadable.map { ["file": $0.path, "error": $0.reason] },
             "refused_requests": refused.map(\.json),
+            "fleet": fleet?.object ?? NSNull(),
         ]
         if job != nil {
             object["result"] = try result.map { try JSONSerialization.jsonObject(with: Data(StateJSON.encode($0, path: "-"))) } ?? NSNull()
@@ -106,6 +110,7 @@ struct StatusReport {
     /// The human report: the daemon line, then one table per non-empty section.
     func text(zone: TimeZoneRules) -> String {
         var text = daemon.summary(now: now) + "\n"
+        if let fleet { text += fleet.text(now: now) }
         if let job {
             text += jobSummary(job, zone: zone)
         }

@@ -6,16 +6,8 @@ import TestSupport
 
 /// `user`, `group`, `umask`, `limits`, `operators`, and the owner rules of SPEC section 11.
 @Suite struct RunSettingsTests {
-    func parse(_ text: String) -> Result<JobDefinition, Diagnostics> {
-        let (root, problems) = YAMLReader(file: "job.yaml").read(Array(text.utf8))
-        guard problems.isEmpty, let root else { return .failure(Diagnostics(problems)) }
-        return JobFileParser(directory: "/jobs").parse(root, defaults: nil, id: JobID("job")!, file: "job.yaml", sha256: "abc")
-    }
-
-    func problems(_ text: String) -> [String] {
-        if case .failure(let found) = parse(text) { return found.items.map(\.description) }
-        return []
-    }
+    func parse(_ text: String) -> Result<JobDefinition, Diagnostics> { JobText.parse(text) }
+    func problems(_ text: String) -> [String] { JobText.problems(text) }
 
     @Test func readsTheKeys() throws {
         let definition = try parse("""

@@ -2,56 +2,13 @@ import CLinux
 import Foundation
 import Glibc
 import HTTP
+import HTTPTestSupport
 import Testing
 import TestSupport
 
 /// `HTTPClient` driven by an epoll loop of the test's own, as the daemon drives it.
 @Suite(.serialized) struct HTTPClientTests {
-    /// A minimal loop: the sockets libcurl asks for, the client's timer, nothing else.
-    final class Loop {
-        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        var watched: Set<Int32> = []
-        var client: HTTPClient!
-
-        init() throws {
-            client = try HTTPClient(hooks: HTTPClient.Hooks(
-                watch: { [unowned self] fd, readable, writable in
-                    var event = epoll_event()
-                    event.events = (readable ? EPOLLIN.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
-                    event.data.fd = fd
-                    if epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event) != 0 { _ = epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) }
-                    watched.insert(fd)
-                },
-                unwatch: { [unowned self] fd in
-                    var event = epoll_event()
-                    _ = epoll_ctl(epoll, EPOLL_CTL_DEL, fd, &event)
-                    watched.remove(fd)
-                }))
-            var event = epoll_event()
-            event.events = EPOLLIN.rawValue
-            event.data.fd = client.timerDescriptor
-            _ = epoll_ctl(epoll, EPOLL_CTL_ADD, client.timerDescriptor, &event)
-        }
-
-        deinit { close(epoll) }
-
-        /// Turns the loop until `done` holds or `seconds` pass.
-        func run(seconds: Double, until done: () -> Bool) {
-            let deadline = Date().addingTimeInterval(seconds)
-            var events = [epoll_event](repeating: epoll_event(), count: 16)
-            while !done() && Date() < deadline {
-                let count = epoll_wait(epoll, &events, 16, 100)
-                for index in 0..<max(0, Int(count)) { client.handle(events[index].data.fd) }
-            }
-        }
-
-        /// Whether the client's timer is armed.
-        var timerArmed: Bool {
-            var spec = itimerspec()
-            timerfd_gettime(client.timerDescriptor, &spec)
-            return spec.it_value.tv_sec != 0 || spec.it_value.tv_nsec != 0
-        }
-    }
+    typealias Loop = HTTPTestLoop
 
     @Test func aStreamedBodyArrivesPieceByPieceBeforeTheEnd() throws {
         let server = try ScriptedHTTPServer { _, _ in .stream(["{\"a\":1}\n", "{\"b\":2}\n"], pause: .milliseconds(400)) }

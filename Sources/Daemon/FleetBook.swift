@@ -1,0 +1,194 @@
+import Definitions
+import Fleet
+import Foundation
+import Scheduling
+
+/// The daemon's side of the fleet (SPEC section 13): this host's `FleetMember` (lease,
+/// claims, watch), the `once` occurrences waiting for etcd, the claims held here, and
+/// the takeovers of other hosts' lost claims that wait for their jitter.
+///
+/// Keeps true: an occurrence is waiting, being claimed or held, never two of these; a
+/// waiting occurrence is kept until claimed or dropped by its job's catch-up rule; a claim
+/// is held from its won txn until its done mark is sent or the lease is given up.
+final class FleetBook {
+    /// A `once` occurrence that could not be claimed yet (no lease, or etcd did not answer).
+    struct Waiting {
+        var job: JobID
+        var trigger: ExecutionTrigger
+        var occurrence: OccurrenceKey
+        var requestEnvironment: [String: String]
+        var since: Date
+        var reason: String
+    }
+
+    /// A claim this host holds.
+    struct Held {
+        var fence: Int64
+        var job: JobID
+        /// Whether the claim came with the job's running key (`overlap` across the fleet).
+        var running = false
+        var started = false
+    }
+
+    /// Another host's claim gone without a done mark: tried after its jitter.
+    struct Takeover {
+        var occurrence: OccurrenceKey
+        var job: JobID
+        var trigger: ExecutionTrigger
+        /// The lost claim's attempt; a run that had started is taken as the next attempt.
+        var attempt: Int
+        var started: Bool
+        var from: String
+        var due: UInt64
+    }
+
+    let member: FleetMember
+    let settings: FleetSettings
+    private(set) var waiting: [OccurrenceKey: Waiting] = [:]
+    private(set) var claiming: Set<OccurrenceKey> = []
+    private(set) var held: [OccurrenceKey: Held] = [:]
+    private(set) var takeovers: [OccurrenceKey: Takeover] = [:]
+    /// Retries whose claim could not be asked for (no lease yet, etcd silent): admitted again
+    /// when etcd answers.
+    private(set) var retriesWaiting: [OccurrenceKey: ExecutionRecord] = [:]
+    /// The definitions (job, sha256) already logged as not for this host.
+    private var notForHere: Set<String> = []
+    /// Done marks sent per job since their last pruning.
+    private var finishedSincePrune: [JobID: Int] = [:]
+    /// Whether `fleet.json` must be written again.
+    private(set) var changed = true
+
+    init(member: FleetMember, settings: FleetSettings) {
+        self.member = member
+        self.settings = settings
+    }
+
+    func noteChanged() { changed = true }
+
+    /// Whether this is the first time `definition` is found not for this host (logged once per version).
+    func firstTimeNotForHere(_ definition: JobDefinition) -> Bool {
+        notForHere.insert(definition.id.rawValue + "@" + definition.sha256).inserted
+    }
+    func written() { changed = false }
+
+    /// Whether an occurrence is already on its way (waiting, being claimed or held here).
+    func knows(_ occurrence: OccurrenceKey) -> Bool {
+        waiting[occurrence] != nil || claiming.contains(occurrence) || held[occurrence] != nil || retriesWaiting[occurrence] != nil
+    }
+
+    func waitRetry(_ record: ExecutionRecord) {
+        retriesWaiting[record.occurrence] = record
+        changed = true
+    }
+
+    func takeWaitingRetries() -> [ExecutionRecord] {
+        let all = retriesWaiting.values.sorted { $0.id < $1.id }
+        retriesWaiting = [:]
+        return all
+    }
+
+    func beginClaim(_ occurrence: OccurrenceKey) {
+        waiting[occurrence] = nil
+        claiming.insert(occurrence)
+    }
+
+    func endClaim(_ occurrence: OccurrenceKey, won fence: Int64?, job: JobID, running: Bool = false) {
+        claiming.remove(occurrence)
+        if let fence { held[occurrence] = Held(fence: fence, job: job, running: running) }
+        changed = true
+    }
+
+    /// Keeps `entry` waiting, then applies its job's rules to what waits (`bound`).
+    @discardableResult
+    func wait(_ entry: Waiting, definition: JobDefinition, now: Date) -> [Waiting] {
+        waiting[entry.occurrence] = entry
+        changed = true
+        return bound(definition, now: now)
+    }
+
+    /// Of one job's waiting occurrences, those still on time (due at most 60 s ago, as
+    /// `TriggerPlan` counts a slot on time) all stay; the later ones were missed and follow
+    /// `catchup`: `none` drops them, `latest` keeps the newest unless one on time waits,
+    /// `all` keeps the newest `max_catchup`. Returns those dropped.
+    func bound(_ definition: JobDefinition, now: Date) -> [Waiting] {
+        let ofJob = waiting.values.filter { $0.job == definition.id }.sorted { Self.due($0) > Self.due($1) }
+        let onTime = ofJob.filter { now.timeIntervalSince(Self.due($0)) <= TriggerPlan.onTimeGrace }
+        let missed = ofJob.filter { now.timeIntervalSince(Self.due($0)) > TriggerPlan.onTimeGrace }
+        let keep: Int
+        switch definition.catchup {
+        case .none: keep = 0
+        case .latest: keep = onTime.isEmpty ? 1 : 0
+        case .all: keep = definition.maxCatchup
+        }
+        let dropped = Array(missed.dropFirst(keep))
+        for entry in dropped { waiting[entry.occurrence] = nil }
+        return dropped
+    }
+
+    private static func due(_ entry: Waiting) -> Date { entry.trigger.scheduledFor ?? entry.since }
+
+    /// The waiting occurrences (of `job`, or all), oldest due first, taken out to be claimed,
+    /// after their jobs' rules (`bound`) dropped what is too late.
+    func takeWaiting(job: JobID? = nil, now: Date, definitions: (JobID) -> JobDefinition?) -> (claim: [Waiting], dropped: [Waiting]) {
+        var dropped: [Waiting] = []
+        for id in Set(waiting.values.map(\.job)) where job == nil || id == job {
+            if let definition = definitions(id) { dropped += bound(definition, now: now) }
+        }
+        let all = waiting.values.filter { job == nil || $0.job == job }.sorted { (Self.due($0), $0.occurrence.rawValue) < (Self.due($1), $1.occurrence.rawValue) }
+        for entry in all { waiting[entry.occurrence] = nil }
+        changed = changed || !all.isEmpty || !dropped.isEmpty
+        return (all, dropped)
+    }
+
+    /// A claim an earlier daemon on this state directory made (its run was recovered).
+    func adopt(_ occurrence: OccurrenceKey, fence: Int64, job: JobID, running: Bool, started: Bool) {
+        held[occurrence] = Held(fence: fence, job: job, running: running, started: started)
+        changed = true
+    }
+
+    func markStarted(_ occurrence: OccurrenceKey) -> Held? {
+        guard var claim = held[occurrence], !claim.started else { return nil }
+        claim.started = true
+        held[occurrence] = claim
+        return claim
+    }
+
+    /// The held claim of an occurrence that has ended for good, taken out.
+    func release(_ occurrence: OccurrenceKey) -> Held? {
+        guard let claim = held.removeValue(forKey: occurrence) else { return nil }
+        changed = true
+        finishedSincePrune[claim.job, default: 0] += 1
+        return claim
+    }
+
+    /// Whether `job`'s done marks are due for pruning (once per `keep` finishes).
+    func takePruneDue(_ job: JobID, keep: Int) -> Bool {
+        guard finishedSincePrune[job, default: 0] >= keep else { return false }
+        finishedSincePrune[job] = 0
+        return true
+    }
+
+    /// The lease is gone: no claim is held any more.
+    func dropHeld() -> [OccurrenceKey: Held] {
+        let all = held
+        held = [:]
+        changed = true
+        return all
+    }
+
+    func schedule(_ takeover: Takeover) {
+        guard takeovers[takeover.occurrence] == nil, !knows(takeover.occurrence) else { return }
+        takeovers[takeover.occurrence] = takeover
+    }
+
+    func takeDueTakeovers(now: UInt64) -> [Takeover] {
+        let due = takeovers.values.filter { $0.due <= now }.sorted { $0.due < $1.due }
+        for takeover in due { takeovers[takeover.occurrence] = nil }
+        return due
+    }
+
+    /// The earliest monotonic instant something here is due.
+    var nextWake: UInt64? {
+        [member.nextWake, takeovers.values.map(\.due).min()].compactMap { $0 }.min()
+    }
+}
