@@ -30,17 +30,21 @@ one_round() {  # mode
     perf) perf record -q -F 4000 -g -t "$(ls /proc/$pid/task | sed -n 2p)" -o "$root/perf.data" 2>/dev/null & tracer=$! ;;
   esac
   sleep 0.3
-  local before after
+  local before after user_before user_after
   before=$(cat /proc/$pid/task/*/stat | awk '{s += $14 + $15} END {print s}')
+  user_before=$(cat /proc/$pid/task/*/stat | awk '{s += $14} END {print s}')
   local gap=0.02; [ "$mode" = callgrind ] && gap=0.05
   for i in $(seq "$runs"); do : > "$root/state/.d$i"; mv "$root/state/.d$i" "$root/state/triggers/t@$i"; sleep $gap; done
   for _ in $(seq 2400); do grep -q "\"succeeded\" : $runs\b" "$root/state/results/t.json" 2>/dev/null && break; sleep 0.05; done
   [ "$mode" = callgrind ] && { callgrind_control -d "$pid" >/dev/null; sleep 1; }
   after=$(cat /proc/$pid/task/*/stat | awk '{s += $14 + $15} END {print s}')
+  user_after=$(cat /proc/$pid/task/*/stat | awk '{s += $14} END {print s}')
   [ -n "$tracer" ] && { kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true; }
   kill -TERM "$pid"; wait "$pid" || true
   local ticks; ticks=$(getconf CLK_TCK)
-  [ "$mode" = callgrind ] || printf 'daemon CPU per run: %s ms (%s runs)\n' "$(echo "scale=3; ($after - $before) * 1000 / $ticks / $runs" | bc)" "$runs"
+  [ "$mode" = callgrind ] || printf 'daemon CPU per run: %s ms, of which user %s ms (%s runs)\n' \
+    "$(echo "scale=3; ($after - $before) * 1000 / $ticks / $runs" | bc)" \
+    "$(echo "scale=3; ($user_after - $user_before) * 1000 / $ticks / $runs" | bc)" "$runs"
   case $mode in
     strace) echo "system calls per run (daemon threads):"
             awk -v n="$runs" 'NR > 2 && $NF != "total" && $1 !~ /^-/ {calls = ($4 ~ /^[0-9]+$/) ? $4 : $3; printf "  %-16s %6.2f\n", $NF, calls / n}' "$root/strace" | sort -k2 -nr | head -25 ;;
