@@ -190,7 +190,7 @@ extension Daemon {
         switch event {
         case .commandStarted(let id, let pid):
             guard let (updated, cancelNow) = runs.processStarted(id, pid: pid, startTime: ProcessTable.startTime(of: pid), at: Date()) else { return }
-            persist(updated)
+            runs.writePID(of: id, at: TimerDescriptor.monotonicNow() + Self.pidWriteDelay)
             log.event("started", ["job": updated.job, "execution": id.rawValue, "pid": "\(pid)"])
             fleetRunStarted(updated)
             planStartNotifications(updated)
@@ -270,6 +270,16 @@ extension Daemon {
             log.event("write_failed", ["file": path, "error": "\(error)"])
             return false
         }
+    }
+
+    /// How long after its command starts a run's record gets its `pid` (and `supervisor`):
+    /// a shorter run has them in its terminal record only. Recovery finds a supervisor by
+    /// the execution id on its command line when the record has no pid yet.
+    static let pidWriteDelay: UInt64 = 250_000_000
+
+    /// Writes the records of the runs whose process id is due (all of them when stopping).
+    func writeDuePIDs(now: UInt64?) {
+        for record in runs.takePIDWrites(dueBy: now) { persist(record) }
     }
 
     /// The daemon's own environment, read once: nothing changes it while it runs.

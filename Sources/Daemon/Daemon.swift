@@ -138,6 +138,8 @@ package final class Daemon {
             fireDueSlots(now: now)
             sendDueNotifications(now: now)
             fleetEndTurn()
+            // A run left going when the daemon stops has its pid on disk for the next one.
+            if stopping { writeDuePIDs(now: nil) }
             flushWrites()
             service.endTurn(running: runs.running.count, queued: runs.waiting.count + runs.owedRetries.count,
                             awaitingApproval: approvals.count, stopping: stopping)
@@ -234,6 +236,7 @@ package final class Daemon {
         for path in jobFiles.takeSettled(now: now) { reloadJobFile(path) }
         for settled in watches.takeSettled(now: now) { settleWatch(settled.job, changedPaths: settled.paths) }
         fleetTick()
+        writeDuePIDs(now: now)
         if shutdown.graceOver(now: now) {
             for id in runs.running.keys.sorted() {
                 log.event("stopping_run", ["execution": id.rawValue, "reason": "shutdown grace is over"])
@@ -244,7 +247,7 @@ package final class Daemon {
 
     private func armTimers() {
         edges.wallTimer.arm(at: stopping ? nil : nextWallWake())
-        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake, health.wake, fleetWake].compactMap { $0 }.min())
+        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake, health.wake, fleetWake, runs.nextPIDWrite].compactMap { $0 }.min())
     }
 
     /// The earliest wall-clock moment something is due: a slot, a retry, an approval's

@@ -35,6 +35,10 @@ struct RunTable {
     private(set) var waiting: [ExecutionID: WaitingExecution] = [:]
     private(set) var owedRetries: [ExecutionID: OwedRetry] = [:]
     private var cancelWhenStarted: Set<ExecutionID> = []
+    /// Running executions whose process id is not in their record yet, with when it is
+    /// written (monotonic nanoseconds): a run that ends sooner has it in its terminal
+    /// record only, one document and its flushes fewer.
+    private var unwrittenPIDs: [ExecutionID: UInt64] = [:]
     /// Whether the waiting executions need a new `StartPlan`: something started, ended,
     /// queued or left the queue, or definitions changed.
     private var queueChanged = true
@@ -99,9 +103,26 @@ struct RunTable {
         return (updated, cancelWhenStarted.remove(id) != nil)
     }
 
+    /// The record with the run's process id is written at `due` if the run still runs then.
+    mutating func writePID(of id: ExecutionID, at due: UInt64) {
+        if running[id] != nil { unwrittenPIDs[id] = due }
+    }
+
+    /// When the next process id is to be written.
+    var nextPIDWrite: UInt64? { unwrittenPIDs.values.min() }
+
+    /// The records of the runs whose process id is due to be written by `now` (all of
+    /// them when `now` is nil: the daemon stops), oldest first.
+    mutating func takePIDWrites(dueBy now: UInt64?) -> [ExecutionRecord] {
+        let due = unwrittenPIDs.filter { now == nil || $0.value <= now! }.keys.sorted()
+        for id in due { unwrittenPIDs[id] = nil }
+        return due.compactMap { running[$0]?.record }
+    }
+
     /// A run ended: it leaves the table and frees its slots.
     mutating func finish(_ id: ExecutionID) -> ActiveRun? {
         cancelWhenStarted.remove(id)
+        unwrittenPIDs[id] = nil
         guard let run = running.removeValue(forKey: id) else { return nil }
         snapshot.end(id, job: run.definition.id, pool: run.definition.pool)
         queueChanged = true

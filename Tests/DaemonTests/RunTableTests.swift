@@ -75,6 +75,36 @@ import Testing
         #expect(started?.record.pid == 4242)
     }
 
+    @Test func aProcessIdIsWrittenWhenDueAndNotForARunThatEndedBefore() {
+        let definition = Policy.job("a")
+        var table = RunTable(limits: RunLimits(maxParallel: 4))
+        let long = queued("a", 0), short = queued("a", 1, random: 1)
+        for record in [long, short] {
+            startRunning(&table, record, definition)
+            _ = table.processStarted(record.id, pid: 4242, startTime: 99, at: Policy.at(0.1))
+        }
+        table.writePID(of: long.id, at: 1_000)
+        table.writePID(of: short.id, at: 1_100)
+        #expect(table.nextPIDWrite == 1_000)
+        #expect(table.takePIDWrites(dueBy: 999).isEmpty)
+        _ = table.finish(short.id)
+        #expect(table.nextPIDWrite == 1_000, "the ended run's terminal record has its pid")
+        let due = table.takePIDWrites(dueBy: 2_000)
+        #expect(due.map(\.id) == [long.id])
+        #expect(due.first?.pid == 4242)
+        #expect(table.nextPIDWrite == nil && table.takePIDWrites(dueBy: nil).isEmpty, "each is written once")
+    }
+
+    @Test func aStopWritesEveryProcessIdStillOwed() {
+        let definition = Policy.job("a")
+        var table = RunTable(limits: RunLimits(maxParallel: 4))
+        let record = queued("a", 0)
+        startRunning(&table, record, definition)
+        _ = table.processStarted(record.id, pid: 7, startTime: nil, at: Policy.at(0.1))
+        table.writePID(of: record.id, at: .max)
+        #expect(table.takePIDWrites(dueBy: nil).map(\.pid) == [7])
+    }
+
     @Test func aCancelOfARunningProcessIsNotKept() {
         let definition = Policy.job("a")
         var table = RunTable(limits: RunLimits(maxParallel: 4))
