@@ -190,9 +190,11 @@ import TestSupport
         #expect(await waitUntil { setup.files.executions("often").first.map { Self.notifications($0).count >= 1 } == true }, "\(daemon.log)")
         let first = try #require(setup.files.executions("often").first?["id"] as? String)
         try setup.trigger("often")
-        // Both deliveries use up their attempts; only the newer record is kept.
+        // Both deliveries use up their attempts; only the newer record is kept. (The record
+        // and its pending deliveries are two files: wait for the last attempt in the record.)
         #expect(await waitUntil(timeout: .seconds(20)) {
             setup.files.executions("often").count == 1 && setup.files.executions("often")[0]["id"] as? String != first
+                && setup.files.executions("often").first.map { Self.notifications($0).count == 5 } == true
                 && ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications")) ?? []).filter { !$0.hasPrefix(".") }.isEmpty
         }, "\(daemon.log)")
         #expect(setup.files.executions("often").count == 1)

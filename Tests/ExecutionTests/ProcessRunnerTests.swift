@@ -121,7 +121,8 @@ import Scheduling
         let elapsed = clock.now - start
         #expect(outcome.stoppedBy == .timedOut)
         #expect(outcome.termination == .signaled(signal: SIGTERM))
-        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(2))
+        // Well before the commands' 1000 s, whatever the machine's load.
+        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(60))
         let pgid = try #require(box.process?.processGroup)
         #expect(await eventually { kill(-pgid, 0) == -1 && errno == ESRCH }, "process group \(pgid) still exists")
         #expect(await eventually { zombieChildren().isEmpty })
