@@ -288,18 +288,38 @@ extension Daemon {
         let attempt = takeover.started ? takeover.attempt + 1 : takeover.attempt
         let entry = FleetBook.Waiting(job: takeover.job, trigger: takeover.trigger, occurrence: takeover.occurrence, requestEnvironment: [:], since: Date(), reason: "")
         fleet.beginClaim(takeover.occurrence)
-        fleet.member.claim(takeover.occurrence.rawValue, value: claimValue(entry, attempt: attempt, started: true)) { [unowned self] answer in
+        // `overlap` holds across the fleet for a takeover too: the job's running key is part of the claim.
+        let runningKey = definition.overlap == .allow || takeover.skipBecause != nil ? nil : fleet.member.keyspace.running(takeover.job.rawValue)
+        fleet.member.claim(takeover.occurrence.rawValue, value: claimValue(entry, attempt: attempt, started: true),
+                           runningKey: runningKey) { [unowned self] answer in
+            if case .busy(let holder) = answer {
+                fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
+                var again = takeover
+                if definition.overlap == .queue {
+                    // Asked again each second until the job's run elsewhere has ended.
+                    again.due = TimerDescriptor.monotonicNow() + 1_000_000_000
+                } else {
+                    again.due = TimerDescriptor.monotonicNow()
+                    again.skipBecause = holder
+                }
+                log.event("takeover_waiting", ["job": takeover.job.rawValue, "occurrence": takeover.occurrence.rawValue,
+                                               "reason": "the job runs on host \(holder) (overlap: \(definition.overlap.rawValue), across the fleet)"])
+                return fleet.schedule(again)
+            }
             guard case .won(let fence) = answer else {
                 fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
                 return
             }
-            fleet.endClaim(takeover.occurrence, won: fence, job: takeover.job)
+            fleet.endClaim(takeover.occurrence, won: fence, job: takeover.job, running: runningKey != nil)
             var trigger = takeover.trigger
             trigger.extra["fence"] = .int(fence)
             trigger.extra["taken_over_from"] = .string(takeover.from)
             let id = newExecutionID(job: definition.id, dueAt: trigger.scheduledFor ?? Date(), kind: trigger.kind)
             let record = ExecutionRecord.queued(id: id, job: definition.id.rawValue, occurrence: takeover.occurrence, trigger: trigger,
                                                 attempt: attempt, definitionSHA256: definition.sha256, command: definition.argv, host: host, at: Date())
+            if let busyHost = takeover.skipBecause {
+                return recordSkipped(record, kind: "overlap", message: "skipped: the job runs on host \(busyHost) (overlap: \(definition.overlap.rawValue), across the fleet)")
+            }
             log.event("taken_over", ["job": record.job, "execution": id.rawValue, "occurrence": takeover.occurrence.rawValue,
                                      "from": takeover.from, "attempt": "\(attempt)", "fence": "\(fence)"])
             // As `fire` does: a gated job waits for its decision here.

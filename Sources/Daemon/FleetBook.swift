@@ -40,6 +40,10 @@ final class FleetBook {
         var started: Bool
         var from: String
         var due: UInt64
+        /// Set when the job ran on `skipBecause`'s host as this was to be taken (`overlap`
+        /// skip or replace across the fleet): it is claimed without the running key and
+        /// recorded skipped, once across the fleet.
+        var skipBecause: String? = nil
     }
 
     let member: FleetMember
