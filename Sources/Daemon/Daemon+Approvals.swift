@@ -42,9 +42,7 @@ extension Daemon {
         }
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
-        let owner = Self.userName(info.st_uid)
-        let marker = ApprovalAuthority.Marker(isRegularFile: info.st_mode & S_IFMT == S_IFREG, isSymlink: info.st_mode & S_IFMT == S_IFLNK,
-                                              ownerUID: info.st_uid, ownerName: owner, ownerGroups: Self.groupNames(of: info.st_uid))
+        let marker = ApprovalAuthority.Marker(requestFile: info), owner = marker.ownerName
         if let reason = ApprovalAuthority.refusal(of: marker, approvers: pending.file.approvers, daemonUID: geteuid()) {
             log.event("approval_refused", ["execution": id.rawValue, "file": path, "owner": owner, "reason": reason])
             if let file = approvals.refuse(id, ApprovalFile.Refusal(file: path, owner: owner, reason: reason, at: Date())) {
@@ -120,28 +118,5 @@ extension Daemon {
     /// The marker's content, kept as the decision's comment (at most 4 KiB, trimmed).
     private static func comment(at path: String) -> String? {
         FileManager.default.contents(atPath: path).flatMap(ApprovalMarker.comment(from:))
-    }
-
-    static func userName(_ uid: uid_t) -> String {
-        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "\(uid)" }
-        return String(cString: name)
-    }
-
-    /// The names of every group `uid`'s user belongs to (primary and supplementary).
-    static func groupNames(of uid: uid_t) -> Set<String> {
-        guard let entry = getpwuid(uid), let namePointer = entry.pointee.pw_name else { return [] }
-        let name = String(cString: namePointer)
-        let primary = entry.pointee.pw_gid
-        var count: Int32 = 64
-        var groups = [gid_t](repeating: 0, count: Int(count))
-        if getgrouplist(name, primary, &groups, &count) < 0 {
-            groups = [gid_t](repeating: 0, count: Int(count))
-            _ = getgrouplist(name, primary, &groups, &count)
-        }
-        var names: Set<String> = []
-        for gid in groups.prefix(Int(max(0, count))) {
-            if let group = getgrgid(gid), let groupName = group.pointee.gr_name { names.insert(String(cString: groupName)) }
-        }
-        return names
     }
 }

@@ -25,9 +25,7 @@ extension Daemon {
            OperatorAuthority.isAlwaysAllowed(ownerUID: info.st_uid, jobUserUID: definition.runAs?.uid, daemonUID: UInt32(geteuid())) {
             return nil
         }
-        let owner = Self.userName(info.st_uid)
-        let request = ApprovalAuthority.Marker(isRegularFile: info.st_mode & S_IFMT == S_IFREG, isSymlink: info.st_mode & S_IFMT == S_IFLNK,
-                                               ownerUID: info.st_uid, ownerName: owner, ownerGroups: Self.groupNames(of: info.st_uid))
+        let request = ApprovalAuthority.Marker(requestFile: info), owner = request.ownerName
         let reason = OperatorAuthority.refusal(of: request, jobUserUID: definition.runAs?.uid, operators: definition.operators,
                                                daemonUID: UInt32(geteuid()))
         return reason.map { (owner, $0) }

@@ -38,17 +38,22 @@ package enum StateJSON {
         return bytes
     }
 
+    /// One decoder for every call, as the encoder (safe to share between threads).
+    private static let decoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = Timestamp.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
+            }
+            return date
+        }
+        return decoder
+    }()
+
     package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], path: String) throws(StateStoreError) -> T {
         do {
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .custom { decoder in
-                let container = try decoder.singleValueContainer()
-                let text = try container.decode(String.self)
-                guard let date = Timestamp.parse(text) else {
-                    throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
-                }
-                return date
-            }
             return try decoder.decode(type, from: Data(bytes))
         } catch {
             throw StateStoreError(code: .unreadable, path: path, message: "not a valid \(type) file: \(error)")

@@ -39,11 +39,7 @@ struct RefusedRequest {
                 }
                 var info = stat()
                 guard let job, let definition = definition(job), lstat(path, &info) == 0 else { continue }
-                let owner = RunIdentity.passwd(uid: info.st_uid)
-                let ownerName = owner?.name ?? "\(info.st_uid)"
-                let request = ApprovalAuthority.Marker(isRegularFile: info.st_mode & S_IFMT == S_IFREG, isSymlink: info.st_mode & S_IFMT == S_IFLNK,
-                                                       ownerUID: info.st_uid, ownerName: ownerName,
-                                                       ownerGroups: owner.map(RunIdentity.groupNames(of:)) ?? [])
+                let request = ApprovalAuthority.Marker(requestFile: info), ownerName = request.ownerName
                 if let reason = OperatorAuthority.refusal(of: request, jobUserUID: definition.runAs?.uid, operators: definition.operators,
                                                           daemonUID: daemonUID) {
                     refused.append(RefusedRequest(kind: kind, file: path, job: job, owner: ownerName, reason: reason))

@@ -88,17 +88,7 @@ struct FailingStateDiskTests {
         }
 
         /// A fifo outside the state directory: a job reading it waits until `release`.
-        func gate(_ name: String) -> String {
-            let path = dir.url("outside/" + name)
-            mkfifo(path, 0o600)
-            return path
-        }
-
-        func release(_ gate: String) {
-            let fd = open(gate, O_WRONLY)
-            _ = write(fd, "go\n", 3)
-            close(fd)
-        }
+        func gate(_ name: String) -> Gate { Gate(at: dir.url("outside/" + name)) }
 
         deinit {
             if mounted { _ = try? ProcessRunner.run("/bin/umount", ["-l", state]) }
@@ -111,7 +101,7 @@ struct FailingStateDiskTests {
         let (made, reason) = try filesystem == "ext4" ? Disk.ext4(megabytes: 8) : Disk.tmpfs(size: "1m")
         guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
         let gate = disk.gate("long")
-        try disk.job("long.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate); echo finished; exit 0\"]\n")
+        try disk.job("long.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate.path); echo finished; exit 0\"]\n")
         let metrics = disk.dir.url("outside/jobdir.prom")
         let daemon = try disk.start(["--metrics-file", metrics])
         #expect(await waitUntil { disk.files.json("daemon.json") != nil && disk.files.result("long") != nil }, "\(daemon.log)")
@@ -119,7 +109,7 @@ struct FailingStateDiskTests {
         #expect(await waitUntil { disk.files.executions("long", state: "running").first?["pid"] is Int }, "\(daemon.log)")
 
         disk.fill()
-        disk.release(gate)
+        gate.open()
         // The reserve is given back for the records of runs going on: the outcome lands at once.
         #expect(await waitUntil { disk.files.executions("long", state: "succeeded").count == 1 }, "\(daemon.log)")
         let record = try #require(disk.files.executions("long").first)
@@ -144,13 +134,13 @@ struct FailingStateDiskTests {
         let (made, reason) = try Disk.tmpfs(size: "1m")
         guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
         let gate = disk.gate("chatty")
-        try disk.job("chatty.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate); head -c 300000 /dev/zero | tr '\\\\0' a; echo; echo END\"]\n")
+        try disk.job("chatty.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate.path); head -c 300000 /dev/zero | tr '\\\\0' a; echo; echo END\"]\n")
         let daemon = try disk.start()
         #expect(await waitUntil { disk.files.result("chatty") != nil }, "\(daemon.log)")
         try disk.trigger("chatty")
         #expect(await waitUntil { disk.files.executions("chatty", state: "running").first?["pid"] is Int }, "\(daemon.log)")
         disk.fill()
-        disk.release(gate)
+        gate.open()
         #expect(await waitUntil { disk.files.executions("chatty", state: "succeeded").count == 1 }, "\(daemon.log)")
         let record = try #require(disk.files.executions("chatty").first)
         let output = try #require(record["output"] as? [String: Any])
@@ -197,7 +187,7 @@ struct FailingStateDiskTests {
         let (made, reason) = try Disk.tmpfs(size: "1m")
         guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
         let gate = disk.gate("long")
-        try disk.job("long.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate); exit 7\"]\n")
+        try disk.job("long.yaml", "command: [\"/bin/sh\", \"-c\", \"read x < \(gate.path); exit 7\"]\n")
         var daemon = try disk.start()
         #expect(await waitUntil { disk.files.result("long") != nil }, "\(daemon.log)")
         try disk.trigger("long")
@@ -205,7 +195,7 @@ struct FailingStateDiskTests {
         // Without the reserve the outcome cannot land until there is room again.
         unlink(disk.state + "/.reserve")
         disk.fill()
-        disk.release(gate)
+        gate.open()
         #expect(await waitUntil { (try? disk.status(json: true))?.contains("\"owed_writes\"") == true }, "\(daemon.log)")
         #expect(disk.files.executions("long", state: "running").count == 1, "the outcome is owed, not written")
         daemon.stop(signal: SIGKILL)

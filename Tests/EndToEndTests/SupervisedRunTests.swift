@@ -114,9 +114,8 @@ import TestSupport
     @Test func detachedRunsAreCollectedByAnUpgradedBinary() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
-        let gate = setup.dir.url("gate")
-        mkfifo(gate, 0o600)
-        try setup.job("backup.yaml", "command: [/bin/sh, -c, \"read x < \(gate); echo backed up; exit 0\"]\n")
+        let gate = Gate(at: setup.dir.url("gate"))
+        try setup.job("backup.yaml", "command: [/bin/sh, -c, \"read x < \(gate.path); echo backed up; exit 0\"]\n")
         let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, arguments: ["--on-stop", "detach"])
         #expect(await waitUntil { setup.files.result("backup") != nil })
         try setup.trigger("backup")
@@ -134,9 +133,7 @@ import TestSupport
         }
         let upgraded = try DaemonProcess(jobs: setup.jobs, state: setup.state, binary: bin + "/jobdir")
         #expect(await waitUntil { upgraded.log.contains("reattached job=backup") }, "\(upgraded.log)")
-        let fd = open(gate, O_WRONLY)
-        _ = write(fd, "go\n", 3)
-        close(fd)
+        gate.open()
         let finished = try #require(await record(setup, "backup", state: "succeeded"), "\(upgraded.log)")
         #expect(finished["id"] as? String == running["id"] as? String)
         #expect(setup.files.log(finished) == "backed up\n")
@@ -146,10 +143,9 @@ import TestSupport
     @Test func aRunThatEndedWhileNoDaemonRanStillFiresItsChain() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
-        let gate = setup.dir.url("gate")
-        mkfifo(gate, 0o600)
+        let gate = Gate(at: setup.dir.url("gate"))
         // Recovery looks at `b-up` before `a-down`: the chain it fires is already running then.
-        try setup.job("b-up.yaml", "command: [/bin/sh, -c, \"read x < \(gate)\"]\n")
+        try setup.job("b-up.yaml", "command: [/bin/sh, -c, \"read x < \(gate.path)\"]\n")
         try setup.job("a-down.yaml", "command: echo after\nafter: b-up\n")
         let daemon = try setup.start()
         #expect(await waitUntil { setup.files.result("a-down") != nil })
@@ -158,9 +154,7 @@ import TestSupport
         try setup.trigger("b-up")
         _ = try #require(await runningRecord(setup, "b-up"), "\(daemon.log)")
         #expect(daemon.stop(signal: SIGKILL) != nil)
-        let fd = open(gate, O_WRONLY)
-        _ = write(fd, "go\n", 3)
-        close(fd)
+        gate.open()
         let upID = setup.files.executions("b-up").first?["id"] as? String ?? ""
         #expect(await waitUntil { FileManager.default.fileExists(atPath: setup.state + "/executions/b-up/\(upID).outcome") })
 
