@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 import Glibc
+import SystemCalls
 import Watching
 
 /// A timerfd armed at an absolute time. On the realtime clock it is armed
@@ -55,9 +56,5 @@ final class TimerDescriptor {
     }
 
     /// Now on CLOCK_MONOTONIC, in nanoseconds.
-    static func monotonicNow() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-    }
+    static func monotonicNow() -> UInt64 { Sys.monotonicNow() }
 }

@@ -97,9 +97,5 @@ extension Sys {
     }
 
     /// Monotonic time in nanoseconds (CLOCK_MONOTONIC).
-    static func monotonicNanoseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
+    static func monotonicNanoseconds() -> Int64 { Int64(Sys.monotonicNow()) }
 }

@@ -48,6 +48,7 @@ package final class BlockingEtcd {
         while answer == nil && Date() < deadline {
             let count = epoll_wait(epoll, &events, 16, 100)
             for index in 0..<max(0, Int(count)) { http.handle(events[index].data.fd) }
+            client.tick()
         }
         return answer ?? .failure(EtcdError(message: "no answer from \(client.endpoints.joined(separator: ","))"))
     }

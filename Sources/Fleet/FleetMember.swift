@@ -108,7 +108,7 @@ package final class FleetMember {
 
     /// The earliest monotonic instant `tick` has something to do.
     package var nextWake: UInt64? {
-        var times: [UInt64] = []
+        var times: [UInt64] = client.nextWake.map { [$0] } ?? []
         if lease != 0 {
             if let deadline = clock.deadline { times.append(deadline) }
             if !renewing, let due = clock.renewDue { times.append(due) }
@@ -120,8 +120,10 @@ package final class FleetMember {
         return times.min()
     }
 
-    /// Does what is due: fencing past the deadline, renewing, rejoining, watching again.
+    /// Does what is due: copies of calls not yet answered, fencing past the deadline,
+    /// renewing, rejoining, watching again.
     package func tick() {
+        client.tick()
         let now = monotonicNow()
         guard !leaving else { return }
         if lease != 0 && clock.isPastDeadline(at: now) { fence(now: now) }
@@ -182,7 +184,7 @@ package final class FleetMember {
         granting = true
         let sentAt = monotonicNow()
         let ttlSeconds = Int64(clock.ttl / 1_000_000_000)
-        client.call("/v3/lease/grant", body: EtcdRequests.grant(ttlSeconds: ttlSeconds)) { [weak self] answer in
+        client.call("/v3/lease/grant", body: EtcdRequests.grant(ttlSeconds: ttlSeconds), idempotent: false) { [weak self] answer in
             guard let self else { return }
             self.granting = false
             let granted = answer.flatMap { object -> Result<(id: Int64, ttl: Int64, revision: Int64), EtcdError> in

@@ -115,9 +115,5 @@ package final class MetricsFileWriter: @unchecked Sendable {
         }
     }
 
-    private static func monotonicNow() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-    }
+    private static func monotonicNow() -> UInt64 { Sys.monotonicNow() }
 }

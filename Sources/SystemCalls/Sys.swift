@@ -36,6 +36,13 @@ package enum Sys {
         }
     }
 
+    /// Now on CLOCK_MONOTONIC, in nanoseconds.
+    package static func monotonicNow() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
     package static func status(_ path: String) throws(Errno) -> Glibc.stat {
         var st = Glibc.stat()
         _ = try retrying("stat") { stat(path, &st) }

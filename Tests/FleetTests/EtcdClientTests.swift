@@ -63,4 +63,48 @@ struct EtcdClientTests {
         loop.run(seconds: 10) { answer != nil }
         #expect(throws: EtcdError.self) { try #require(answer).get() }
     }
+
+    /// Turns `loop` and the client's copies until `done` holds or `seconds` pass.
+    func turn(_ loop: HTTPTestLoop, _ client: EtcdClient, seconds: Double, until done: () -> Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !done() && Date() < deadline {
+            loop.run(seconds: 0.02, until: done)
+            client.tick()
+        }
+    }
+
+    /// An endpoint that takes a request and never answers (as a follower does with a write
+    /// it forwarded to a leader that has just died): an idempotent call is answered through
+    /// a copy sent to the next endpoint, long before its own timeout; a lease grant, which
+    /// is not idempotent, is sent nowhere else until that endpoint has failed.
+    @Test func aCallAnEndpointNeverAnswersIsAnsweredByACopyToTheNext() async throws {
+        let etcd = try await EtcdCluster()
+        defer { etcd.stop() }
+        let silent = try ScriptedHTTPServer { _, _ in .silence }
+        defer { silent.stop() }
+        let loop = try HTTPTestLoop()
+        let client = EtcdClient(endpoints: [silent.url(""), etcd.members[0].clientURL], http: loop.client)
+        client.callTimeout = .seconds(60)
+        client.hedgeAfter = .milliseconds(100)
+        var answer: Result<[String: Any], EtcdError>?
+        client.call("/v3/kv/range", body: EtcdRequests.range(prefix: "/x")) { answer = $0 }
+        turn(loop, client, seconds: 20) { answer != nil }
+        #expect(throws: Never.self) { try #require(answer).get() }
+        #expect(silent.requests.map(\.path) == ["/v3/kv/range"])
+        #expect(client.currentEndpoint == etcd.members[0].clientURL, "the endpoint that answered is used first from now on")
+        #expect(client.nextWake == nil, "no copy is left to send")
+
+        let granting = EtcdClient(endpoints: [silent.url(""), etcd.members[0].clientURL], http: loop.client)
+        granting.callTimeout = .seconds(5)
+        granting.hedgeAfter = .milliseconds(100)
+        var granted: Result<[String: Any], EtcdError>?
+        granting.call("/v3/lease/grant", body: EtcdRequests.grant(ttlSeconds: 10), idempotent: false) { granted = $0 }
+        #expect(granting.nextWake == nil, "a grant has no copies")
+        turn(loop, granting, seconds: 1) { granted != nil }
+        #expect(granted == nil, "not sent to the second endpoint while the first may still answer")
+        // Once the first endpoint's 5 s are over, the second one grants it.
+        turn(loop, granting, seconds: 20) { granted != nil }
+        #expect(EtcdResponses.grant(try #require(granted).get())?.ttl == 10)
+        #expect(silent.requests.count == 2)
+    }
 }
