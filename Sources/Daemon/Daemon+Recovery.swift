@@ -18,8 +18,7 @@ extension Daemon {
             for retry in OwedRetry.find(in: records, policy: definition.retries) { scheduleRetry(retry) }
         }
         for job in executionJobs() {
-            let ids = (try? store.recordIDs(job: job)) ?? []
-            var candidates = Set(ids.suffix(3))
+            var candidates = Set(newestUnfinished(job: job))
             if let id = JobID(job), let result = results.existing(id) {
                 for listed in result.running + result.queued.map(\.id) + result.pendingApprovals {
                     if let execution = ExecutionID(rawValue: listed) { candidates.insert(execution) }
@@ -39,6 +38,20 @@ extension Daemon {
                 }
             }
         }
+    }
+
+    /// The newest records of `job` back to the third terminal one in a row: a burst of runs
+    /// begun in the turn before a crash is not yet listed in the job's result, and every one
+    /// of them is found, however many there were.
+    private func newestUnfinished(job: String) -> [ExecutionID] {
+        var found: [ExecutionID] = [], terminalInARow = 0
+        for id in ((try? store.recordIDs(job: job)) ?? []).reversed() where terminalInARow < 3 {
+            found.append(id)
+            let owed = owedRecord(job: job, id: id)
+            let state = owed?.state ?? ((try? readRecord(job: job, id: id).get()) ?? nil)?.state
+            terminalInARow = state?.isTerminal == true ? terminalInARow + 1 : 0
+        }
+        return found
     }
 
     /// The record an earlier daemon owed the state directory (newer than the file), if any.
@@ -86,22 +99,24 @@ extension Daemon {
     /// A run whose supervisor outlived the daemon before: its outcome is recorded if
     /// it is written, else the supervisor is followed again. False when neither.
     private func resumeSupervised(_ record: ExecutionRecord) -> Bool {
-        let definition = JobID(record.job).flatMap { jobs.definition($0) }
-        if collectOutcome(of: record, definition: definition) { return true }
+        let loaded = JobID(record.job).flatMap { jobs.definition($0) }
+        if collectOutcome(of: record, definition: loaded) { return true }
         // A daemon killed before the supervisor reported leaves no pid in the record: the
         // supervisor is found by the execution id its command line starts with.
-        guard let supervisor = record.supervisor ?? Self.findSupervisor(of: record.id), let definition else {
+        guard let supervisor = record.supervisor ?? Self.findSupervisor(of: record.id), let job = JobID(record.job) else {
             // Not alive now: it may have written its outcome and exited since the first look.
-            return collectOutcome(of: record, definition: definition)
+            return collectOutcome(of: record, definition: loaded)
         }
+        // A run whose job file went (or turned invalid) while no daemon ran is still followed to its end.
+        let definition = loaded ?? .removed(id: job, file: record.job)
         runs.countStart(record.id, definition: definition)
         runs.register(ActiveRun(record: record, definition: definition, supervisor: supervisor))
         guard supervisors.reattach(supervisor, id: record.id) else {
             // It ended between the two looks: its outcome is there now, or it is lost.
             runs.abandon(record.id)
-            return collectOutcome(of: record, definition: definition)
+            return collectOutcome(of: record, definition: loaded)
         }
-        if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue) } }
+        results.update(job) { $0.noteStarted(record.id.rawValue) }
         log.event("reattached", ["job": record.job, "execution": record.id.rawValue, "supervisor": "\(supervisor.pid)", "pid": record.pid.map { "\($0)" }])
         return true
     }

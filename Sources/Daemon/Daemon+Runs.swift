@@ -216,9 +216,12 @@ extension Daemon {
     /// is `interrupted` (its fate is unknown).
     func supervisorLost(_ run: ActiveRun, reason: String) {
         guard runs.finish(run.record.id) != nil else { return }
-        if let pid = run.record.pid, let start = run.record.pidStartTime, ProcessTable.isSameProcess(pid: pid, startTime: start) {
-            // Nobody enforces a grace for it any more: the whole group goes at once.
-            kill(-(ProcessTable.processGroup(of: pid) ?? pid), SIGKILL)
+        // Nobody enforces a grace for it any more: the whole group goes at once. A run
+        // re-attached before its pid reached the record is found by its environment.
+        if let pid = run.record.pid, let start = run.record.pidStartTime {
+            if ProcessTable.isSameProcess(pid: pid, startTime: start) { kill(-(ProcessTable.processGroup(of: pid) ?? pid), SIGKILL) }
+        } else {
+            for group in ExecutionProcesses.groups(runningExecution: run.record.id) { kill(-group, SIGKILL) }
         }
         guard let interrupted = try? transition(run.record, .interrupt(message: "\(reason); its processes were ended"), at: Date()) else { return }
         recordEnd(interrupted, of: run, event: "interrupted")

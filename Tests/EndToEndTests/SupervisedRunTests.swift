@@ -180,8 +180,87 @@ import TestSupport
         #expect(kill(Int32(supervisor), SIGKILL) == 0)
         let interrupted = try #require(await record(setup, "orphan", state: "interrupted"), "\(daemon.log)")
         #expect((interrupted["error"] as? [String: Any])?["message"] as? String ?? "" != "")
-        #expect(await waitUntil { !DaemonTests.isAlive(pid) }, "its group is ended")
+        // The command leads its own group: the background `sleep` goes with it.
+        #expect(await waitUntil { kill(-pid, 0) != 0 && errno == ESRCH }, "its whole group is ended")
         #expect(daemon.stop() == 0)
+    }
+
+    /// A daemon killed before its run's pid reached the record (it is written 250 ms after
+    /// the start), then the run's supervisor killed under the next daemon: the group is
+    /// found by the execution id in its environment and ended.
+    @Test func aReattachedRunWithNoPidInItsRecordLosesItsSupervisorAndItsGroupGoes() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let daemon = try setup.start()
+        try setup.job("early.yaml", "command: [/bin/sh, -c, \"kill -9 \(daemon.pid); sleep 60.017 & exec sleep 60.017\"]\n")
+        #expect(await waitUntil { setup.files.result("early") != nil })
+        try setup.trigger("early")
+        let running = try await killedByItsRun(setup, "early", daemon)
+        #expect(running["pid"] == nil || running["pid"] is NSNull, "the daemon died before the pid was written")
+
+        let restarted = try setup.start()
+        #expect(await waitUntil { restarted.log.contains("reattached job=early") }, "\(restarted.log)")
+        let groups = try ProcessRunner.run("/usr/bin/pgrep", ["-f", "^sleep 60.017$"]).stdout.split(separator: "\n").compactMap { Int32($0) }
+        let supervisor = try #require(try ProcessRunner.run("/usr/bin/pgrep", ["-f", "jobdir-supervisor v1 --id \(running["id"] as! String)"])
+            .stdout.split(separator: "\n").first.flatMap { Int32($0) })
+        #expect(kill(supervisor, SIGKILL) == 0)
+        #expect(await record(setup, "early", state: "interrupted") != nil, "\(restarted.log)")
+        #expect(!groups.isEmpty)
+        #expect(await waitUntil { groups.allSatisfy { !DaemonTests.isAlive($0) } }, "its processes are ended")
+        #expect(restarted.stop() == 0)
+    }
+
+    /// SPEC section 6: a deleted job's running execution may finish. Its file went while
+    /// no daemon ran; the next daemon still follows the run to its real end.
+    @Test func aRunWhoseJobFileWentWhileNoDaemonRanIsFollowedToItsEnd() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let gate = Gate(at: setup.dir.url("gate"))
+        let file = try setup.job("going.yaml", "command: [/bin/sh, -c, \"read x < \(gate.path); echo done; exit 4\"]\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("going") != nil })
+        try setup.trigger("going")
+        let running = try #require(await runningRecord(setup, "going"), "\(daemon.log)")
+        #expect(daemon.stop(signal: SIGKILL) != nil)
+        try FileManager.default.removeItem(atPath: file)
+
+        let restarted = try setup.start()
+        // Required: the gate is opened only for a command still there to read it.
+        try #require(await waitUntil { restarted.log.contains("reattached job=going") }, "\(restarted.log)")
+        gate.open()
+        let finished = try #require(await record(setup, "going", state: "failed"), "\(restarted.log)")
+        #expect(finished["id"] as? String == running["id"] as? String)
+        #expect(finished["exit_code"] as? Int == 4, "its real exit code, not `interrupted`")
+        #expect(setup.files.log(finished) == "done\n")
+        #expect(restarted.stop() == 0)
+    }
+
+    /// The outcome format's first release had no `limit`: a supervisor of that version that
+    /// outlived its daemon leaves such a file, and the next daemon records it.
+    @Test func anOutcomeInTheFirstReleasesFormatIsCollected() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let gate = Gate(at: setup.dir.url("gate"))
+        try setup.job("old.yaml", "command: [/bin/sh, -c, \"read x < \(gate.path); echo old; exit 2\"]\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("old") != nil })
+        try setup.trigger("old")
+        let running = try #require(await runningRecord(setup, "old"), "\(daemon.log)")
+        #expect(daemon.stop(signal: SIGKILL) != nil)
+        gate.open()
+        let path = setup.state + "/executions/old/\(running["id"] as! String).outcome"
+        #expect(await waitUntil { FileManager.default.fileExists(atPath: path) })
+        var outcome = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        #expect(outcome["schema"] as? String == "jobdir.outcome/v1")
+        outcome["limit"] = nil
+        try JSONSerialization.data(withJSONObject: outcome, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+
+        let restarted = try setup.start()
+        let finished = try #require(await record(setup, "old", state: "failed"), "\(restarted.log)")
+        #expect(finished["exit_code"] as? Int == 2)
+        #expect(setup.files.log(finished) == "old\n")
+        #expect(restarted.log.contains("collected job=old"))
+        #expect(restarted.stop() == 0)
     }
 
     @Test func theSupervisorShowsTheExecutionIdInPs() async throws {
