@@ -102,11 +102,13 @@ for root, _, files in os.walk(state):
             continue
         if obj.get("schema") == "jobdir.execution/v1":
             records.append(obj)
-starts, dones = collections.Counter(), set()
+starts, dones, manual_n = collections.Counter(), set(), {}
 for line in open(ledger):
     parts = line.split()
     if parts and parts[0] == "start":
         starts[parts[2]] += 1
+        if parts[1] == "manual" and len(parts) > 3:
+            manual_n[parts[2]] = int(parts[3])
     elif parts and parts[0] == "done":
         dones.add(parts[2])
 by_job = collections.defaultdict(list)
@@ -119,6 +121,10 @@ for job in ("tick", "interval"):
     doubled_slots += sum(n - 1 for n in slots.values() if n > 1)
 ran_twice = sum(n - 1 for n in starts.values() if n > 1)
 manual = by_job["manual"]
+# Each dropped trigger N must have exactly one record, and its command must have seen N.
+manual_counts = collections.Counter(manual_n.get(r["id"]) for r in manual)
+manual_lost = [n for n in range(1, dropped + 1) if manual_counts[n] == 0]
+manual_doubled = [n for n, c in manual_counts.items() if c > 1]
 interrupted = [r for r in records if r["state"] == "interrupted"]
 finished_but_interrupted = [r["id"] for r in interrupted if r["id"] in dones]
 left_triggers = [n for n in os.listdir(os.path.join(state, "triggers")) if not n.startswith(".")]
@@ -127,11 +133,12 @@ states = collections.Counter(r["state"] for r in records)
 print(f"kills: {kills} in {elapsed} s; records: {len(records)} ({dict(sorted(states.items()))})")
 print(f"runs started (ledger): {sum(starts.values())}, finished: {len(dones)}")
 print(f"slots recorded twice: {doubled_slots}; executions started twice: {ran_twice}")
-print(f"manual triggers dropped: {dropped}, manual records: {len(manual)}, triggers left: {len(left_triggers)}, claims left: {len(claims)}")
+print(f"manual triggers dropped: {dropped}, manual records: {len(manual)}, lost: {len(manual_lost)}, doubled: {len(manual_doubled)}, triggers left: {len(left_triggers)}, claims left: {len(claims)}")
 print(f"records left live: {len(live)}")
 print(f"interrupted: {len(interrupted)}, of which the command had finished: {len(finished_but_interrupted)}")
 if doubled_slots or ran_twice: problems.append("a slot or execution ran twice")
-if len(manual) != dropped or left_triggers or claims: problems.append("a manual trigger was lost or doubled")
+if manual_lost or manual_doubled or len(manual) != dropped or left_triggers or claims:
+    problems.append(f"a manual trigger was lost or doubled: lost {manual_lost[:5]}, doubled {manual_doubled[:5]}")
 if live: problems.append(f"records left live: {live[:5]}")
 if finished_but_interrupted: problems.append(f"interrupted but finished: {finished_but_interrupted[:5]}")
 for p in problems: print("PROBLEM:", p)

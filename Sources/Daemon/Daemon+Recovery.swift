@@ -136,7 +136,13 @@ extension Daemon {
     /// Records the outcome a supervisor wrote while no daemon watched; false when there is none.
     private func collectOutcome(of record: ExecutionRecord, definition: JobDefinition?) -> Bool {
         let path = store.layout.outcomeFile(job: record.job, id: record.id)
-        guard let outcome = try? SupervisorOutcome.read(path) else { return false }
+        let outcome: SupervisorOutcome
+        do { outcome = try SupervisorOutcome.read(path) } catch {
+            // Missing is the common case (the run goes on, or ended without one); anything
+            // else is a file that is there and cannot be read: said once, and left in place.
+            if error.code != .missing { reportUnreadable(path: error.path, message: error.message) }
+            return false
+        }
         log.event("collected", ["job": record.job, "execution": record.id.rawValue, "note": "its run ended while no daemon watched it"])
         if let definition {
             runs.countStart(record.id, definition: definition)

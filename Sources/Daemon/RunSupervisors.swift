@@ -110,7 +110,7 @@ final class RunSupervisors {
             }
             while let newline = entry.pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: entry.pending[..<newline], as: UTF8.self)
-                if line.hasPrefix("outcome "), let length = Int(line.dropFirst(8)) {
+                if line.hasPrefix("outcome "), let length = Int(line.dropFirst(8)), length > 0 {
                     // `outcome LENGTH\n` and that many bytes of JSON.
                     guard entry.pending.count > newline + length else { break }
                     let body = Array(entry.pending[(newline + 1)...(newline + length)])

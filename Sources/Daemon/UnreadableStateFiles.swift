@@ -17,9 +17,11 @@ struct UnreadableStateFiles {
 
 extension Daemon {
     /// Logs `error`'s file unless it was already logged.
-    func reportUnreadable(_ error: StateStoreError) {
-        guard unreadableFiles.note(error.path) else { return }
-        log.event("state_file_unreadable", ["file": error.path, "error": error.message])
+    func reportUnreadable(_ error: StateStoreError) { reportUnreadable(path: error.path, message: error.message) }
+
+    func reportUnreadable(path: String, message: String) {
+        guard unreadableFiles.note(path) else { return }
+        log.event("state_file_unreadable", ["file": path, "error": message])
     }
 
     /// A record, or nil when it is absent; one that cannot be read (or decoded) is

@@ -263,6 +263,30 @@ import TestSupport
         #expect(restarted.stop() == 0)
     }
 
+    /// An outcome file that is there but cannot be read is said in the log (once) and left
+    /// in place; with its supervisor gone the run's fate is unknown: `interrupted`.
+    @Test func anUnreadableOutcomeIsReportedAndLeftInPlace() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let gate = Gate(at: setup.dir.url("gate"))
+        try setup.job("torn.yaml", "command: [/bin/sh, -c, \"read x < \(gate.path)\"]\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("torn") != nil })
+        try setup.trigger("torn")
+        let running = try #require(await runningRecord(setup, "torn"), "\(daemon.log)")
+        #expect(daemon.stop(signal: SIGKILL) != nil)
+        gate.open()
+        let path = setup.state + "/executions/torn/\(running["id"] as! String).outcome"
+        #expect(await waitUntil { FileManager.default.fileExists(atPath: path) })
+        try Data("{\"schema\": \"jobdir.outcome/v1\", \"dur".utf8).write(to: URL(fileURLWithPath: path))
+
+        let restarted = try setup.start()
+        #expect(await record(setup, "torn", state: "interrupted") != nil, "\(restarted.log)")
+        #expect(restarted.log.contains("state_file_unreadable file=\(path)"), "\(restarted.log)")
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(restarted.stop() == 0)
+    }
+
     @Test func theSupervisorShowsTheExecutionIdInPs() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
