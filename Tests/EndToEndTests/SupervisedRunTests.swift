@@ -287,6 +287,49 @@ import TestSupport
         #expect(restarted.stop() == 0)
     }
 
+    /// `--on-stop cancel`: a stop cancels every run at once (no grace), and waits for them.
+    @Test func onStopCancelEndsEveryRunAtOnce() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("long.yaml", "command: sleep 60 & sleep 60\nkill_grace: 200ms\n")
+        let daemon = try setup.start(["--on-stop", "cancel", "--shutdown-grace", "60s"])
+        #expect(await waitUntil { setup.files.result("long") != nil })
+        try setup.trigger("long")
+        let running = try #require(await runningRecord(setup, "long"), "\(daemon.log)")
+        let pid = Int32(running["pid"] as! Int)
+        #expect(daemon.stop() == 0, "\(daemon.log)")
+        let canceled = try #require(setup.files.executions("long", state: "canceled").first, "ended before the daemon exits: \(daemon.log)")
+        #expect(canceled["id"] as? String == running["id"] as? String)
+        #expect(kill(-pid, 0) != 0 && errno == ESRCH, "its whole group is gone")
+    }
+
+    /// A re-attached run counts as running for the job's policies: with `overlap: skip` a
+    /// new occurrence while it goes on is skipped, and runs again once it has ended.
+    @Test func aReattachedRunCountsForOverlap() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let gate = Gate(at: setup.dir.url("gate"))
+        try setup.job("single.yaml", "command: [/bin/sh, -c, \"read x < \(gate.path) || true\"]\noverlap: skip\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("single") != nil })
+        try setup.trigger("single")
+        _ = try #require(await runningRecord(setup, "single"), "\(daemon.log)")
+        #expect(daemon.stop(signal: SIGKILL) != nil)
+
+        let restarted = try setup.start()
+        try #require(await waitUntil { restarted.log.contains("reattached job=single") }, "\(restarted.log)")
+        try setup.trigger("single")
+        let skipped = try #require(await record(setup, "single", state: "skipped"), "\(restarted.log)")
+        #expect((skipped["error"] as? [String: Any])?["kind"] as? String == "overlap")
+        gate.open()
+        #expect(await record(setup, "single", state: "succeeded") != nil, "\(restarted.log)")
+        try setup.trigger("single")
+        try #require(await waitUntil { setup.files.executions("single", state: "running").count == 1 },
+                     "with the re-attached run ended, the job runs again: \(restarted.log)")
+        gate.open()
+        #expect(restarted.stop() == 0)
+    }
+
     @Test func theSupervisorShowsTheExecutionIdInPs() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
