@@ -9,27 +9,14 @@ import Scheduling
 import StateStore
 import Watching
 
-/// `jobdir run`: one thread waiting in epoll for inotify events, timers, signals and
-/// finished runs, routing each to the part it belongs to. The parts own the state and
-/// decide; the `Daemon+*.swift` files route between them and perform the effects, which
-/// leave through the group commit at the end of each loop turn.
-///
-/// - `JobSet`: definitions, timelines, trigger plans, wake times.
-/// - `ResultBook`: each job's `results/<job>.json`.
-/// - `RunTable`: running and waiting executions, owed retries, the run policies' snapshot.
-/// - `ApprovalDesk`: executions awaiting a decision and their request files.
-/// - `PathWatches`: the `watch` triggers' inotify watches and debounce.
-/// - `JobFileFeed`: the jobs directory's inotify tree and per-file debounce.
-/// - `RequestInbox`: trigger, cancel and approval-marker drop boxes.
-/// - `GroupCommit`: the writes of one turn, the spawns that wait for them, and the rest.
-/// - `HistoryBook`: record counts per job, for retention.
-/// - `Shutdown`: a graceful stop in progress.
-/// - `StateHealth`: whether the state directory takes writes, and when to try again.
-/// - `NotificationDesk`: deliveries not yet done (sent through `NotificationSender`).
-/// - `StateAccess`: who besides the daemon's user reads each job's state files.
-///
-/// All of it is touched on the loop thread only; runs are supervised by
-/// `ProcessRunner`'s own threads and report back through the runs' mailbox.
+/// `jobdir run`: one thread waiting in epoll for inotify events, timers, signals, the run
+/// supervisors' pidfds and report pipes and the HTTP client's sockets, routing each event
+/// to the part it belongs to. The parts (`JobSet`, `RunTable`, `GroupCommit`, ...: the
+/// table in ARCHITECTURE.md says what each owns and keeps true) hold the state and decide;
+/// the `Daemon+*.swift` files route between them and perform the effects, whose writes
+/// leave through the group commit at the end of each loop turn. Everything here is touched
+/// on the loop thread only; each run is a `jobdir-supervisor` process, followed through
+/// its pidfd and report pipe (`RunSupervisors`).
 package final class Daemon {
     let configuration: DaemonConfiguration
     let log: DaemonLog
