@@ -7,7 +7,8 @@
 #
 # The binary is built with the Swift standard library and Foundation linked in
 # (--static-swift-stdlib) and without the toolchain's runpath, so it runs on a machine
-# with no Swift; it needs only libc, libstdc++ and libyaml. The commit it is built from
+# with no Swift; it needs only system C libraries (libc, libstdc++, libyaml, libcurl,
+# libcrypto). The commit it is built from
 # is written into Sources/BuildInfo/BuildStamp.generated.swift (ignored by git) and
 # compiled in with -D JOBDIR_STAMPED; plain `swift build` reports `unknown`.
 #

@@ -10,7 +10,7 @@ struct Run: AsyncParsableCommand {
         discussion: "Logs one line per event to stderr. SIGTERM or SIGINT stop it gracefully; SIGHUP rescans the jobs directory."
     )
     @OptionGroup var directories: DirectoryOptions
-    @Option(help: "How many runs at once (default: 4 × cores).") var maxParallel: Int?
+    @Option(help: "How many runs at once (default: 4 times the number of cores).") var maxParallel: Int?
     @Option(help: "A pool size, NAME=SIZE (repeatable; pools not named have size 1).") var pool: [String] = []
     @Option(help: "How long running jobs get to finish on stop, e.g. 30s.") var shutdownGrace: String = "30s"
     @Option(help: "text or json.") var logFormat: String = "text"
