@@ -121,10 +121,14 @@ for job in ("tick", "interval"):
     doubled_slots += sum(n - 1 for n in slots.values() if n > 1)
 ran_twice = sum(n - 1 for n in starts.values() if n > 1)
 manual = by_job["manual"]
-# Each dropped trigger N must have exactly one record, and its command must have seen N.
-manual_counts = collections.Counter(manual_n.get(r["id"]) for r in manual)
-manual_lost = [n for n in range(1, dropped + 1) if manual_counts[n] == 0]
+# Each dropped trigger N has exactly one record. Its command saw N, unless it never
+# started: a daemon killed between the durable `running` record and the supervisor's
+# launch leaves a record that ends `interrupted` with no command run (and no N to match).
+manual_counts = collections.Counter(manual_n[r["id"]] for r in manual if r["id"] in manual_n)
+never_started = [r["id"] for r in manual if r["id"] not in manual_n]
 manual_doubled = [n for n, c in manual_counts.items() if c > 1]
+unmatched = [n for n in range(1, dropped + 1) if manual_counts[n] == 0]
+manual_lost = unmatched[len(never_started):] if len(unmatched) >= len(never_started) else []
 interrupted = [r for r in records if r["state"] == "interrupted"]
 finished_but_interrupted = [r["id"] for r in interrupted if r["id"] in dones]
 left_triggers = [n for n in os.listdir(os.path.join(state, "triggers")) if not n.startswith(".")]
@@ -133,7 +137,7 @@ states = collections.Counter(r["state"] for r in records)
 print(f"kills: {kills} in {elapsed} s; records: {len(records)} ({dict(sorted(states.items()))})")
 print(f"runs started (ledger): {sum(starts.values())}, finished: {len(dones)}")
 print(f"slots recorded twice: {doubled_slots}; executions started twice: {ran_twice}")
-print(f"manual triggers dropped: {dropped}, manual records: {len(manual)}, lost: {len(manual_lost)}, doubled: {len(manual_doubled)}, triggers left: {len(left_triggers)}, claims left: {len(claims)}")
+print(f"manual triggers dropped: {dropped}, manual records: {len(manual)} ({len(manual) - len(never_started)} ran, {len(never_started)} ended before their command started), lost: {len(manual_lost)}, doubled: {len(manual_doubled)}, triggers left: {len(left_triggers)}, claims left: {len(claims)}")
 print(f"records left live: {len(live)}")
 print(f"interrupted: {len(interrupted)}, of which the command had finished: {len(finished_but_interrupted)}")
 if doubled_slots or ran_twice: problems.append("a slot or execution ran twice")
