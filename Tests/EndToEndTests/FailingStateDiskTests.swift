@@ -289,7 +289,7 @@ struct FailingStateDiskTests {
         #expect(triggers.filter { !$0.hasPrefix(".claimed") }.isEmpty && claims.isEmpty, "the request is consumed")
     }
 
-    /// The first run of a job makes its log directory: refused, it is a refused commit
+    /// A run whose log directory is missing makes it: refused, that is a refused commit
     /// (the condition begins, the slot is recorded skipped), not a slot lost without a record.
     @Test func aRefusedLogDirectoryIsARefusedCommit() async throws {
         let (made, reason) = try Disk.bindMount()
@@ -299,7 +299,10 @@ struct FailingStateDiskTests {
         try disk.job("fresh.yaml", "command: \"true\"\nschedule: '*/5 * * * * *'\n")
         let daemon = try disk.start()
         #expect(await waitUntil { disk.files.result("fresh") != nil }, "\(daemon.log)")
+        // As for a job loaded while its directories could not be made.
+        #expect(rmdir(disk.state + "/logs/fresh") == 0)
         #expect(try await disk.remount(readOnly: true))
+        #expect(disk.files.executions("fresh").isEmpty, "no run yet: \(daemon.log)")
         #expect(await waitUntil(timeout: .seconds(10)) { (try? disk.status())?.contains("Read-only file system") == true }, "\(daemon.log)")
         #expect(try await disk.remount(readOnly: false))
         #expect(await waitUntil(timeout: .seconds(10)) { !disk.files.executions("fresh", state: "skipped").isEmpty }, "\(daemon.log)")
