@@ -223,6 +223,40 @@ struct FailingStateDiskTests {
         #expect(daemon.stop() == 0)
     }
 
+    /// What the daemon owes is kept outside the state directory in the turn it becomes
+    /// owed, not only when a write is refused (every 2 s at most once it has failed a
+    /// while): a daemon killed while waiting for its next try loses no slot it recorded.
+    @Test func everySlotRecordedWhileTheDiskIsFullSurvivesAKill() async throws {
+        let (made, reason) = try Disk.tmpfs(size: "1m")
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        try disk.job("tick.yaml", "command: \"true\"\nschedule: '* * * * * *'\n")
+        var daemon = try disk.start()
+        #expect(await waitUntil { disk.files.executions("tick", state: "succeeded").count >= 1 }, "\(daemon.log)")
+        unlink(disk.state + "/.reserve")
+        disk.fill()
+        #expect(await waitUntil { (try? disk.status())?.contains("state directory: FAILING") == true }, "\(daemon.log)")
+        // Long enough for the backoff to reach its 2 s cap, then killed just after a slot,
+        // before the next try.
+        try await Task.sleep(for: .milliseconds(5_000))
+        let firedSoFar = daemon.log.components(separatedBy: " fired ").count
+        #expect(await waitUntil { daemon.log.components(separatedBy: " fired ").count > firedSoFar })
+        try await Task.sleep(for: .milliseconds(300))
+        daemon.stop(signal: SIGKILL)
+        let firstLog = daemon.log
+        let fired = firstLog.split(separator: "\n").filter { $0.contains(" fired ") }.compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("execution=") }.map { String($0.dropFirst("execution=".count)) }
+        }
+
+        disk.free()
+        daemon = try disk.start()
+        #expect(await waitUntil { daemon.log.contains("owed_writes_replayed") }, "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+        let recorded = Set(disk.files.executions("tick").compactMap { $0["id"] as? String })
+        #expect(fired.count >= 5 && recorded.count >= 5, "\(fired) \(recorded)")
+        let lost = fired.filter { !recorded.contains($0) }
+        #expect(lost.isEmpty, "fired but never recorded: \(lost)\n\(firstLog)")
+    }
+
     /// The copy of the owed writes kept outside the state directory goes once they have
     /// landed: a daemon killed later and restarted does not write an old `running` record
     /// over the run's real outcome (which recovery would then call `interrupted`), nor the
