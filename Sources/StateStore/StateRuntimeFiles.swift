@@ -56,7 +56,7 @@ package struct StateRuntimeFiles: Sendable {
         if mkdir(directory, 0o711) != 0 && errno != EEXIST {
             throw Failure(description: "cannot create \(directory): \(String(cString: strerror(errno)))")
         }
-        let fd = try openDirectory()
+        let fd = try openDirectory(flags: O_RDONLY)
         defer { Sys.close(fd) }
         // The umask may have taken the search bits others need to read the note.
         _ = fchmod(fd, 0o711)
@@ -103,9 +103,14 @@ package struct StateRuntimeFiles: Sendable {
 
     // MARK: - Checked access
 
-    /// The directory, opened without following a link, when it is the owner's and only the owner writes to it.
-    private func openDirectory() throws(Failure) -> Int32 {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    /// Linux's `O_PATH` (the same on every architecture), which the Glibc module does not export.
+    private static let pathOnly: Int32 = 0o10000000
+
+    /// The directory, opened without following a link, when it is the owner's and only
+    /// the owner writes to it. `O_PATH` by default: enough for the `*at` calls and fstat,
+    /// and needs no read permission (others reading the note may only search it).
+    private func openDirectory(flags: Int32 = StateRuntimeFiles.pathOnly) throws(Failure) -> Int32 {
+        let fd = open(directory, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(description: "cannot open \(directory): \(String(cString: strerror(errno)))") }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == owner, info.st_mode & 0o022 == 0 else {
