@@ -1,4 +1,5 @@
 import Foundation
+import StateStore
 import Testing
 import TestSupport
 
@@ -300,6 +301,25 @@ struct FailingStateDiskTests {
         #expect(daemonFile?["pid"] as? Int == pid && daemonFile?["state_writable"] as? Bool == true, "\(String(describing: daemonFile))")
         let status = try disk.status()
         #expect(!status.contains("FAILING") && !status.contains("interrupted"), "\(status)")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// Owed writes of another user (or through a link) are never written into the state
+    /// directory: they could forge records, results and retries.
+    @Test func owedWritesThatAreNotTheDaemonUsersOwnAreRefused() async throws {
+        let (made, reason) = try Disk.tmpfs(size: "1m")
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        try disk.job("hello.yaml", "command: echo hello\n")
+        let files = StateRuntimeFiles(stateDirectory: disk.state)
+        try files.prepare()
+        let forged = disk.state + "/executions/hello/forged.json"
+        try files.saveOwed([forged: Array("{}".utf8)], root: disk.state)
+        #expect(chown(files.owedPath, 65534, 65534) == 0)
+        defer { unlink(files.owedPath) }
+        let daemon = try disk.start()
+        #expect(await waitUntil { disk.files.result("hello") != nil }, "\(daemon.log)")
+        #expect(daemon.log.contains("owed_writes_refused"), "\(daemon.log)")
+        #expect(access(forged, F_OK) != 0, "nothing forged")
         #expect(daemon.stop() == 0)
     }
 
