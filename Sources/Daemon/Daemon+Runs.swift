@@ -120,13 +120,12 @@ extension Daemon {
         }
         guard var record = try? transition(queued, .start, at: now) else { return uncount() }
         record.user = definition.runUser
-        let logPath: String
-        do {
-            logPath = try store.prepareLog(job: record.job, id: record.id)
-        } catch {
-            log.event("write_failed", ["execution": record.id.rawValue, "error": "\(error)"])
+        guard StateLayout.isSafeJobID(record.job) else {
+            log.event("write_failed", ["execution": record.id.rawValue, "error": "job id `\(record.job)` cannot name a path in the state directory"])
             return uncount()
         }
+        // Its directory is made with the commit that holds the record (`flushWrites`).
+        let logPath = store.layout.logFile(job: record.job, id: record.id)
         // env_file is read by the supervisor in the child, as the run's user (ChildSetup).
         let environment = runEnvironment(definition, record: record, request: requestEnvironment)
         guard persist(record) else { return uncount() }
@@ -145,7 +144,10 @@ extension Daemon {
     /// Writes every pending document as one group commit, then spawns the runs
     /// whose records are now durable, then does what waited for durability. If the
     /// disk refuses, nothing of this turn was acknowledged: the runs are not started.
+    /// The log directories of the runs to spawn are part of the commit: one the disk
+    /// refuses is a refused commit like any other.
     func flushWrites() {
+        defer { keepOwedOutside() }
         for result in results.takeChanged(now: Date()) where enqueueWrite(result, to: store.layout.resultFile(job: result.job)) {
             service?.resultWritten(result)
         }
@@ -157,7 +159,8 @@ extension Daemon {
         // Owed writes wait for their backoff (or for space freed) before they are tried again.
         guard health.mayRetry(monotonic: TimerDescriptor.monotonicNow()) else { return }
         let batch = commit.take()
-        do {
+        do throws(StateStoreError) {
+            for spawn in batch.spawns { _ = try store.prepareLog(job: spawn.run.record.job, id: spawn.run.record.id) }
             try store.writeBatch(batch.documents.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) },
                                  access: accessLists(for: batch.documents.keys))
         } catch {

@@ -14,27 +14,66 @@ import StateStore
 extension Daemon {
     static let unwritableKind = "state_unwritable"
 
-    /// Writes the owed documents an earlier daemon could not (kept outside the state
-    /// directory), before anything reads the records.
-    func replayOwedWrites() {
-        let owed = runtimeFiles.loadOwed(root: store.layout.root)
-        guard !owed.isEmpty else { return }
-        do {
-            try store.writeBatch(owed.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) },
-                                 access: accessLists(for: owed.keys))
-            runtimeFiles.clearOwed()
-            log.event("owed_writes_replayed", ["files": "\(owed.count)"])
+    /// Makes the directory of the files kept outside the state directory; without one
+    /// that only the daemon's user may write to, nothing is kept there (and nothing
+    /// found there is written into the state directory).
+    func prepareRuntimeFiles() {
+        do throws(StateRuntimeFiles.Failure) {
+            try runtimeFiles?.prepare()
         } catch {
-            // Still refused: they stay owed in this daemon too, ahead of anything newer.
-            commit.restore(GroupCommit.Batch(documents: owed, spawns: [], removals: []))
-            log.event("owed_writes_waiting", ["files": "\(owed.count)", "error": "\(error)"])
+            log.event("runtime_files_refused", ["reason": error.description, "note": "owed writes are not kept across a restart"])
+            runtimeFiles = nil
         }
     }
+
+    /// Writes the owed documents an earlier daemon could not (kept outside the state
+    /// directory), before anything reads the records. A document that would take a file
+    /// back in time (the copy outlived the commit that wrote it) is passed over, and so
+    /// is the earlier daemon's `daemon.json`.
+    func replayOwedWrites() {
+        guard let runtimeFiles else { return }
+        let owed: [String: [UInt8]]
+        do throws(StateRuntimeFiles.Failure) {
+            owed = try runtimeFiles.loadOwed(root: store.layout.root)
+        } catch {
+            log.event("owed_writes_refused", ["file": runtimeFiles.owedPath, "reason": error.description])
+            return
+        }
+        guard !owed.isEmpty else { return }
+        var documents = owed
+        documents[store.layout.daemonFile] = nil
+        for (path, bytes) in documents where !replays(bytes, to: path) { documents[path] = nil }
+        do throws(StateStoreError) {
+            try store.writeBatch(documents.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) },
+                                 access: accessLists(for: documents.keys))
+            runtimeFiles.clearOwed()
+            log.event("owed_writes_replayed", ["files": "\(documents.count)", "passed_over": "\(owed.count - documents.count)"])
+        } catch {
+            // Still refused: they stay owed in this daemon too, ahead of anything newer.
+            log.event("owed_writes_waiting", ["files": "\(documents.count)", "error": "\(error)"])
+            commitRefused(GroupCommit.Batch(documents: documents, spawns: [], removals: []), error: error)
+        }
+    }
+
+    /// Whether an owed document may replace the file at `path` (`StateHealth.replays`).
+    private func replays(_ bytes: [UInt8], to path: String) -> Bool {
+        guard let onDisk = try? AtomicFile.read(path) else { return true }
+        if path.hasPrefix(store.layout.resultsDirectory + "/"), let owed = try? StateJSON.decode(JobResult.self, from: bytes, path: path) {
+            return StateHealth.replays(owed, over: try? StateJSON.decode(JobResult.self, from: onDisk, path: path))
+        }
+        if path.hasPrefix(store.layout.executionsDirectory + "/"), let owed = try? StateJSON.decode(ExecutionRecord.self, from: bytes, path: path) {
+            return StateHealth.replays(owed, over: try? StateJSON.decode(ExecutionRecord.self, from: onDisk, path: path))
+        }
+        return true
+    }
+
+    /// Documents owed, besides this daemon's own `daemon.json`.
+    var owedWrites: Int { commit.owedDocuments(besides: store.layout.daemonFile) }
 
     /// A commit was refused: keep what it held, settle its runs (none started), and say so.
     func commitRefused(_ refused: GroupCommit.Batch, error: StateStoreError) {
         var batch = refused
-        let outOfSpace = error.errno == ENOSPC || error.errno == EDQUOT
+        let outOfSpace = StateHealth.isOutOfSpace(errno: error.errno)
         let began = health.commitRefused(error.description, outOfSpace: outOfSpace, now: Date(), monotonic: TimerDescriptor.monotonicNow())
         results.forgetWritten()
         for spawn in batch.spawns { settleUnstarted(spawn.run, in: &batch) }
@@ -42,15 +81,38 @@ extension Daemon {
         commit.restore(batch)
         if began {
             log.event("state_unwritable", ["state": configuration.stateDirectory, "error": error.description,
-                                           "owed_writes": "\(commit.owedDocuments)", "note": "no run starts until its record can be written"])
+                                           "owed_writes": "\(owedWrites)", "note": "no run starts until its record can be written"])
         }
         if outOfSpace && reserve.release() {
             log.event("reserve_released", ["bytes": "\(reserve.size)", "note": "for the records of the runs going on"])
             health.spaceFreed()
         }
+        _ = health.show(owed: owedWrites)
         publishHealth()
-        runtimeFiles.saveOwed(commit.owed, root: store.layout.root)
-        service?.stateHealth(writable: false, owedWrites: commit.owedDocuments)
+        service?.stateHealth(writable: false, owedWrites: owedWrites)
+    }
+
+    /// After every commit (landed, refused, or waiting for its backoff) and at exit: the
+    /// copy of the owed writes kept outside the state directory follows them (written
+    /// again when they changed, removed once nothing is owed), so that it never outlives
+    /// them; and while failing, what `daemon.json`, the note and the metric say of them
+    /// is refreshed when their count changed.
+    func keepOwedOutside() {
+        if let change = commit.owedCopyChange(excluding: store.layout.daemonFile), let runtimeFiles {
+            if change.isEmpty {
+                runtimeFiles.clearOwed()
+            } else {
+                do throws(StateRuntimeFiles.Failure) {
+                    try runtimeFiles.saveOwed(change, root: store.layout.root)
+                } catch {
+                    log.event("owed_writes_not_kept", ["files": "\(change.count)", "reason": error.description])
+                }
+            }
+        }
+        if health.show(owed: owedWrites) {
+            publishHealth()
+            service?.stateHealth(writable: false, owedWrites: owedWrites)
+        }
     }
 
     /// A commit landed: when nothing is owed any more (and there is room again after a
@@ -64,8 +126,7 @@ extension Daemon {
             return
         }
         reserve.make()
-        runtimeFiles.clearOwed()
-        runtimeFiles.clearHealth()
+        runtimeFiles?.clearHealth()
         let seconds = Date().timeIntervalSince(ended.since)
         log.event("state_writable", ["state": configuration.stateDirectory, "failed_for": String(format: "%.1fs", seconds),
                                      "skipped_slots": "\(health.skippedSlots)", "free_bytes": StateReserve.freeBytes(at: root).map { "\($0)" }])
@@ -114,7 +175,7 @@ extension Daemon {
 
     func daemonInfo() -> DaemonInfo {
         let failure = health.failing.map {
-            DaemonInfo.StateFailure(since: $0.since, error: $0.error, owedWrites: commit.owedDocuments, skippedSlots: health.skippedSlots)
+            DaemonInfo.StateFailure(since: $0.since, error: $0.error, owedWrites: owedWrites, skippedSlots: health.skippedSlots)
         }
         return DaemonInfo(pid: getpid(), host: host, startedAt: startedAt, jobsDirectory: configuration.jobsDirectory,
                           stateDirectory: configuration.stateDirectory, stateFailure: failure)
@@ -122,8 +183,9 @@ extension Daemon {
 
     /// `daemon.json` as it would be, where `jobdir status` finds it while the state directory refuses it.
     private func publishHealth() {
-        guard let bytes = try? StateJSON.encode(daemonInfo(), path: runtimeFiles.healthPath) else { return }
-        runtimeFiles.writeHealth(bytes)
+        if let runtimeFiles, let bytes = try? StateJSON.encode(daemonInfo(), path: runtimeFiles.healthPath) {
+            runtimeFiles.writeHealth(bytes)
+        }
         enqueueWrite(daemonInfo(), to: store.layout.daemonFile)
     }
 }

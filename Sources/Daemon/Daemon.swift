@@ -46,7 +46,8 @@ package final class Daemon {
     var http: HTTPClient!
     var sender: NotificationSender!
     let reserve: StateReserve
-    let runtimeFiles: StateRuntimeFiles
+    /// Nil when no directory only the daemon's user may write to could be had for them.
+    var runtimeFiles: StateRuntimeFiles?
     var service: ServiceReporter!
     var unreadableFiles = UnreadableStateFiles()
     var fleet: FleetBook?
@@ -97,18 +98,23 @@ package final class Daemon {
             printError("jobdir run: \(error)\n")
             return 1
         }
-        do {
-            try store.writeDocument(daemonInfo(), to: store.layout.daemonFile)
-            runtimeFiles.clearHealth()
-        } catch {
-            // A state directory that refuses writes does not keep the daemon from starting:
-            // it starts failing, and what it has to write is owed.
-            commitRefused(GroupCommit.Batch(documents: [:], spawns: [], removals: []), error: error)
+        prepareRuntimeFiles()
+        // What an earlier daemon owed first, then this daemon's own daemon.json over its.
+        replayOwedWrites()
+        if !health.isFailing {
+            do {
+                try store.writeDocument(daemonInfo(), to: store.layout.daemonFile)
+                runtimeFiles?.clearHealth()
+            } catch {
+                // A state directory that refuses writes does not keep the daemon from starting:
+                // it starts failing, and what it has to write is owed.
+                commitRefused(GroupCommit.Batch(documents: [:], spawns: [], removals: []), error: error)
+            }
         }
         log.event("started", ["pid": "\(getpid())", "jobs": configuration.jobsDirectory, "state": configuration.stateDirectory])
-        replayOwedWrites()
         reserve.make()
         service = ServiceReporter(configuration: configuration, store: store, startedAt: startedAt, log: log)
+        if health.isFailing { service.stateHealth(writable: false, owedWrites: owedWrites) }
         loadAllJobs(reason: "start")
         recover()
         fleetAdoptRecoveredRuns()
@@ -134,6 +140,8 @@ package final class Daemon {
             armTimers()
             for fd in edges.loop.wait() { handleReady(fd) }
         }
+        // Whatever is still owed is kept for the next daemon (it already is, after the last commit).
+        keepOwedOutside()
         if !runs.isIdle {
             log.event("detached", ["runs": "\(runs.running.count)", "note": "their supervisors go on; the next daemon collects them"])
         }

@@ -12,6 +12,10 @@ import StateStore
 /// with later writes (the later document of a path wins), and are tried again until
 /// they land; nothing the daemon knows is dropped.
 ///
+/// The owed documents are also kept outside the state directory, for a daemon started
+/// after this one (`StateRuntimeFiles`); `owedCopyChange` says when that copy must be
+/// written again or removed.
+///
 /// Invariants: a run is spawned only after the batch holding its record is durable; a
 /// request file is removed only after a successful commit; a later write to the same
 /// path replaces the earlier one.
@@ -36,6 +40,8 @@ struct GroupCommit {
     private var spawns: [Spawn] = []
     private var removals: [String] = []
     private var acknowledgements: [ExecutionID] = []
+    /// The owed documents as last kept outside the state directory.
+    private var keptOutside: [String: [UInt8]] = [:]
 
     var isEmpty: Bool { documents.isEmpty && spawns.isEmpty && removals.isEmpty && acknowledgements.isEmpty }
 
@@ -50,6 +56,22 @@ struct GroupCommit {
 
     /// Every document that waits, by path.
     var owed: [String: [UInt8]] { documents }
+
+    /// How many documents wait to be written, not counting the one at `path`.
+    func owedDocuments(besides path: String) -> Int { documents.count - (documents[path] == nil ? 0 : 1) }
+
+    /// The owed documents to keep outside the state directory, when they differ from
+    /// those kept last: empty when nothing is owed any more (the copy goes), nil when the
+    /// copy is as it should be. Called after a commit, with nothing taken out. The
+    /// document at `excluded` is never kept (the daemon's own `daemon.json`: a daemon
+    /// started later writes its own).
+    mutating func owedCopyChange(excluding excluded: String) -> [String: [UInt8]]? {
+        var owed = documents
+        owed[excluded] = nil
+        guard owed != keptOutside else { return nil }
+        keptOutside = owed
+        return owed
+    }
 
     /// Encodes `document` for this turn's commit.
     mutating func write<Document: Encodable>(_ document: Document, to path: String) throws(StateStoreError) {

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import Scheduling
 
 /// Whether the state directory takes writes. The one owner of the failing condition:
 /// when it began, why, when to try the owed writes again, and how many slots were
@@ -14,6 +16,8 @@ import Foundation
 ///   going on must fit, and the reserve is made again).
 /// - Nothing is armed while it is healthy: an idle daemon on a healthy disk never wakes
 ///   for it.
+/// - While it fails, what `daemon.json`, the health note and the metric say of the owed
+///   writes is refreshed whenever their count changes (`show(owed:)`).
 struct StateHealth {
     struct Failing: Equatable {
         var since: Date
@@ -31,6 +35,13 @@ struct StateHealth {
     private(set) var retryAt: UInt64?
     /// Slots recorded `skipped` (`state_unwritable`) since it began failing.
     private(set) var skippedSlots = 0
+    /// The owed count last shown while failing.
+    private var shownOwed: Int?
+
+    /// Whether a refusal with `errno` is the disk running out of space (ENOSPC, EDQUOT):
+    /// then free space decides when it ends. Any other (EIO, EROFS, …) ends when a commit
+    /// lands with nothing owed.
+    static func isOutOfSpace(errno: Int32?) -> Bool { errno == ENOSPC || errno == EDQUOT }
 
     var isFailing: Bool { failing != nil }
 
@@ -81,6 +92,39 @@ struct StateHealth {
 
     mutating func noteSkippedSlot() { skippedSlots += 1 }
 
+    /// Whether `owed` must be shown (it differs from what was shown while failing); from
+    /// now on it is what is shown. Always false while healthy.
+    mutating func show(owed: Int) -> Bool {
+        guard failing != nil else {
+            shownOwed = nil
+            return false
+        }
+        defer { shownOwed = owed }
+        return shownOwed != owed
+    }
+
     /// When the loop must wake to try again.
     var wake: UInt64? { failing == nil ? nil : retryAt }
+}
+
+/// What a daemon replays of the writes an earlier one owed (`StateRuntimeFiles`). That
+/// copy can be older than the files: a daemon stopped between a commit landing and the
+/// copy going leaves documents that have landed, and been replaced, since. So a replayed
+/// document never takes a file back in time.
+extension StateHealth {
+    /// A record goes forward only: never over a terminal one, never `running` back to
+    /// `queued` or `awaiting_approval`, never a `running` record without a pid over one with.
+    static func replays(_ owed: ExecutionRecord, over onDisk: ExecutionRecord?) -> Bool {
+        guard let onDisk else { return true }
+        if onDisk.state.isTerminal { return false }
+        if owed.state.isTerminal { return true }
+        if onDisk.state == .running { return owed.state == .running && (owed.pid != nil || onDisk.pid == nil) }
+        return true
+    }
+
+    /// A result never replaces one updated later.
+    static func replays(_ owed: JobResult, over onDisk: JobResult?) -> Bool {
+        guard let onDisk else { return true }
+        return owed.updatedAt >= onDisk.updatedAt
+    }
 }

@@ -21,8 +21,10 @@ struct DaemonPresence {
         file = DaemonFile(bytes: data ?? Data())
         isUnreadable = data != nil && !file.isReadable
         // While the state directory refuses writes, the running daemon keeps what
-        // daemon.json would say outside it; a note older than daemon.json is an earlier daemon's.
-        if isRunning, let bytes = StateRuntimeFiles(stateDirectory: layout.root).readHealth() {
+        // daemon.json would say outside it, in a directory of its user (the lock file's
+        // owner), read only when that user owns it; a note older than daemon.json is an
+        // earlier daemon's.
+        if isRunning, let bytes = StateRuntimeFiles.ofDaemon(layout: layout)?.readHealth() {
             let note = DaemonFile(bytes: Data(bytes))
             if note.isReadable, (note.object["started_at"] as? String) ?? "" >= (file.object["started_at"] as? String) ?? "" { file = note }
         }

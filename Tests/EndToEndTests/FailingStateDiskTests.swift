@@ -1,4 +1,5 @@
 import Foundation
+import StateStore
 import Testing
 import TestSupport
 
@@ -181,6 +182,20 @@ struct FailingStateDiskTests {
         #expect(Set(ranSlots).count == ranSlots.count, "no slot ran twice")
         let skippedSlots = Set(skipped.compactMap { ($0["trigger"] as? [String: Any])?["scheduled_for"] as? String })
         #expect(skippedSlots.isDisjoint(with: ranSlots), "a skipped slot never ran")
+        // Every second from the first skipped slot to the last has exactly one record: none was lost.
+        let seconds = slots.compactMap(Self.second)
+        let skippedSeconds = skippedSlots.compactMap(Self.second)
+        if let first = skippedSeconds.min(), let last = skippedSeconds.max() {
+            let missing = (first...last).filter { second in seconds.filter { $0 == second }.count != 1 }
+            #expect(missing.isEmpty, "seconds without exactly one record: \(missing) among \(slots.sorted())")
+        }
+    }
+
+    /// The whole second of a `scheduled_for` timestamp (`2026-11-23T01:30:00.000Z`).
+    static func second(_ timestamp: String) -> Int? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: timestamp).map { Int($0.timeIntervalSince1970.rounded(.down)) }
     }
 
     @Test func aRestartWhileWritesAreOwedLosesNothing() async throws {
@@ -209,6 +224,105 @@ struct FailingStateDiskTests {
         #expect(daemon.stop() == 0)
     }
 
+    /// What the daemon owes is kept outside the state directory in the turn it becomes
+    /// owed, not only when a write is refused (every 2 s at most once it has failed a
+    /// while): a daemon killed while waiting for its next try loses no slot it recorded.
+    @Test func everySlotRecordedWhileTheDiskIsFullSurvivesAKill() async throws {
+        let (made, reason) = try Disk.tmpfs(size: "1m")
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        try disk.job("tick.yaml", "command: \"true\"\nschedule: '* * * * * *'\n")
+        var daemon = try disk.start()
+        #expect(await waitUntil { disk.files.executions("tick", state: "succeeded").count >= 1 }, "\(daemon.log)")
+        unlink(disk.state + "/.reserve")
+        disk.fill()
+        #expect(await waitUntil { (try? disk.status())?.contains("state directory: FAILING") == true }, "\(daemon.log)")
+        // Long enough for the backoff to reach its 2 s cap, then killed just after a slot,
+        // before the next try.
+        try await Task.sleep(for: .milliseconds(5_000))
+        let firedSoFar = daemon.log.components(separatedBy: " fired ").count
+        #expect(await waitUntil { daemon.log.components(separatedBy: " fired ").count > firedSoFar })
+        try await Task.sleep(for: .milliseconds(300))
+        daemon.stop(signal: SIGKILL)
+        let firstLog = daemon.log
+        let fired = firstLog.split(separator: "\n").filter { $0.contains(" fired ") }.compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("execution=") }.map { String($0.dropFirst("execution=".count)) }
+        }
+
+        disk.free()
+        daemon = try disk.start()
+        #expect(await waitUntil { daemon.log.contains("owed_writes_replayed") }, "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+        let recorded = Set(disk.files.executions("tick").compactMap { $0["id"] as? String })
+        #expect(fired.count >= 5 && recorded.count >= 5, "\(fired) \(recorded)")
+        let lost = fired.filter { !recorded.contains($0) }
+        #expect(lost.isEmpty, "fired but never recorded: \(lost)\n\(firstLog)")
+    }
+
+    /// The copy of the owed writes kept outside the state directory goes once they have
+    /// landed: a daemon killed later and restarted does not write an old `running` record
+    /// over the run's real outcome (which recovery would then call `interrupted`), nor the
+    /// dead daemon's `daemon.json` over its own.
+    @Test func aRestartAfterTheOwedWritesLandedKeepsTheRecordsAsTheyAre() async throws {
+        let (made, reason) = try Disk.tmpfs(size: "1m")
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        let gate = disk.gate("long")
+        // The run fills the state disk as soon as it starts: its pid cannot be written.
+        try disk.job("long.yaml", "command: [\"/bin/sh\", \"-c\", \"cat /dev/zero > $JOBDIR_STATE_DIR/filler 2>/dev/null; read x < \(gate.path); exit 7\"]\n")
+        var daemon = try disk.start()
+        #expect(await waitUntil { disk.files.result("long") != nil }, "\(daemon.log)")
+        unlink(disk.state + "/.reserve")
+        try disk.trigger("long")
+        #expect(await waitUntil { (try? disk.status())?.contains("state directory: FAILING") == true }, "\(daemon.log)")
+        #expect(disk.files.executions("long", state: "running").count == 1)
+        // Room for the owed writes, not enough to end the condition.
+        var info = stat()
+        #expect(stat(disk.state + "/filler", &info) == 0 && truncate(disk.state + "/filler", max(0, info.st_size - 96 * 1024)) == 0)
+        #expect(await waitUntil { disk.files.executions("long", state: "running").first?["pid"] is Int }, "the pid lands: \(daemon.log)")
+        gate.open()
+        #expect(await waitUntil { disk.files.executions("long", state: "failed").count == 1 }, "\(daemon.log)")
+        let executions = disk.state + "/executions/long"
+        #expect(await waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: executions)) ?? []).allSatisfy { !$0.hasSuffix(".outcome") } },
+                "the outcome is acknowledged")
+        #expect((try? disk.status())?.contains("state directory: FAILING") == true, "still short of space")
+        daemon.stop(signal: SIGKILL)
+
+        disk.free()
+        daemon = try disk.start()
+        let pid = Int(daemon.pid)
+        #expect(await waitUntil { disk.files.json("daemon.json")?["pid"] as? Int == pid }, "\(daemon.log)")
+        #expect(await waitUntil { daemon.log.contains("started pid=\(pid)") }, "\(daemon.log)")
+        // Recovery is done within the start-up turn; give it a moment to write what it decides.
+        try await Task.sleep(for: .milliseconds(500))
+        let record = try #require(disk.files.executions("long").first)
+        #expect(record["state"] as? String == "failed", "\(record) \(daemon.log)")
+        #expect(record["exit_code"] as? Int == 7)
+        #expect(disk.files.executions("long").count == 1)
+        let daemonFile = disk.files.json("daemon.json")
+        #expect(daemonFile?["pid"] as? Int == pid && daemonFile?["state_writable"] as? Bool == true, "\(String(describing: daemonFile))")
+        let status = try disk.status()
+        #expect(!status.contains("FAILING") && !status.contains("interrupted"), "\(status)")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// Owed writes of another user (or through a link) are never written into the state
+    /// directory: they could forge records, results and retries.
+    @Test func owedWritesThatAreNotTheDaemonUsersOwnAreRefused() async throws {
+        let (made, reason) = try Disk.tmpfs(size: "1m")
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        try disk.job("hello.yaml", "command: echo hello\n")
+        let files = StateRuntimeFiles(stateDirectory: disk.state)
+        try files.prepare()
+        let forged = disk.state + "/executions/hello/forged.json"
+        try files.saveOwed([forged: Array("{}".utf8)], root: disk.state)
+        #expect(chown(files.owedPath, 65534, 65534) == 0)
+        defer { unlink(files.owedPath) }
+        let daemon = try disk.start()
+        #expect(await waitUntil { disk.files.result("hello") != nil }, "\(daemon.log)")
+        #expect(daemon.log.contains("owed_writes_refused"), "\(daemon.log)")
+        #expect(access(forged, F_OK) != 0, "nothing forged")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func aTriggerDroppedWhileTheDiskIsFullRunsOnceThereIsRoom() async throws {
         let (made, reason) = try Disk.tmpfs(size: "1m")
         guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
@@ -227,6 +341,29 @@ struct FailingStateDiskTests {
         let triggers = (try? FileManager.default.subpathsOfDirectory(atPath: disk.state + "/triggers")) ?? []
         let claims = try FileManager.default.contentsOfDirectory(atPath: disk.state + "/triggers/.claimed")
         #expect(triggers.filter { !$0.hasPrefix(".claimed") }.isEmpty && claims.isEmpty, "the request is consumed")
+    }
+
+    /// A run whose log directory is missing makes it: refused, that is a refused commit
+    /// (the condition begins, the slot is recorded skipped), not a slot lost without a record.
+    @Test func aRefusedLogDirectoryIsARefusedCommit() async throws {
+        let (made, reason) = try Disk.bindMount()
+        guard let disk = made else { Issue.record(Comment(rawValue: reason)); return }
+        // Written just after a slot of `*/5`, so the next one falls after the remount.
+        while Int(Date().timeIntervalSince1970) % 5 != 1 { try await Task.sleep(for: .milliseconds(50)) }
+        try disk.job("fresh.yaml", "command: \"true\"\nschedule: '*/5 * * * * *'\n")
+        let daemon = try disk.start()
+        #expect(await waitUntil { disk.files.result("fresh") != nil }, "\(daemon.log)")
+        // As for a job loaded while its directories could not be made.
+        #expect(rmdir(disk.state + "/logs/fresh") == 0)
+        #expect(try await disk.remount(readOnly: true))
+        #expect(disk.files.executions("fresh").isEmpty, "no run yet: \(daemon.log)")
+        #expect(await waitUntil(timeout: .seconds(10)) { (try? disk.status())?.contains("Read-only file system") == true }, "\(daemon.log)")
+        #expect(try await disk.remount(readOnly: false))
+        #expect(await waitUntil(timeout: .seconds(10)) { !disk.files.executions("fresh", state: "skipped").isEmpty }, "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+        let skipped = try #require(disk.files.executions("fresh", state: "skipped").first)
+        #expect((skipped["error"] as? [String: Any])?["kind"] as? String == "state_unwritable")
+        #expect(!daemon.log.contains("write_failed"), "\(daemon.log)")
     }
 
     @Test func aReadOnlyStateDirectoryOwesItsWritesUntilItIsWritable() async throws {
