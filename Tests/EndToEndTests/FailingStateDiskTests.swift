@@ -113,6 +113,8 @@ struct FailingStateDiskTests {
         gate.open()
         // The reserve is given back for the records of runs going on: the outcome lands at once.
         #expect(await waitUntil { disk.files.executions("long", state: "succeeded").count == 1 }, "\(daemon.log)")
+        #expect(daemon.log.contains("reserve_released"), "\(daemon.log)")
+        #expect(!FileManager.default.fileExists(atPath: disk.state + "/.reserve"))
         let record = try #require(disk.files.executions("long").first)
         #expect(record["exit_code"] as? Int == 0)
         #expect(record["state"] as? String == "succeeded")
@@ -128,6 +130,7 @@ struct FailingStateDiskTests {
         #expect(daemon.log.contains("state_writable"))
         #expect(await waitUntil { (try? String(contentsOfFile: metrics, encoding: .utf8))?.contains("jobdir_state_directory_writable 1") == true })
         #expect(disk.files.executions("long").count == 1)
+        #expect(FileManager.default.fileExists(atPath: disk.state + "/.reserve"), "the reserve is made again once writes land")
         #expect(daemon.stop() == 0)
     }
 
