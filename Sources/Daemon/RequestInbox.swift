@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import Scheduling
 import StateStore
+import SystemCalls
 import Watching
 
 /// The drop boxes people and the CLI write requests into: `triggers/<job-id>` (or
@@ -81,9 +82,22 @@ final class RequestInbox {
         return []
     }
 
+    /// The drop boxes, read and changed without following symlinks below them.
+    var triggers: DropBox { DropBox(directory: layout.triggersDirectory) }
+    var cancels: DropBox { DropBox(directory: layout.cancelDirectory) }
+    var approvals: DropBox { DropBox(directory: layout.approvalsDirectory) }
+    var claims: DropBox { DropBox(directory: claimedDirectory) }
+
+    /// A descriptor of `triggers/.claimed`, the daemon's own (`DropBox.privateDirectory`:
+    /// anything else a user put under that name is moved aside first). The caller closes it.
+    func openClaimDirectory() throws(Errno) -> Int32 {
+        try triggers.privateDirectory(".claimed")
+    }
+
     /// Claims left by a crash, oldest first (names in `triggers/.claimed`).
     func leftClaims() -> [String] {
-        mkdir(claimedDirectory, 0o700)
+        guard let fd = try? openClaimDirectory() else { return [] }
+        close(fd)
         return directoryNames(claimedDirectory)
     }
 
