@@ -141,9 +141,8 @@ extension Daemon {
         guard !parsed.isEmpty else { return .success([:]) }
         guard OperatorAuthority.maySetEnvironment(ownerUID: request.info.st_uid, jobUserUID: definition.runAs?.uid,
                                                   daemonUID: UInt32(geteuid())) else {
-            let user = definition.runAs?.userName ?? "the daemon's user"
-            return .failure(RequestProblem("sets env, which only root, the daemon's user and the job's user (\(user)) may; "
-                                           + "trigger it without env", leavesFileInPlace: true))
+            return .failure(RequestProblem(OperatorAuthority.environmentRefusal(jobUserName: definition.runAs?.userName),
+                                           leavesFileInPlace: true))
         }
         let (kept, dropped) = TriggerRequest.withoutIgnoredNames(parsed)
         if !dropped.isEmpty {

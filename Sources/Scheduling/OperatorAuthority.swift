@@ -40,4 +40,9 @@ package enum OperatorAuthority {
     package static func maySetEnvironment(ownerUID: UInt32, jobUserUID: UInt32?, daemonUID: UInt32) -> Bool {
         isAlwaysAllowed(ownerUID: ownerUID, jobUserUID: jobUserUID, daemonUID: daemonUID)
     }
+
+    /// Why a trigger request that sets env is refused from someone who may not set it.
+    package static func environmentRefusal(jobUserName: String?) -> String {
+        "sets env, which only root, the daemon's user and the job's user (\(jobUserName ?? "the daemon's user")) may; trigger it without env"
+    }
 }

@@ -162,6 +162,8 @@ struct RequestsFromOthersTests {
         #expect(daemon.log.contains("sets env, which only root, the daemon's user and the job's user"), "\(daemon.log)")
         #expect(FileManager.default.fileExists(atPath: setup.state + "/triggers/open"), "a refused request is left in place")
         #expect(setup.files.executions("open").isEmpty, "it did not run")
+        let status = try ProcessRunner.jobdir(["status", "--json", "--jobs", setup.jobs, "--state", setup.state])
+        #expect(status.stdout.contains("sets env, which only root"), "status lists it: \(status.stdout)")
         try nobodyDrops(setup, "open@plain", "")
         #expect(await waitUntil { setup.files.executions("open", state: "succeeded").count == 1 }, "\(daemon.log)")
         #expect(setup.files.executions("open").first.map(setup.files.log) == "X=\n")
