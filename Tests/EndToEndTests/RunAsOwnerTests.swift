@@ -245,4 +245,31 @@ extension RunAsOwnerTests {
         #expect((setup.files.result("spy")?["watch_files"] as? [String: Any])?.isEmpty ?? true, "nothing of it was hashed")
         #expect(daemon.stop() == 0)
     }
+
+    @Test func aNobodyJobWatchingASymlinkIntoARootOnlyDirectoryDoesNotFire() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        // vault/ is root's alone; what lies below it is open, but nobody cannot get there.
+        let vault = setup.dir.url("vault"), open = setup.dir.url("open")
+        for directory in [vault + "/inner", open] { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        chmod(vault, 0o700)
+        chmod(vault + "/inner", 0o755)
+        chmod(open, 0o755)
+        try "secret".write(toFile: vault + "/secret.txt", atomically: false, encoding: .utf8)
+        chmod(vault + "/secret.txt", 0o644)
+        #expect(symlink(vault + "/inner", open + "/inner") == 0)
+        #expect(symlink(vault + "/secret.txt", open + "/secret.txt") == 0)
+        try nobodysJob(setup, "spy.yaml", "command: echo fired\nwatch: {paths: [\(open)/inner/*, \(open)/*.txt], debounce: 50ms}\n")
+        try nobodysJob(setup, "look.yaml", "command: echo fired\nwatch: {paths: [\(open)/*.log], debounce: 50ms}\n")
+        let daemon = try await start(setup, jobs: ["spy", "look"])
+        #expect(await waitUntil { daemon.log.contains("watch_refused job=spy") }, "\(daemon.log)")
+        try "x".write(toFile: vault + "/inner/a", atomically: false, encoding: .utf8)
+        try "x".write(toFile: open + "/a.log", atomically: false, encoding: .utf8)
+        #expect(await waitUntil { setup.files.executions("look", state: "succeeded").count == 1 }, "\(daemon.log)")
+        #expect(await waitUntil(timeout: .seconds(1)) { !setup.files.executions("spy").isEmpty } == false, "a change nobody cannot see fired nobody's job")
+        let hashed = (setup.files.result("spy")?["watch_files"] as? [String: Any]) ?? [:]
+        #expect(hashed.isEmpty, "nothing behind the symlinks was hashed: \(hashed)")
+        #expect(daemon.stop() == 0)
+    }
 }
+
