@@ -100,6 +100,7 @@ package struct JobDirectory: Sendable {
                 switch JobOwnership.resolve(definition, fileOwner: owner, start: start) {
                 case .success(let identity):
                     definition.runAs = identity
+                    definition.fileOwner = owner
                     outcome = .success(definition)
                 case .failure(let problems):
                     outcome = .failure(problems)

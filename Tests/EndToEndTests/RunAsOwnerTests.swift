@@ -271,5 +271,30 @@ extension RunAsOwnerTests {
         #expect(hashed.isEmpty, "nothing behind the symlinks was hashed: \(hashed)")
         #expect(daemon.stop() == 0)
     }
+
+    @Test func aRunAsAnotherUserStartsFromAMinimalEnvironmentAndExpandsNothingOfTheDaemons() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        let print = "command: echo \"secret=$DAEMON_SECRET leak=$LEAK home=$H path=$PATH\"\n"
+        try nobodysJob(setup, "theirs.yaml", print + "env: {LEAK: '${DAEMON_SECRET}', H: '${HOME}'}\n")
+        try setup.job("rootsfornobody.yaml", print + "user: nobody\nenv: {LEAK: '${DAEMON_SECRET}', H: '${HOME}'}\n")
+        try setup.job("roots.yaml", print + "env: {LEAK: '${DAEMON_SECRET}', H: '${HOME}'}\n")
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "JOURNAL_STREAM"] { environment[name] = nil }
+        environment["DAEMON_SECRET"] = "s3cret"
+        environment["PATH"] = "/root/bin:/usr/bin:/bin"
+        environment["HOME"] = "/daemon-home"
+        let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, environment: environment)
+        let jobs = ["theirs", "rootsfornobody", "roots"]
+        #expect(await waitUntil { jobs.allSatisfy { setup.files.result($0)?["loaded"] as? Bool == true } }, "\(daemon.log)")
+        for job in jobs { try setup.trigger(job) }
+        #expect(await waitUntil { jobs.allSatisfy { setup.files.executions($0, state: "succeeded").count == 1 } }, "\(daemon.log)")
+        func output(_ job: String) -> String? { setup.files.executions(job).first.map(setup.files.log) }
+        let home = Self.nobodyHome, minimalPath = "/usr/local/bin:/usr/bin:/bin"
+        #expect(output("theirs") == "secret= leak= home=\(home) path=\(minimalPath)\n", "nobody's file expands from nobody's environment")
+        #expect(output("rootsfornobody") == "secret= leak=s3cret home=/daemon-home path=\(minimalPath)\n", "root's file may expand root's")
+        #expect(output("roots") == "secret=s3cret leak=s3cret home=/daemon-home path=/root/bin:/usr/bin:/bin\n", "a run as the daemon's user keeps its environment")
+        #expect(daemon.stop() == 0)
+    }
 }
 
