@@ -296,5 +296,28 @@ extension RunAsOwnerTests {
         #expect(output("roots") == "secret=s3cret leak=s3cret home=/daemon-home path=/root/bin:/usr/bin:/bin\n", "a run as the daemon's user keeps its environment")
         #expect(daemon.stop() == 0)
     }
+
+    @Test func anotherUsersWebhookHeadersExpandNothingOfTheDaemons() async throws {
+        let server = try ScriptedHTTPServer()
+        defer { server.stop() }
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        let notify = "notify: {on: [success], webhook: \"\(server.url("/hook"))\", headers: {Authorization: \"Bearer ${ALERT_TOKEN}\"}}\n"
+        try nobodysJob(setup, "theirs.yaml", "command: \"true\"\n" + notify)
+        try setup.job("roots.yaml", "command: \"true\"\n" + notify)
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "JOURNAL_STREAM"] { environment[name] = nil }
+        environment["ALERT_TOKEN"] = "s3cret-token"
+        let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, environment: environment)
+        #expect(await waitUntil { ["theirs", "roots"].allSatisfy { setup.files.result($0)?["loaded"] as? Bool == true } }, "\(daemon.log)")
+        try setup.trigger("theirs")
+        #expect(await waitUntil { server.requests.count == 1 }, "\(daemon.log)")
+        try setup.trigger("roots")
+        #expect(await waitUntil { server.requests.count == 2 }, "\(daemon.log)")
+        let sent = server.requests.map { ($0.headers["x-jobdir-job"] ?? "", $0.headers["authorization"] ?? "") }
+        #expect(sent.first { $0.0 == "theirs" }?.1 == "Bearer", "nobody's header has nothing of the daemon's: \(sent)")
+        #expect(sent.first { $0.0 == "roots" }?.1 == "Bearer s3cret-token", "\(sent)")
+        #expect(daemon.stop() == 0)
+    }
 }
 
