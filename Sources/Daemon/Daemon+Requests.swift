@@ -59,14 +59,13 @@ extension Daemon {
         let execution = newExecutionID(job: id, dueAt: Date(), kind: .manual)
         guard let claims = try? inbox.openClaimDirectory() else { return }
         defer { close(claims) }
-        let claim = inbox.claimPath(execution: execution, job: id)
-        guard box.move(request, at: path, to: claims, name: String(claim.dropFirst(inbox.claimedDirectory.count + 1))) else {
+        guard box.move(request, at: path, to: claims, name: inbox.claimName(execution: execution, job: id)) else {
             log.event("trigger_refused", ["file": file, "reason": "the file was replaced while it was read; drop it again"])
             return
         }
         fireManual(definition, execution: execution, environment: environment)
         // The claim goes once the execution's record is durable.
-        commit.removeWhenDurable(claim)
+        commit.removeWhenDurable(inbox.claimPath(execution: execution, job: id))
     }
 
     private func fireManual(_ definition: JobDefinition, execution: ExecutionID, environment: [String: String]) {

@@ -44,7 +44,12 @@ final class RequestInbox {
 
     /// Where the claim of a trigger that became `execution` of `job` lies.
     func claimPath(execution: ExecutionID, job: JobID) -> String {
-        claimedDirectory + "/" + execution.rawValue + "+" + String(job.rawValue.map { $0 == "/" ? "+" : $0 })
+        claimedDirectory + "/" + claimName(execution: execution, job: job)
+    }
+
+    /// The claim's name in `triggers/.claimed`.
+    func claimName(execution: ExecutionID, job: JobID) -> String {
+        execution.rawValue + "+" + String(job.rawValue.map { $0 == "/" ? "+" : $0 })
     }
 
     /// Starts watching; returns the error when the approvals directory cannot be watched.
