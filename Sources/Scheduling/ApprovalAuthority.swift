@@ -1,7 +1,7 @@
 /// Who may decide an approval (SPEC section 5): a marker counts only if it is a
-/// regular file, not a symlink, with no other name (a hard link made by someone else
-/// to a file of root's would otherwise speak for root), whose owner is a listed approver (a user name,
-/// or `@group` for members of the group) or, with no approvers listed, the
+/// regular file, not a symlink, with no other name (a hard link made by someone else to
+/// a file of root's would otherwise speak for root), whose owner is a listed approver (a
+/// user name, or `@group` for members of the group) or, with no approvers listed, the
 /// daemon's own user or root. Pure: the caller looks up names and groups.
 package enum ApprovalAuthority {
     /// What is known of a marker file.

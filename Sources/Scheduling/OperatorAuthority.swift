@@ -1,7 +1,7 @@
 /// Who may trigger or cancel a job (SPEC section 11): a request file counts only if it
-/// is a regular file, not a symlink, with no other name, owned by root, the daemon's user, the user the job
-/// runs as, or a user or `@group` member listed in the job's `operators`. Pure: the
-/// caller looks up names and groups.
+/// is a regular file, not a symlink, with no other name, owned by root, the daemon's
+/// user, the user the job runs as, or a user or `@group` member listed in the job's
+/// `operators`. Pure: the caller looks up names and groups.
 package enum OperatorAuthority {
     /// Root, the daemon's user and the job's own user may always make a request: their
     /// names and groups need not be looked up.
