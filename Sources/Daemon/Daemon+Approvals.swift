@@ -49,7 +49,9 @@ extension Daemon {
         case .request(let request): (info, content) = (request.info, request.bytes)
         }
         let marker = ApprovalAuthority.Marker(requestFile: info), owner = marker.ownerName
-        if let reason = ApprovalAuthority.refusal(of: marker, approvers: pending.file.approvers, daemonUID: geteuid()) {
+        let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        if let reason = ApprovalAuthority.refusal(of: marker, approvers: pending.file.approvers, daemonUID: geteuid())
+            ?? ApprovalAuthority.staleRefusal(modified: modified, requested: pending.file.requestedAt.timeIntervalSince1970) {
             log.event("approval_refused", ["execution": id.rawValue, "file": path, "owner": owner, "reason": reason])
             if let file = approvals.refuse(id, ApprovalFile.Refusal(file: path, owner: owner, reason: reason, at: Date())) {
                 writeApprovalFile(file)

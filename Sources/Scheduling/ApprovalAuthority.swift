@@ -50,4 +50,18 @@ package enum ApprovalAuthority {
         }
         return "owned by \(marker.ownerName), who is not among the approvers (\(approvers.joined(separator: ", ")))"
     }
+
+    /// File times are taken from a coarse clock: a marker made just after its request
+    /// may carry a time a little before it.
+    package static let markerClockSlack: Double = 2
+
+    /// Nil when a marker last modified at `modified` may be for a request made at
+    /// `requested`; otherwise why not. A marker is made for its request: one last written
+    /// before it was moved in from elsewhere (someone may rename a file of root's they
+    /// cannot write into the drop box, but cannot give it a new time).
+    package static func staleRefusal(modified: Double, requested: Double) -> String? {
+        guard modified < requested - markerClockSlack else { return nil }
+        return "last modified before the approval was requested; a marker moved in from elsewhere does not count, create a new one"
+    }
 }
+
