@@ -40,17 +40,25 @@ extension Daemon {
             log.event("approval_marker_ignored", ["file": path, "reason": "no pending approval for \(idText)"])
             return
         }
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
+        // Owner and content from the one opened file: a symlink is never followed, and a
+        // name swapped after the check cannot make the daemon read another file.
+        let info: stat, content: [UInt8]
+        switch inbox.approvals.open(name, readingAtMost: ApprovalMarker.maximumCommentBytes) {
+        case .unavailable: return
+        case .symlink(let link): (info, content) = (link, [])
+        case .request(let request): (info, content) = (request.info, request.bytes)
+        }
         let marker = ApprovalAuthority.Marker(requestFile: info), owner = marker.ownerName
-        if let reason = ApprovalAuthority.refusal(of: marker, approvers: pending.file.approvers, daemonUID: geteuid()) {
+        let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        if let reason = ApprovalAuthority.refusal(of: marker, approvers: pending.file.approvers, daemonUID: geteuid())
+            ?? ApprovalAuthority.staleRefusal(modified: modified, requested: pending.file.requestedAt.timeIntervalSince1970) {
             log.event("approval_refused", ["execution": id.rawValue, "file": path, "owner": owner, "reason": reason])
             if let file = approvals.refuse(id, ApprovalFile.Refusal(file: path, owner: owner, reason: reason, at: Date())) {
                 writeApprovalFile(file)
             }
             return
         }
-        let comment = Self.comment(at: path)
+        let comment = ApprovalMarker.comment(from: Data(content))
         let now = Date()
         let event: ExecutionEvent = approve ? .approve(by: owner, comment: comment) : .reject(by: owner, comment: comment)
         guard let decided = try? transition(pending.record, event, at: now),
@@ -113,10 +121,5 @@ extension Daemon {
     private func writeApprovalFile(_ file: ApprovalFile) {
         guard let id = ExecutionID(rawValue: file.execution) else { return }
         enqueueWrite(file, to: store.layout.approvalFile(id: id))
-    }
-
-    /// The marker's content, kept as the decision's comment (at most 4 KiB, trimmed).
-    private static func comment(at path: String) -> String? {
-        FileManager.default.contents(atPath: path).flatMap(ApprovalMarker.comment(from:))
     }
 }

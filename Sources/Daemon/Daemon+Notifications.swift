@@ -59,12 +59,21 @@ extension Daemon {
         guard !notifications.isEmpty else { return }
         let due = notifications.takeDue(now: now)
         guard !due.isEmpty else { return }
-        let environment = Self.environment
         for item in due {
-            sender.send(item.delivery, record: item.record, environment: environment) { [self] attempt in
+            sender.send(item.delivery, record: item.record, environment: notificationEnvironment(job: item.record.job)) { [self] attempt in
                 notificationAttempted(item, outcome: attempt)
             }
         }
+    }
+
+    /// What a job's notifications expand `${VAR}` in webhook headers from and give a
+    /// notifier: the daemon's environment for a job file owned by root or the daemon's
+    /// user; for anyone else's (or a job gone) the minimal one its runs start from, so a
+    /// header cannot send a value of the daemon's to a URL another user chose.
+    private func notificationEnvironment(job: String) -> [String: String] {
+        guard let definition = JobID(job).flatMap(jobs.definition) else { return Self.minimalEnvironment }
+        guard !definition.expandsFromDaemonEnvironment else { return Self.environment }
+        return Self.minimalEnvironment.merging(definition.userEnvironment) { _, user in user }
     }
 
     /// A descriptor of the HTTP client or the notifiers' mailbox is ready.

@@ -291,10 +291,20 @@ extension Daemon {
     /// The daemon's own environment, read once: nothing changes it while it runs.
     static let environment = ProcessInfo.processInfo.environment
 
+    /// What a run as a user other than the daemon's starts from: a default `PATH`, and
+    /// `LANG` and `TZ` when the daemon has them; the run's `HOME`, `USER`, `LOGNAME` and
+    /// `SHELL` are added after.
+    static let minimalEnvironment: [String: String] = {
+        var minimal = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
+        for name in ["LANG", "TZ"] { minimal[name] = environment[name] }
+        return minimal
+    }()
+
     private func runEnvironment(_ definition: JobDefinition, record: ExecutionRecord, request: [String: String]) -> [String: String] {
-        let daemonEnvironment = Self.environment
-        var environment = daemonEnvironment.merging(definition.userEnvironment) { _, user in user }
-        for entry in definition.env { environment[entry.name] = EnvironmentExpansion.expand(entry.value, environment: daemonEnvironment) }
+        let base = definition.startsFromMinimalEnvironment ? Self.minimalEnvironment : Self.environment
+        var environment = base.merging(definition.userEnvironment) { _, user in user }
+        let expansion = definition.expandsFromDaemonEnvironment ? Self.environment : environment
+        for entry in definition.env { environment[entry.name] = EnvironmentExpansion.expand(entry.value, environment: expansion) }
         for (name, value) in request where !name.hasPrefix("JOBDIR_") { environment[name] = value }
         for (name, _) in environment where name.hasPrefix("JOBDIR_") { environment[name] = nil }
         environment["JOBDIR_JOB"] = record.job

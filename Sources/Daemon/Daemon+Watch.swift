@@ -72,13 +72,36 @@ extension Daemon {
         results.update(id) { $0.watchFiles = snapshot.files }
     }
 
+    /// The SHA-256 of the regular file at `path`; nil for anything else (a FIFO is
+    /// opened without blocking and not read). A real path checked for the run's user is
+    /// opened with `O_NOFOLLOW`: a symlink swapped in after the check is not followed.
+    private static func contentHash(_ path: String, followingSymlink: Bool) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (followingSymlink ? 0 : O_NOFOLLOW))
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        var hash = SHA256()
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { return hash.finalizeHex() }
+            hash.update(chunk[0..<count])
+        }
+    }
+
     /// The matched files now, each with its content hash.
     private func snapshot(of patterns: [WatchPattern], as user: RunIdentity?) -> WatchSnapshot {
         var files: [String: String] = [:]
+        // Whether paths are judged for another user (and then read by their real path).
+        let judged = user.map { $0.switches && $0.uid != 0 } ?? false
         for pattern in patterns {
-            for path in pattern.currentFiles(listing: directoryNames) where user?.mayRead(path) ?? true {
-                guard let data = FileManager.default.contents(atPath: path) else { continue }
-                files[path] = SHA256.hex(data)
+            for path in pattern.currentFiles(listing: directoryNames) {
+                guard let readable = user.map({ $0.readablePath(path) }) ?? path,
+                      let hash = Self.contentHash(readable, followingSymlink: !judged) else { continue }
+                files[path] = hash
             }
         }
         return WatchSnapshot(files: files)

@@ -1,5 +1,6 @@
 import Definitions
 import Execution
+import Glibc
 import Scheduling
 
 /// SPEC section 11 for one run: who it runs as, its limits and env files, all applied by
@@ -26,6 +27,23 @@ extension JobDefinition {
     var userEnvironment: [String: String] {
         guard let identity = runAs, identity.switches else { return [:] }
         return ["HOME": identity.home, "USER": identity.userName, "LOGNAME": identity.userName, "SHELL": identity.shell]
+    }
+
+    /// Whether runs start from `Daemon.minimalEnvironment` rather than the daemon's own:
+    /// when they run as a user other than the daemon's, whose business the daemon's
+    /// variables (credentials, agent sockets, its `PATH`) are not.
+    var startsFromMinimalEnvironment: Bool {
+        guard let identity = runAs, identity.switches else { return false }
+        return identity.uid != UInt32(geteuid())
+    }
+
+    /// Whether `${VAR}` in `env` expands from the daemon's environment: only in files owned
+    /// by root or the daemon's user. Another owner's `${VAR}` expands from the environment
+    /// the run starts with (`PATH`, `LANG`, `TZ`, its own `HOME`, `USER`, `LOGNAME`,
+    /// `SHELL`), so `${HOME}/bin:${PATH}` still works and nothing of the daemon's leaks.
+    var expandsFromDaemonEnvironment: Bool {
+        guard let owner = fileOwner else { return true }
+        return owner == 0 || owner == UInt32(geteuid())
     }
 
     /// The record's `user`.

@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import Scheduling
 import StateStore
+import SystemCalls
 import Watching
 
 /// The drop boxes people and the CLI write requests into: `triggers/<job-id>` (or
@@ -43,7 +44,12 @@ final class RequestInbox {
 
     /// Where the claim of a trigger that became `execution` of `job` lies.
     func claimPath(execution: ExecutionID, job: JobID) -> String {
-        claimedDirectory + "/" + execution.rawValue + "+" + String(job.rawValue.map { $0 == "/" ? "+" : $0 })
+        claimedDirectory + "/" + claimName(execution: execution, job: job)
+    }
+
+    /// The claim's name in `triggers/.claimed`.
+    func claimName(execution: ExecutionID, job: JobID) -> String {
+        execution.rawValue + "+" + String(job.rawValue.map { $0 == "/" ? "+" : $0 })
     }
 
     /// Starts watching; returns the error when the approvals directory cannot be watched.
@@ -81,9 +87,22 @@ final class RequestInbox {
         return []
     }
 
+    /// The drop boxes, read and changed without following symlinks below them.
+    var triggers: DropBox { DropBox(directory: layout.triggersDirectory) }
+    var cancels: DropBox { DropBox(directory: layout.cancelDirectory) }
+    var approvals: DropBox { DropBox(directory: layout.approvalsDirectory) }
+    var claims: DropBox { DropBox(directory: claimedDirectory) }
+
+    /// A descriptor of `triggers/.claimed`, the daemon's own (`DropBox.privateDirectory`:
+    /// anything else a user put under that name is moved aside first). The caller closes it.
+    func openClaimDirectory() throws(Errno) -> Int32 {
+        try triggers.privateDirectory(".claimed")
+    }
+
     /// Claims left by a crash, oldest first (names in `triggers/.claimed`).
     func leftClaims() -> [String] {
-        mkdir(claimedDirectory, 0o700)
+        guard let fd = try? openClaimDirectory() else { return [] }
+        close(fd)
         return directoryNames(claimedDirectory)
     }
 

@@ -59,6 +59,9 @@ package struct JobDefinition: Sendable, Equatable {
     /// Who runs it, resolved by `JobOwnership` from the file's owner and `user:`/`group:`;
     /// nil when the parser alone built the definition.
     package var runAs: RunIdentity?
+    /// The uid owning the job file when it was read; nil when the parser alone built the
+    /// definition.
+    package var fileOwner: UInt32?
 
     /// The argv a run executes: `[shell, "-c", text]` or the list as written.
     package var argv: [String] {

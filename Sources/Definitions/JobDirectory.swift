@@ -49,13 +49,21 @@ package struct JobDirectory: Sendable {
         }
     }
 
-    /// `_defaults.yaml`, read and checked.
-    package func loadDefaults() -> DefaultsFile {
+    /// `_defaults.yaml`, read and checked. It is merged into every job, root's included,
+    /// so it must belong to root or the daemon's user whoever else owns job files, and so
+    /// must the jobs directory (`JobFileReader.defaultsOwnershipProblem`).
+    package func loadDefaults(daemonUID: UInt32 = UInt32(geteuid())) -> DefaultsFile {
         let file = path(of: JobPathRules.defaultsFileName)
         guard access(file, F_OK) == 0 else { return .absent }
-        switch JobFileReader.read(file) {
+        let start = SourceMark(file: file, line: 1, column: 1)
+        switch JobFileReader.readOwned(file) {
         case .failure(let problem): return .invalid(file: file, [problem])
-        case .success(let bytes): return defaults(from: bytes, file: file)
+        case .success(let (bytes, owner)):
+            if let refusal = JobFileReader.defaultsOwnershipProblem(uid: owner, path: file, daemonUID: daemonUID)
+                ?? JobPathOwnership(root: root).problem(directoriesOf: JobPathRules.defaultsFileName, fileOwner: owner, daemonUID: daemonUID) {
+                return .invalid(file: file, [Diagnostic(refusal, at: start)])
+            }
+            return defaults(from: bytes, file: file)
         }
     }
 
@@ -92,6 +100,7 @@ package struct JobDirectory: Sendable {
                 switch JobOwnership.resolve(definition, fileOwner: owner, start: start) {
                 case .success(let identity):
                     definition.runAs = identity
+                    definition.fileOwner = owner
                     outcome = .success(definition)
                 case .failure(let problems):
                     outcome = .failure(problems)

@@ -52,6 +52,15 @@ package enum JobFileReader {
         return nil
     }
 
+    /// Why `_defaults.yaml` owned by `uid` is refused, or nil: it is merged into every
+    /// job, so another user owning it could set `env`, `shell` or `notify` of root's jobs.
+    package static func defaultsOwnershipProblem(uid: UInt32, path: String, daemonUID me: UInt32 = UInt32(geteuid())) -> String? {
+        guard uid != 0 && uid != me else { return nil }
+        let owners = me == 0 ? "root" : "root or \(userName(me)) (the daemon's user)"
+        return "refused: owned by \(userName(uid)); _defaults.yaml is merged into every job, so it must belong to \(owners); "
+            + "run `chown \(userName(me)) \(path)`"
+    }
+
     static func userName(_ uid: uid_t) -> String {
         guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid \(uid)" }
         return String(cString: name)

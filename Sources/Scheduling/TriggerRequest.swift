@@ -21,6 +21,24 @@ package enum TriggerRequest {
         return .success(pairs)
     }
 
+    /// Whether a request's `env` may not set `name`, whoever sent it: `JOBDIR_*`, which the
+    /// daemon sets; what the dynamic loader acts on before the program's first instruction
+    /// (`LD_*`, `GCONV_PATH`, `LOCPATH`); and what makes a shell run a file or parse
+    /// differently before it reaches the command (`BASH_ENV`, `ENV`, `SHELLOPTS`, `BASHOPTS`,
+    /// `IFS`). `PATH` may be set: only those who could run anything as the job's user send
+    /// an `env` at all (`OperatorAuthority.maySetEnvironment`), and choosing where the
+    /// command's programs come from is a use of it.
+    package static func isIgnoredName(_ name: String) -> Bool {
+        name.hasPrefix("JOBDIR_") || name.hasPrefix("LD_") || ignoredNames.contains(name)
+    }
+
+    private static let ignoredNames: Set<String> = ["GCONV_PATH", "LOCPATH", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "IFS"]
+
+    /// `environment` without the names a request may not set, and those names, sorted.
+    package static func withoutIgnoredNames(_ environment: [String: String]) -> (kept: [String: String], dropped: [String]) {
+        (environment.filter { !isIgnoredName($0.key) }, environment.keys.filter(isIgnoredName).sorted())
+    }
+
     /// Why a request's content is refused, as logged.
     package struct Problem: Error, Equatable {
         package var message: String

@@ -36,6 +36,33 @@ extension Sys {
         _ = try retrying("unlink") { Glibc.unlinkat(dir, name, flags) }
     }
 
+    /// The status of the open file `fd` (what it is now, whatever its name became).
+    static func status(_ fd: Int32) throws(Errno) -> Glibc.stat {
+        var info = Glibc.stat()
+        _ = try retrying("fstat") { Glibc.fstat(fd, &info) }
+        return info
+    }
+
+    /// The status of `name` in directory `dir`, not following a symlink.
+    static func status(in dir: Int32, _ name: String) throws(Errno) -> Glibc.stat {
+        var info = Glibc.stat()
+        _ = try retrying("fstatat") { Glibc.fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) }
+        return info
+    }
+
+    /// At most `limit` bytes from `fd`, and whether more were there.
+    static func read(_ fd: Int32, atMost limit: Int) throws(Errno) -> (bytes: [UInt8], more: Bool) {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(limit + 1, 65_536))
+        while result.count <= limit {
+            let n = try retrying("read") { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            if n == 0 { break }
+            result.append(contentsOf: chunk[0..<n])
+        }
+        guard result.count > limit else { return (result, false) }
+        return (Array(result[0..<limit]), true)
+    }
+
     static func chmod(_ path: String, _ mode: mode_t) throws(Errno) {
         _ = try retrying("chmod") { Glibc.chmod(path, mode) }
     }

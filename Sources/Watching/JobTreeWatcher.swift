@@ -120,7 +120,9 @@ package final class JobTreeWatcher {
     }
 
     private func watchTree(_ relative: String) throws(SystemError) {
-        let wd = try inotify.addWatch(absolute(relative), mask: Self.mask)
+        // A directory below the root swapped for a symlink after it was listed is not
+        // followed (the root itself may be one, as the user named it).
+        let wd = try inotify.addWatch(absolute(relative), mask: relative.isEmpty ? Self.mask : Self.mask | UInt32(IN_DONT_FOLLOW))
         directories[wd] = relative
         watches[relative] = wd
         guard let handle = opendir(absolute(relative)) else { return }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Scheduling
 
-/// One `--env K=V` of `jobdir trigger`: a valid variable name, not a reserved `JOBDIR_` one.
+/// One `--env K=V` of `jobdir trigger`: a valid variable name, not a reserved `JOBDIR_` one
+/// nor one the daemon drops from every request (`TriggerRequest.isIgnoredName`).
 struct EnvAssignment {
     var name: String
     var value: String
@@ -16,6 +18,10 @@ struct EnvAssignment {
         }
         guard !name.hasPrefix("JOBDIR_") else {
             throw ValidationError("--env `\(text)`: names starting with JOBDIR_ are set by jobdir itself")
+        }
+        guard !TriggerRequest.isIgnoredName(name) else {
+            throw ValidationError("--env `\(text)`: a trigger request may not set \(name): the dynamic loader or a shell acts on it "
+                + "before the command; set it in the job file's `env` if the job needs it")
         }
     }
 

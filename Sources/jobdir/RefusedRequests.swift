@@ -43,9 +43,20 @@ struct RefusedRequest {
                 if let reason = OperatorAuthority.refusal(of: request, jobUserUID: definition.runAs?.uid, operators: definition.operators,
                                                           daemonUID: daemonUID) {
                     refused.append(RefusedRequest(kind: kind, file: path, job: job, owner: ownerName, reason: reason))
+                } else if kind == "trigger", setsEnvironment(DropBox(directory: directory), name),
+                          !OperatorAuthority.maySetEnvironment(ownerUID: request.ownerUID, jobUserUID: definition.runAs?.uid, daemonUID: daemonUID) {
+                    refused.append(RefusedRequest(kind: kind, file: path, job: job, owner: ownerName,
+                                                  reason: OperatorAuthority.environmentRefusal(jobUserName: definition.runAs?.userName)))
                 }
             }
         }
         return refused
+    }
+
+    /// Whether the trigger request `name` asks for env (read without following symlinks).
+    private static func setsEnvironment(_ box: DropBox, _ name: String) -> Bool {
+        guard case .request(let request) = box.open(name, readingAtMost: TriggerRequest.maximumBytes), !request.isLarger,
+              case .success(let environment) = TriggerRequest.environment(from: Data(request.bytes)) else { return false }
+        return !environment.isEmpty
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Definitions
 import Glibc
+import Scheduling
 import StateStore
 
 /// `jobdir trigger JOB`: drops `state/triggers/<job-id>` (or `<job-id>@<8 hex>` when an
@@ -19,8 +20,10 @@ struct Trigger: AsyncParsableCommand {
         let (known, problem) = ClosestMatch.jobs(in: directories.jobs)
         if let problem { throw Console.failure("trigger", problem) }
         guard known.contains(job) else { throw Console.failure("trigger", known.unknownJobMessage(job)) }
+        let layout = StateLayout(root: directories.state)
         var bytes: [UInt8] = []
         if !env.isEmpty {
+            if let refusal = environmentRefusal(layout) { throw Console.failure("trigger", "--env: \(refusal)") }
             var values: [String: String] = [:]
             for text in env {
                 let assignment = try EnvAssignment(text)
@@ -28,7 +31,6 @@ struct Trigger: AsyncParsableCommand {
             }
             bytes = Array(try JSONOutput.render(["env": values]).utf8)
         }
-        let layout = StateLayout(root: directories.state)
         var path = layout.triggerFile(job: job)
         do {
             while try !RequestDrop.createOnce(bytes, at: path) {
@@ -45,5 +47,19 @@ struct Trigger: AsyncParsableCommand {
         if !DaemonPresence(layout: layout).isRunning {
             Console.notice("trigger", DaemonPresence.waitingNotice(for: "the request"))
         }
+    }
+
+    /// Why the daemon would refuse this user's `--env` for the job (only root, the daemon's
+    /// user and the job's user may set it), or nil.
+    private func environmentRefusal(_ layout: StateLayout) -> String? {
+        guard let id = JobID(job), let definition = JobDirectory(root: directories.jobs).loadAll().definitions[id],
+              let fileOwner = definition.fileOwner else { return nil }
+        // The daemon's user owns daemon.json; without one, the daemon will run as this user.
+        var info = stat()
+        let daemonUID = stat(layout.daemonFile, &info) == 0 ? UInt32(info.st_uid) : UInt32(geteuid())
+        let named = definition.user.flatMap { RunIdentity.passwd(named: $0.text)?.uid }
+        let jobUser = daemonUID == 0 ? named ?? fileOwner : daemonUID
+        guard !OperatorAuthority.maySetEnvironment(ownerUID: UInt32(geteuid()), jobUserUID: jobUser, daemonUID: daemonUID) else { return nil }
+        return OperatorAuthority.environmentRefusal(jobUserName: RunIdentity.passwd(uid: jobUser)?.name)
     }
 }

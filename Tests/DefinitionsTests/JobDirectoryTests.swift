@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import TestSupport
 @testable import Definitions
@@ -64,6 +65,23 @@ import TestSupport
         let catalog = JobDirectory(root: dir.path).loadAll()
         #expect(catalog.problems.map(\.description) == [
             "\(dir.path)/_defaults.yaml:1:10: `timeout` must be a duration like 500ms, 90s, 5m, 1h30m or 2d; found `never`",
+            "\(dir.path)/a.yaml:1:1: not loaded: \(dir.path)/_defaults.yaml has errors; fix it first",
+        ])
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "needs root to give the defaults to nobody"))
+    func defaultsOwnedByAnotherUserBlockEveryJob() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("_defaults.yaml", "env: {LD_PRELOAD: /tmp/x.so}\n")
+        try dir.write("a.yaml", "command: x\n")
+        let nobody = try #require(getpwnam("nobody")?.pointee)
+        chown(dir.path + "/_defaults.yaml", nobody.pw_uid, nobody.pw_gid)
+        let catalog = JobDirectory(root: dir.path).loadAll()
+        #expect(catalog.definitions.isEmpty)
+        #expect(catalog.problems.map(\.description) == [
+            "\(dir.path)/_defaults.yaml:1:1: refused: owned by nobody; _defaults.yaml is merged into every job, so it must belong to root; "
+                + "run `chown root \(dir.path)/_defaults.yaml`",
             "\(dir.path)/a.yaml:1:1: not loaded: \(dir.path)/_defaults.yaml has errors; fix it first",
         ])
     }

@@ -94,6 +94,17 @@ import TestSupport
         #expect(symlink(target, setup.state + "/approvals/\(id).reject") == 0)
         #expect(await waitUntil { (setup.files.json("approvals/\(id).json")?["refusals"] as? [[String: Any]])?.count == 2 }, "\(daemon.log)")
         #expect(setup.files.executions("gate", state: "awaiting_approval").count == 1)
+        #expect(unlink(setup.state + "/approvals/\(id).reject") == 0)
+
+        // A file of root's written before the request, moved in (as a user could from a
+        // directory of theirs), is not root's decision.
+        let old = try setup.dir.write("old-notes", "notes")
+        var times = [timespec(tv_sec: time(nil) - 3600, tv_nsec: 0), timespec(tv_sec: time(nil) - 3600, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, old, &times, 0) == 0)
+        #expect(rename(old, setup.state + "/approvals/\(id).approve") == 0)
+        #expect(await waitUntil { (setup.files.json("approvals/\(id).json")?["refusals"] as? [[String: Any]])?.count == 3 }, "\(daemon.log)")
+        #expect(daemon.log.contains("last modified before the approval was requested"), "\(daemon.log)")
+        #expect(setup.files.executions("gate", state: "awaiting_approval").count == 1)
         #expect(daemon.stop() == 0)
     }
 

@@ -142,4 +142,99 @@ struct RequestsFromOthersTests {
         #expect(await waitUntil { (try? asNobody(setup, ["logs", ids["operated"]!]).status) == 1 }, "the list is taken back")
         #expect(daemon.stop() == 0)
     }
+
+    /// nobody drops `content` as `triggers/NAME`.
+    func nobodyDrops(_ setup: Setup, _ name: String, _ content: String) throws {
+        let dropped = try asNobody("/bin/sh", ["-c", "printf '%s' \"$1\" > \"$2\"", "sh", content, setup.state + "/triggers/" + name])
+        #expect(dropped.status == 0, "\(dropped.stderr)")
+    }
+
+    @Test func anOperatorMayTriggerButNotSetTheEnvironment() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        try setup.job("open.yaml", "command: echo X=$X\noperators: [nobody]\n")
+        try setup.job("mine.yaml", "command: echo X=$X LD=$LD_PRELOAD BASH_ENV=$BASH_ENV\nuser: nobody\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("open") != nil && setup.files.result("mine") != nil }, "\(daemon.log)")
+
+        try nobodyDrops(setup, "open", #"{"env": {"X": "1", "LD_PRELOAD": "/tmp/x.so"}}"#)
+        #expect(await waitUntil { daemon.log.contains("trigger_refused") }, "\(daemon.log)")
+        #expect(daemon.log.contains("sets env, which only root, the daemon's user and the job's user"), "\(daemon.log)")
+        #expect(FileManager.default.fileExists(atPath: setup.state + "/triggers/open"), "a refused request is left in place")
+        #expect(setup.files.executions("open").isEmpty, "it did not run")
+        let status = try ProcessRunner.jobdir(["status", "--json", "--jobs", setup.jobs, "--state", setup.state])
+        #expect(status.stdout.contains("sets env, which only root"), "status lists it: \(status.stdout)")
+        let told = try asNobody(setup, ["trigger", "open", "--env", "X=1"])
+        #expect(told.status == 1 && told.stderr.contains("--env: sets env, which only root"), "the CLI says so first: \(told.stderr)")
+        let loader = try ProcessRunner.jobdir(["trigger", "open", "--env", "LD_PRELOAD=/tmp/x.so", "--jobs", setup.jobs, "--state", setup.state])
+        #expect(loader.status != 0 && loader.stderr.contains("may not set LD_PRELOAD"), "\(loader.stderr)")
+        try nobodyDrops(setup, "open@plain", "")
+        #expect(await waitUntil { setup.files.executions("open", state: "succeeded").count == 1 }, "\(daemon.log)")
+        #expect(setup.files.executions("open").first.map(setup.files.log) == "X=\n")
+
+        // The job's own user sets env, but never what the loader or a shell acts on first.
+        try nobodyDrops(setup, "mine", #"{"env": {"X": "1", "LD_PRELOAD": "/tmp/x.so", "BASH_ENV": "/tmp/x"}}"#)
+        #expect(await waitUntil { setup.files.executions("mine", state: "succeeded").count == 1 }, "\(daemon.log)")
+        #expect(setup.files.executions("mine").first.map(setup.files.log) == "X=1 LD= BASH_ENV=\n")
+        #expect(daemon.log.contains("request_env_dropped job=mine names=BASH_ENV,LD_PRELOAD"), "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aHardLinkedRequestDoesNotSpeakForTheFilesOwner() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        try setup.job("closed.yaml", "command: echo ran\n")
+        // As a user could link a file of root's into the drop box where hard links to
+        // others' files are allowed (a link makes no close-after-write: found at start).
+        let roots = try setup.dir.write("roots-file", "")
+        try FileManager.default.createDirectory(atPath: setup.state + "/triggers", withIntermediateDirectories: true)
+        #expect(link(roots, setup.state + "/triggers/closed") == 0)
+        let daemon = try setup.start()
+        #expect(await waitUntil { daemon.log.contains("trigger_refused") }, "\(daemon.log)")
+        #expect(daemon.log.contains("the file has 2 names (hard links)"), "\(daemon.log)")
+        #expect(setup.files.executions("closed").isEmpty, "it did not run")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aCancelForAJobWhoseDefinitionIsGoneCountsOnlyFromRoot() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        let file = try setup.job("open.yaml", "command: sleep 30\noperators: [nobody]\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("open") != nil }, "\(daemon.log)")
+        try setup.trigger("open")
+        #expect(await waitUntil { setup.files.executions("open", state: "running").first?["pid"] is Int }, "\(daemon.log)")
+        let id = try #require(setup.files.executions("open").first?["id"] as? String)
+        try FileManager.default.removeItem(atPath: file)
+        #expect(await waitUntil { daemon.log.contains("removed job=open") }, "\(daemon.log)")
+
+        _ = try asNobody(setup, ["cancel", id])
+        #expect(await waitUntil { daemon.log.contains("cancel_refused") }, "\(daemon.log)")
+        #expect(daemon.log.contains("who is neither root nor the daemon's user (the job's definition is gone)"), "\(daemon.log)")
+        #expect(setup.files.executions("open").first?["state"] as? String == "running")
+        try FileManager.default.removeItem(atPath: setup.state + "/cancel/" + id)
+        let cancel = try ProcessRunner.jobdir(["cancel", id, "--jobs", setup.jobs, "--state", setup.state])
+        #expect(cancel.status == 0, "\(cancel.stderr)")
+        #expect(await waitUntil(timeout: .seconds(20)) { setup.files.executions("open", state: "canceled").count == 1 }, "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aForeignClaimDirectoryIsMovedAsideNotWrittenThrough() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        try setup.job("job.yaml", "command: echo ran\n")
+        let victim = setup.dir.url("victim")
+        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: setup.state + "/triggers", withIntermediateDirectories: true)
+        #expect(symlink(victim, setup.state + "/triggers/.claimed") == 0)
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("job") != nil }, "\(daemon.log)")
+        try setup.trigger("job")
+        #expect(await waitUntil { setup.files.executions("job", state: "succeeded").count == 1 }, "\(daemon.log)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: victim).isEmpty, "nothing was claimed into the symlink's target")
+        let names = try FileManager.default.contentsOfDirectory(atPath: setup.state + "/triggers")
+        #expect(names.contains { $0.hasPrefix(".claimed.foreign-") }, "\(names)")
+        #expect(daemon.stop() == 0)
+    }
 }
+

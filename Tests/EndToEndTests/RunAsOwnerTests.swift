@@ -245,4 +245,79 @@ extension RunAsOwnerTests {
         #expect((setup.files.result("spy")?["watch_files"] as? [String: Any])?.isEmpty ?? true, "nothing of it was hashed")
         #expect(daemon.stop() == 0)
     }
+
+    @Test func aNobodyJobWatchingASymlinkIntoARootOnlyDirectoryDoesNotFire() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        // vault/ is root's alone; what lies below it is open, but nobody cannot get there.
+        let vault = setup.dir.url("vault"), open = setup.dir.url("open")
+        for directory in [vault + "/inner", open] { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        chmod(vault, 0o700)
+        chmod(vault + "/inner", 0o755)
+        chmod(open, 0o755)
+        try "secret".write(toFile: vault + "/secret.txt", atomically: false, encoding: .utf8)
+        chmod(vault + "/secret.txt", 0o644)
+        #expect(symlink(vault + "/inner", open + "/inner") == 0)
+        #expect(symlink(vault + "/secret.txt", open + "/secret.txt") == 0)
+        try nobodysJob(setup, "spy.yaml", "command: echo fired\nwatch: {paths: [\(open)/inner/*, \(open)/*.txt], debounce: 50ms}\n")
+        try nobodysJob(setup, "look.yaml", "command: echo fired\nwatch: {paths: [\(open)/*.log], debounce: 50ms}\n")
+        let daemon = try await start(setup, jobs: ["spy", "look"])
+        #expect(await waitUntil { daemon.log.contains("watch_refused job=spy") }, "\(daemon.log)")
+        try "x".write(toFile: vault + "/inner/a", atomically: false, encoding: .utf8)
+        try "x".write(toFile: open + "/a.log", atomically: false, encoding: .utf8)
+        #expect(await waitUntil { setup.files.executions("look", state: "succeeded").count == 1 }, "\(daemon.log)")
+        #expect(await waitUntil(timeout: .seconds(1)) { !setup.files.executions("spy").isEmpty } == false, "a change nobody cannot see fired nobody's job")
+        let hashed = (setup.files.result("spy")?["watch_files"] as? [String: Any]) ?? [:]
+        #expect(hashed.isEmpty, "nothing behind the symlinks was hashed: \(hashed)")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aRunAsAnotherUserStartsFromAMinimalEnvironmentAndExpandsNothingOfTheDaemons() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        let print = "command: echo \"secret=$DAEMON_SECRET leak=$LEAK home=$H path=$PATH\"\n"
+        try nobodysJob(setup, "theirs.yaml", print + "env: {LEAK: '${DAEMON_SECRET}', H: '${HOME}'}\n")
+        try setup.job("rootsfornobody.yaml", print + "user: nobody\nenv: {LEAK: '${DAEMON_SECRET}', H: '${HOME}'}\n")
+        try setup.job("roots.yaml", print + "env: {LEAK: '${DAEMON_SECRET}', H: '${HOME}'}\n")
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "JOURNAL_STREAM"] { environment[name] = nil }
+        environment["DAEMON_SECRET"] = "s3cret"
+        environment["PATH"] = "/root/bin:/usr/bin:/bin"
+        environment["HOME"] = "/daemon-home"
+        let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, environment: environment)
+        let jobs = ["theirs", "rootsfornobody", "roots"]
+        #expect(await waitUntil { jobs.allSatisfy { setup.files.result($0)?["loaded"] as? Bool == true } }, "\(daemon.log)")
+        for job in jobs { try setup.trigger(job) }
+        #expect(await waitUntil { jobs.allSatisfy { setup.files.executions($0, state: "succeeded").count == 1 } }, "\(daemon.log)")
+        func output(_ job: String) -> String? { setup.files.executions(job).first.map(setup.files.log) }
+        let home = Self.nobodyHome, minimalPath = "/usr/local/bin:/usr/bin:/bin"
+        #expect(output("theirs") == "secret= leak= home=\(home) path=\(minimalPath)\n", "nobody's file expands from nobody's environment")
+        #expect(output("rootsfornobody") == "secret= leak=s3cret home=/daemon-home path=\(minimalPath)\n", "root's file may expand root's")
+        #expect(output("roots") == "secret=s3cret leak=s3cret home=/daemon-home path=/root/bin:/usr/bin:/bin\n", "a run as the daemon's user keeps its environment")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func anotherUsersWebhookHeadersExpandNothingOfTheDaemons() async throws {
+        let server = try ScriptedHTTPServer()
+        defer { server.stop() }
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        let notify = "notify: {on: [success], webhook: \"\(server.url("/hook"))\", headers: {Authorization: \"Bearer ${ALERT_TOKEN}\"}}\n"
+        try nobodysJob(setup, "theirs.yaml", "command: \"true\"\n" + notify)
+        try setup.job("roots.yaml", "command: \"true\"\n" + notify)
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "JOURNAL_STREAM"] { environment[name] = nil }
+        environment["ALERT_TOKEN"] = "s3cret-token"
+        let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, environment: environment)
+        #expect(await waitUntil { ["theirs", "roots"].allSatisfy { setup.files.result($0)?["loaded"] as? Bool == true } }, "\(daemon.log)")
+        try setup.trigger("theirs")
+        #expect(await waitUntil { server.requests.count == 1 }, "\(daemon.log)")
+        try setup.trigger("roots")
+        #expect(await waitUntil { server.requests.count == 2 }, "\(daemon.log)")
+        let sent = server.requests.map { ($0.headers["x-jobdir-job"] ?? "", $0.headers["authorization"] ?? "") }
+        #expect(sent.first { $0.0 == "theirs" }?.1 == "Bearer", "nobody's header has nothing of the daemon's: \(sent)")
+        #expect(sent.first { $0.0 == "roots" }?.1 == "Bearer s3cret-token", "\(sent)")
+        #expect(daemon.stop() == 0)
+    }
 }
+

@@ -22,4 +22,10 @@ import Testing
         #expect(ApprovalAuthority.refusal(of: marker(symlink: true), approvers: ["alice"], daemonUID: 1000) == "a symlink does not count; create a regular file")
         #expect(ApprovalAuthority.refusal(of: marker(regular: false), approvers: [], daemonUID: 1000) == "not a regular file")
     }
+
+    @Test func aMarkerWrittenBeforeItsRequestDoesNotCount() {
+        #expect(ApprovalAuthority.staleRefusal(modified: 1000, requested: 1000) == nil)
+        #expect(ApprovalAuthority.staleRefusal(modified: 999, requested: 1000) == nil, "the file clock is coarse")
+        #expect(ApprovalAuthority.staleRefusal(modified: 900, requested: 1000)?.hasPrefix("last modified before the approval was requested") == true)
+    }
 }
