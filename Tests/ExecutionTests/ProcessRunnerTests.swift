@@ -125,7 +125,7 @@ import Scheduling
         #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(60))
         let pgid = try #require(box.process?.processGroup)
         #expect(await eventually { kill(-pgid, 0) == -1 && errno == ESRCH }, "process group \(pgid) still exists")
-        #expect(await eventually { zombieChildren().isEmpty })
+        #expect(await eventually { zombieChildren(group: pgid).isEmpty })
     }
 
     @Test func timeoutEscalatesToSIGKILLAfterTheGrace() async throws {
@@ -178,7 +178,7 @@ import Scheduling
         #expect(dir.read("left.log") == "bye\n")
         let pgid = try #require(box.process?.processGroup)
         #expect(await eventually { kill(-pgid, 0) == -1 && errno == ESRCH })
-        #expect(await eventually { zombieChildren().isEmpty })
+        #expect(await eventually { zombieChildren(group: pgid).isEmpty })
     }
 
     @Test func hugeOutputStaysWithinTheBound() async throws {
@@ -236,7 +236,7 @@ import Scheduling
         #expect(outcomes.count == 60)
         #expect(outcomes.filter { $0.termination == .exited(code: 0) }.count == 30)
         #expect(outcomes.filter { $0.termination == .exited(code: 7) }.count == 30)
-        #expect(await eventually { zombieChildren().isEmpty })
+        #expect(await eventually { zombieChildren(named: ["true", "sh"]).isEmpty })
     }
 
     @Test func terminateGroupEndsARunningGroup() async throws {

@@ -61,16 +61,20 @@ final class StartedBox: Sendable {
     func set(_ p: StartedProcess) { value.withLock { $0 = p } }
 }
 
-/// Zombie children of this test process.
-func zombieChildren() -> [Int32] {
+/// Zombie children of this test process; with `group`, only those of that process group,
+/// and with `named`, only those whose command name is one of them: suites running beside
+/// this one start and reap children of the same process all the time.
+func zombieChildren(group: Int32? = nil, named names: Set<String>? = nil) -> [Int32] {
     let me = getpid()
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap { name -> Int32? in
         guard let pid = Int32(name),
               let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 2, fields[0] == "Z", Int32(fields[1]) == me else { return nil }
+        if let group, Int32(fields[2]) != group { return nil }
+        if let names, !names.contains(String(stat[stat.index(after: open)..<close])) { return nil }
         return pid
     }
 }
