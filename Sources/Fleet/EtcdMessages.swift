@@ -51,6 +51,9 @@ package enum EtcdOperation: Sendable, Equatable {
     /// Every key starting with `prefix`.
     case rangePrefix(String)
     case delete(key: String)
+    /// A txn inside a txn (etcd 3.3 and later, `request_txn`): its comparisons failing
+    /// fails only it, not the operations around it.
+    indirect case txn(compare: [EtcdCompare], success: [EtcdOperation], failure: [EtcdOperation])
 
     var json: [String: Any] {
         switch self {
@@ -64,6 +67,8 @@ package enum EtcdOperation: Sendable, Equatable {
             return ["request_range": EtcdRequests.prefixRange(prefix)]
         case .delete(let key):
             return ["request_delete_range": ["key": EtcdValue.base64(key)]]
+        case .txn(let compare, let success, let failure):
+            return ["request_txn": EtcdRequests.txnObject(compare: compare, success: success, failure: failure)]
         }
     }
 }
@@ -75,7 +80,11 @@ package enum EtcdRequests {
     package static func revoke(lease: Int64) -> [UInt8] { encode(["ID": String(lease)]) }
 
     package static func txn(compare: [EtcdCompare], success: [EtcdOperation], failure: [EtcdOperation]) -> [UInt8] {
-        encode(["compare": compare.map(\.json), "success": success.map(\.json), "failure": failure.map(\.json)])
+        encode(txnObject(compare: compare, success: success, failure: failure))
+    }
+
+    static func txnObject(compare: [EtcdCompare], success: [EtcdOperation], failure: [EtcdOperation]) -> [String: Any] {
+        ["compare": compare.map(\.json), "success": success.map(\.json), "failure": failure.map(\.json)]
     }
 
     package static func range(prefix: String) -> [UInt8] { encode(prefixRange(prefix)) }

@@ -335,7 +335,9 @@ package final class FleetMember {
     }
 
     /// Marks `occurrence` done (no lease: it outlives this host) and deletes this host's
-    /// claim if it is still the one with `fence`. Kept and tried again until etcd answers.
+    /// claim if it is still the one with `fence`, and `runningKey` if it is the one put with
+    /// that claim (same create revision; another claim's running key stays). Kept and tried
+    /// again until etcd answers.
     package func finish(_ occurrence: String, fence: Int64, value: [UInt8], runningKey: String? = nil) {
         owedFinishes[occurrence] = (fence, value, runningKey)
         sendFinish(occurrence)
@@ -348,8 +350,11 @@ package final class FleetMember {
         guard let (fence, value, runningKey) = owedFinishes[occurrence], !finishing.contains(occurrence) else { return }
         finishing.insert(occurrence)
         let claimKey = keyspace.claim(occurrence), doneKey = keyspace.done(occurrence)
+        // The running key in a txn of its own inside: when it is another claim's, the done
+        // mark is written and the claim deleted all the same.
+        let running = runningKey.map { [EtcdOperation.txn(compare: [.createRevision(key: $0, equals: fence)], success: [.delete(key: $0)], failure: [])] } ?? []
         let body = EtcdRequests.txn(compare: [.createRevision(key: claimKey, equals: fence)],
-                                    success: [.put(key: doneKey, value: value, lease: 0), .delete(key: claimKey)] + (runningKey.map { [.delete(key: $0)] } ?? []),
+                                    success: [.put(key: doneKey, value: value, lease: 0), .delete(key: claimKey)] + running,
                                     failure: [])
         client.call("/v3/kv/txn", body: body) { [weak self] answer in
             guard let self else { return }

@@ -1,0 +1,118 @@
+import Foundation
+import Glibc
+import HTTP
+import HTTPTestSupport
+import Testing
+import TestSupport
+@testable import Fleet
+
+/// `FleetMember` on a loop of the test's own against a real etcd: what its claims, done
+/// marks, updates and prunings leave in etcd. Its clock can be moved on (`skew`) to stand
+/// for a host that was paused.
+@Suite(.serialized, .enabled(if: EtcdCluster.unavailable == nil, "\(EtcdCluster.unavailable ?? "")"))
+struct FleetMemberTests {
+    final class Harness {
+        let etcd: EtcdCluster
+        let loop: HTTPTestLoop
+        let raw: EtcdClient
+        var events: [String] = []
+        var logged: [String] = []
+        /// Added to the monotonic clock the members read.
+        var skew: UInt64 = 0
+
+        init(_ etcd: EtcdCluster) throws {
+            self.etcd = etcd
+            loop = try HTTPTestLoop()
+            raw = EtcdClient(endpoints: [etcd.members[0].clientURL], http: loop.client)
+        }
+
+        static func monotonicNow() -> UInt64 {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        }
+
+        func member(_ host: String, ttl: Duration = .seconds(10)) -> FleetMember {
+            let member = FleetMember(fleet: "t", host: host, labels: [:], client: EtcdClient(endpoints: [etcd.members[0].clientURL], http: loop.client),
+                                     ttl: ttl, margin: .seconds(3), monotonicNow: { [unowned self] in Self.monotonicNow() + self.skew },
+                                     log: { [unowned self] name, _ in self.logged.append(name) },
+                                     onEvent: { [unowned self] event in self.events.append("\(event)") })
+            return member
+        }
+
+        /// Turns the loop (and `members`' timers) until `done` holds or `seconds` pass.
+        func turn(_ members: [FleetMember], seconds: Double = 10, until done: () -> Bool) {
+            let deadline = Date().addingTimeInterval(seconds)
+            while !done() && Date() < deadline {
+                loop.run(seconds: 0.02, until: done)
+                for member in members { member.tick() }
+            }
+        }
+
+        func joined(_ member: FleetMember) -> FleetMember {
+            member.start(adopting: nil)
+            turn([member]) { member.mayClaim }
+            return member
+        }
+
+        func claim(_ member: FleetMember, _ occurrence: String, runningKey: String? = nil) -> FleetMember.ClaimAnswer? {
+            var answer: FleetMember.ClaimAnswer?
+            member.claim(occurrence, value: FleetMember.json(["host": member.host, "attempt": 1]), runningKey: runningKey) { answer = $0 }
+            turn([member]) { answer != nil }
+            return answer
+        }
+
+        func call(_ path: String, _ body: [UInt8]) -> [String: Any]? {
+            var answer: Result<[String: Any], EtcdError>?
+            raw.call(path, body: body) { answer = $0 }
+            loop.run(seconds: 10) { answer != nil }
+            return try? answer?.get()
+        }
+
+        func keys(_ prefix: String) -> [EtcdKeyValue] {
+            call("/v3/kv/range", EtcdRequests.range(prefix: prefix)).map(EtcdResponses.keyValues) ?? []
+        }
+
+        func key(_ key: String) -> EtcdKeyValue? { keys(key).first { $0.key == key } }
+
+        /// Waits until `key` holds (or, with nil, lacks) a value.
+        @discardableResult
+        func wait(for key: String, present: Bool = true, seconds: Double = 10) -> EtcdKeyValue? {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                let found = self.key(key)
+                if (found != nil) == present { return found }
+                loop.run(seconds: 0.05) { false }
+            }
+            return self.key(key)
+        }
+    }
+
+    static func fence(_ answer: FleetMember.ClaimAnswer?) -> Int64? {
+        if case .won(let fence)? = answer { fence } else { nil }
+    }
+
+    @Test func aDoneMarkDeletesTheRunningKeyOnlyWhenItCameWithItsClaim() async throws {
+        let etcd = try await EtcdCluster()
+        defer { etcd.stop() }
+        let h = try Harness(etcd)
+        let member = h.joined(h.member("a"))
+        #expect(member.mayClaim, "\(h.logged)")
+        let running = member.keyspace.running("j")
+        let first = try #require(Self.fence(h.claim(member, "j:1", runningKey: running)))
+        // The running key goes and is put again with another claim (the first one's run
+        // ended as far as the fleet knows, and another occurrence of the job runs).
+        _ = h.call("/v3/kv/deleterange", EtcdRequests.delete(key: running))
+        let second = try #require(Self.fence(h.claim(member, "j:2", runningKey: running)))
+        #expect(second != first)
+
+        member.finish("j:1", fence: first, value: FleetMember.json(["host": "a"]), runningKey: running)
+        #expect(h.wait(for: member.keyspace.done("j:1")) != nil, "the done mark is written")
+        #expect(h.key(member.keyspace.claim("j:1")) == nil, "and its claim deleted")
+        #expect(h.key(running)?.createRevision == second, "the running key of the other claim stays")
+
+        member.finish("j:2", fence: second, value: FleetMember.json(["host": "a"]), runningKey: running)
+        #expect(h.wait(for: running, present: false) == nil, "the running key that came with the claim goes with it")
+        #expect(h.key(member.keyspace.done("j:2")) != nil)
+    }
+}
