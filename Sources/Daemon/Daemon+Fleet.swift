@@ -41,6 +41,7 @@ extension Daemon {
             guard case .int(let fence)? = record.trigger.extra["fence"], let job = JobID(record.job) else { continue }
             fleet.adopt(record.occurrence, fence: fence, job: job, running: definition.overlap != .allow, started: record.pid != nil)
         }
+        fleet.recovered()
     }
 
     /// Whether the fleet takes this occurrence over from `fire`: a `once` occurrence is
@@ -216,9 +217,12 @@ extension Daemon {
 
     /// A terminal record: when no retry follows, its occurrence is marked done in etcd and
     /// the claim deleted; every `history.keep` finishes, older done marks of the job are pruned.
+    /// During start-up recovery (before `fleetAdoptRecoveredRuns`) a run of the daemon before
+    /// this one that ended while none ran is finished from its record's fence.
     func fleetFinished(_ record: ExecutionRecord) {
-        guard let fleet, record.state.isTerminal, record.trigger.retryAt == nil,
-              let claim = fleet.release(record.occurrence) else { return }
+        guard let fleet, record.state.isTerminal, record.trigger.retryAt == nil, let job = JobID(record.job) else { return }
+        let recordedFence: Int64? = if case .int(let fence)? = record.trigger.extra["fence"] { fence } else { nil }
+        guard let claim = fleet.release(record.occurrence, recordedFence: recordedFence, job: job) else { return }
         let value = FleetMember.json(["host": host, "execution": record.id.rawValue, "state": record.state.rawValue,
                                       "attempt": record.attempt, "finished_at": Timestamp.format(record.finishedAt ?? Date())])
         fleet.member.finish(record.occurrence.rawValue, fence: claim.fence, value: value,

@@ -61,6 +61,8 @@ final class FleetBook {
     private var finishedSincePrune: [JobID: Int] = [:]
     /// Whether `fleet.json` must be written again.
     private(set) var changed = true
+    /// True from start-up until the runs an earlier daemon left are adopted (`recovered`).
+    private(set) var recovering = true
 
     init(member: FleetMember, settings: FleetSettings) {
         self.member = member
@@ -164,6 +166,23 @@ final class FleetBook {
         finishedSincePrune[claim.job, default: 0] += 1
         return claim
     }
+
+    /// As `release`, and during start-up recovery also for an earlier daemon's run that
+    /// ended before its claim could be adopted (its outcome collected, or found interrupted):
+    /// its claim is the one with the record's `fence`. The done mark's txn compares the
+    /// claim's create revision to it (and the running key's, deleted only when it came with
+    /// that claim, hence `running`), so a claim that is gone or another's is left alone.
+    /// Later, a claim not held (given up when the lease was) is not this host's to end.
+    func release(_ occurrence: OccurrenceKey, recordedFence: Int64?, job: JobID) -> Held? {
+        if let claim = release(occurrence) { return claim }
+        guard recovering, let fence = recordedFence else { return nil }
+        changed = true
+        finishedSincePrune[job, default: 0] += 1
+        return Held(fence: fence, job: job, running: true)
+    }
+
+    /// The runs an earlier daemon left are adopted: from now on only held claims are released.
+    func recovered() { recovering = false }
 
     /// Whether `job`'s done marks are due for pruning (once per `keep` finishes).
     func takePruneDue(_ job: JobID, keep: Int) -> Bool {

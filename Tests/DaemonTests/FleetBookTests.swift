@@ -66,6 +66,17 @@ import Testing
         #expect(book.takePruneDue(entry.job, keep: 2), "every `keep` finishes")
     }
 
+    @Test func duringRecoveryARunEndedBeforeItsClaimWasAdoptedIsReleasedFromItsFence() {
+        let occurrence = OccurrenceKey.slot(job: "j", kind: .cron, at: Policy.at(1))
+        #expect(book.release(occurrence, recordedFence: nil, job: Policy.jobID("j")) == nil, "no fence, no claim")
+        let claim = book.release(occurrence, recordedFence: 7, job: Policy.jobID("j"))
+        #expect(claim?.fence == 7 && claim?.running == true, "the running key too, if it came with that claim")
+        book.recovered()
+        #expect(book.release(occurrence, recordedFence: 7, job: Policy.jobID("j")) == nil, "after recovery only held claims are released")
+        book.endClaim(occurrence, won: 9, job: Policy.jobID("j"))
+        #expect(book.release(occurrence, recordedFence: 7, job: Policy.jobID("j"))?.fence == 9, "the held claim comes first")
+    }
+
     @Test func takeoversAreDueAfterTheirJitterOnce() {
         let occurrence = OccurrenceKey.slot(job: "j", kind: .cron, at: Policy.at(1))
         let takeover = FleetBook.Takeover(occurrence: occurrence, job: Policy.jobID("j"), trigger: ExecutionTrigger(kind: .cron, scheduledFor: Policy.at(1)),

@@ -39,6 +39,18 @@ struct FleetTests {
             files(host).executions(job, state: state).compactMap { ($0["trigger"] as? [String: Any])?["scheduled_for"] as? String }
         }
 
+        /// The keys under `prefix` of the fleet's keyspace (`/jobdir/test/<prefix>`), as etcd has them now.
+        func keys(_ prefix: String) -> [String] {
+            let start = Array("/jobdir/test/\(prefix)".utf8)
+            var end = start
+            end[end.count - 1] += 1
+            let body = "{\"key\":\"\(Data(start).base64EncodedString())\",\"range_end\":\"\(Data(end).base64EncodedString())\",\"keys_only\":true}"
+            guard let result = try? ProcessRunner.run("/usr/bin/curl", ["-s", "-m", "2", etcd.members[0].clientURL + "/v3/kv/range", "-d", body]),
+                  let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else { return ["?"] }
+            return (object["kvs"] as? [[String: Any]] ?? []).compactMap { ($0["key"] as? String).flatMap { Data(base64Encoded: $0) } }
+                .map { String(decoding: $0, as: UTF8.self) }.sorted()
+        }
+
         func logs() -> String { daemons.sorted { $0.key < $1.key }.map { "--- \($0.key)\n\($0.value.log)" }.joined(separator: "\n") }
 
         func stop() {
@@ -185,6 +197,27 @@ struct FleetTests {
             let done = ((try? JSONSerialization.jsonObject(with: Data((status?.stdout ?? "").utf8))) as? [String: Any])?["recent_done"] as? [[String: Any]]
             return done?.contains { $0["execution"] as? String == record["id"] as? String && $0["state"] as? String == "succeeded" } == true
         })
+    }
+
+    @Test func aRunThatEndedWhileNoDaemonRanIsMarkedDoneByTheNextOne() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let first = try fleet.start("a", extra: ["--on-stop", "detach"])
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") })
+        try fleet.job("short.yaml", "command: 'sleep 1; echo done'\nat: '\(Self.soon(1))'\n")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.files("a").executions("short", state: "running").first?["pid"] is Int })
+        kill(first.pid, SIGTERM)
+        first.stop()
+        // The run ends while no daemon runs; its claim and the job's running key stay on the lease.
+        let id = try #require(fleet.files("a").executions("short").first?["id"] as? String)
+        #expect(await waitUntil(timeout: .seconds(5)) { FileManager.default.fileExists(atPath: fleet.state("a") + "/executions/short/\(id).outcome") })
+        #expect(fleet.keys("running/") == ["/jobdir/test/running/short"])
+        // The next daemon adopts the lease and collects the outcome: the occurrence is done,
+        // its claim and the running key go (else the job's next occurrences would be skipped).
+        try fleet.start("a")
+        #expect(await waitUntil(timeout: .seconds(15)) { !fleet.files("a").executions("short", state: "succeeded").isEmpty }, "\(fleet.logs())")
+        #expect(await waitUntil(timeout: .seconds(10)) { fleet.keys("done/").count == 1 }, "\(fleet.logs())")
+        #expect(fleet.keys("claims/").isEmpty && fleet.keys("running/").isEmpty, "\(fleet.keys(""))\n\(fleet.logs())")
     }
 
     @Test func doneMarksArePrunedWithHistory() async throws {
