@@ -93,14 +93,16 @@ package final class FleetMember {
         clock = LeaseClock(ttlNanoseconds: Self.nanoseconds(ttl), marginNanoseconds: Self.nanoseconds(margin))
     }
 
-    /// Whether claims can be made now.
-    package var mayClaim: Bool { phase == .member && lease != 0 }
+    /// Whether claims can be made now: a lease held and its deadline not past (a host resumed
+    /// after a pause may not have ticked yet to fence itself).
+    package var mayClaim: Bool { phase == .member && lease != 0 && !clock.isPastDeadline(at: monotonicNow()) }
 
     /// Why claims cannot be made now; nil when they can.
     package var waitReason: String? {
         if mayClaim { return nil }
         let why = lastError.map { ": \($0)" } ?? ""
         switch phase {
+        case .member where lease != 0: return "this host's fleet lease is past its deadline (not renewed in time)\(why)"
         case .fenced: return "this host gave up its fleet lease (not renewed in time) and is rejoining\(why)"
         default: return "waiting for etcd (no fleet lease yet)\(why)"
         }
@@ -312,6 +314,13 @@ package final class FleetMember {
                 self.answered()
                 // Given up (fenced) while the claim was on its way: it is not this host's to run.
                 guard self.lease == claimedLease else { return completion(.unavailable(reason: "the lease it was claimed on was given up meanwhile")) }
+                // Past the deadline (the host was paused while the answer came): the lease may
+                // have expired and the occurrence been taken elsewhere; fenced now, not run here.
+                let now = self.monotonicNow()
+                if self.clock.isPastDeadline(at: now) {
+                    self.fence(now: now)
+                    return completion(.unavailable(reason: "the lease's deadline passed before the claim's answer was read"))
+                }
                 let txn = EtcdResponses.txn(object)
                 if txn.succeeded { return completion(.won(fence: txn.revision)) }
                 let held = txn.ranges.first?.first, done = txn.ranges.dropFirst().first?.first

@@ -115,4 +115,25 @@ struct FleetMemberTests {
         #expect(h.wait(for: running, present: false) == nil, "the running key that came with the claim goes with it")
         #expect(h.key(member.keyspace.done("j:2")) != nil)
     }
+
+    @Test func noClaimIsMadeOrWonPastTheLeasesDeadline() async throws {
+        let etcd = try await EtcdCluster()
+        defer { etcd.stop() }
+        let h = try Harness(etcd)
+        let member = h.joined(h.member("a"))
+        #expect(member.mayClaim)
+        // Resumed after a pause longer than the TTL, before any tick: no claim is made.
+        h.skew = 20_000_000_000
+        #expect(!member.mayClaim)
+        #expect(member.waitReason?.contains("deadline") == true)
+        h.skew = 0
+        // The pause comes while the claim's answer is on its way: it is not won, the host fences itself.
+        var answer: FleetMember.ClaimAnswer?
+        member.claim("j:1", value: FleetMember.json(["host": "a"])) { answer = $0 }
+        h.skew = 20_000_000_000
+        h.loop.run(seconds: 10) { answer != nil }
+        guard case .unavailable? = answer else { Issue.record("\(String(describing: answer))"); return }
+        #expect(member.phase == .fenced)
+        #expect(h.events.contains { $0.hasPrefix("fenced") })
+    }
 }
