@@ -288,7 +288,8 @@ extension Daemon {
     }
 
     private func takeOver(_ takeover: FleetBook.Takeover) {
-        guard let fleet, fleet.member.mayClaim, let definition = jobs.definition(takeover.job) else { return }
+        guard let fleet, let definition = jobs.definition(takeover.job) else { return }
+        guard fleet.member.mayClaim else { return takeLater(takeover, reason: fleet.member.waitReason ?? "no fleet lease", definition: definition) }
         let attempt = takeover.started ? takeover.attempt + 1 : takeover.attempt
         let entry = FleetBook.Waiting(job: takeover.job, trigger: takeover.trigger, occurrence: takeover.occurrence, requestEnvironment: [:], since: Date(), reason: "")
         fleet.beginClaim(takeover.occurrence)
@@ -310,6 +311,10 @@ extension Daemon {
                                                "reason": "the job runs on host \(holder) (overlap: \(definition.overlap.rawValue), across the fleet)"])
                 return fleet.schedule(again)
             }
+            if case .unavailable(let reason) = answer {
+                fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
+                return takeLater(takeover, reason: reason, definition: jobs.definition(takeover.job) ?? definition)
+            }
             guard case .won(let fence) = answer else {
                 fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
                 return
@@ -324,6 +329,13 @@ extension Daemon {
             if let busyHost = takeover.skipBecause {
                 return recordSkipped(record, kind: "overlap", message: "skipped: the job runs on host \(busyHost) (overlap: \(definition.overlap.rawValue), across the fleet)")
             }
+            // An occurrence that never started starts late here: its `starting_deadline`
+            // counts from its due time, as on the host that lost it (a rerun of a started one
+            // is a retry, which the deadline does not hold back).
+            if !takeover.started, let limit = definition.startingDeadline, let due = trigger.scheduledFor,
+               !StartingDeadline(limit).allowsStart(of: due, at: Date()) {
+                return recordSkipped(record, kind: "deadline", message: "taken over from host \(takeover.from) \(DurationText.format(.milliseconds(Int64(Date().timeIntervalSince(due) * 1000)))) after its due time, past its starting_deadline")
+            }
             log.event("taken_over", ["job": record.job, "execution": id.rawValue, "occurrence": takeover.occurrence.rawValue,
                                      "from": takeover.from, "attempt": "\(attempt)", "fence": "\(fence)"])
             // As `fire` does: a gated job waits for its decision here.
@@ -334,6 +346,23 @@ extension Daemon {
             }
             noteAdmitted(entry, attempt: attempt)
         }
+    }
+
+    /// A takeover that could not be claimed now (no lease, or etcd did not answer) is asked
+    /// again each second while its job's rules keep it (`FleetBook.keepsTrying`).
+    private func takeLater(_ takeover: FleetBook.Takeover, reason: String, definition: JobDefinition) {
+        guard let fleet else { return }
+        guard fleet.keepsTrying(takeover, definition: definition, now: Date()) else {
+            return log.event("takeover_dropped", ["job": takeover.job.rawValue, "occurrence": takeover.occurrence.rawValue, "from": takeover.from,
+                                                  "reason": reason, "catchup": definition.catchup.rawValue])
+        }
+        if !takeover.waited {
+            log.event("takeover_waiting", ["job": takeover.job.rawValue, "occurrence": takeover.occurrence.rawValue, "from": takeover.from, "reason": reason])
+        }
+        var again = takeover
+        again.waited = true
+        again.due = TimerDescriptor.monotonicNow() + 1_000_000_000
+        fleet.schedule(again)
     }
 
     /// The fleet's timers: lease renewals and deadline, rejoining, takeovers after their jitter.

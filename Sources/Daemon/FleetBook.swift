@@ -40,6 +40,10 @@ final class FleetBook {
         var started: Bool
         var from: String
         var due: UInt64
+        /// When the lost claim was seen gone: the takeover is on time for 60 s from then.
+        var since = Date()
+        /// Whether it could not be claimed at least once (no lease, etcd silent) and waits.
+        var waited = false
         /// Set when the job ran on `skipBecause`'s host as this was to be taken (`overlap`
         /// skip or replace across the fleet): it is claimed without the running key and
         /// recorded skipped, once across the fleet.
@@ -202,6 +206,21 @@ final class FleetBook {
     func schedule(_ takeover: Takeover) {
         guard takeovers[takeover.occurrence] == nil, !knows(takeover.occurrence) else { return }
         takeovers[takeover.occurrence] = takeover
+    }
+
+    /// Whether a takeover that could not be claimed now (no lease, or etcd did not answer)
+    /// is tried again, as a waiting occurrence is kept (`bound`): always while on time (60 s
+    /// since its claim was seen gone); then as its job's `catchup` says of a missed
+    /// occurrence: `none` gives it up, `latest` keeps only the job's newest, `all` its newest
+    /// `max_catchup`.
+    func keepsTrying(_ takeover: Takeover, definition: JobDefinition, now: Date) -> Bool {
+        guard now.timeIntervalSince(takeover.since) > TriggerPlan.onTimeGrace else { return true }
+        let newer = takeovers.values.filter { $0.job == takeover.job && $0.occurrence != takeover.occurrence && $0.since > takeover.since }.count
+        switch definition.catchup {
+        case .none: return false
+        case .latest: return newer == 0
+        case .all: return newer < definition.maxCatchup
+        }
     }
 
     func takeDueTakeovers(now: UInt64) -> [Takeover] {

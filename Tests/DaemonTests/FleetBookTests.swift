@@ -77,6 +77,23 @@ import Testing
         #expect(book.release(occurrence, recordedFence: 7, job: Policy.jobID("j"))?.fence == 9, "the held claim comes first")
     }
 
+    @Test func aTakeoverNotClaimedYetIsTriedWhileOnTimeThenAsCatchupSays() {
+        func takeover(_ slot: Double, seenGoneAt: Double) -> FleetBook.Takeover {
+            FleetBook.Takeover(occurrence: .slot(job: "j", kind: .cron, at: Policy.at(slot)), job: Policy.jobID("j"),
+                               trigger: ExecutionTrigger(kind: .cron, scheduledFor: Policy.at(slot)), attempt: 1, started: false, from: "b",
+                               due: 0, since: Policy.at(seenGoneAt))
+        }
+        let first = takeover(1, seenGoneAt: 10), none = Policy.job("j")
+        #expect(book.keepsTrying(first, definition: none, now: Policy.at(70)), "on time for 60 s after its claim was seen gone")
+        #expect(!book.keepsTrying(first, definition: none, now: Policy.at(71)), "catchup none: missed, given up")
+        book.schedule(takeover(2, seenGoneAt: 20))
+        let latest = Policy.job("j", "catchup: latest\n")
+        #expect(!book.keepsTrying(first, definition: latest, now: Policy.at(100)), "a newer one of the job waits")
+        #expect(book.keepsTrying(takeover(2, seenGoneAt: 20), definition: latest, now: Policy.at(100)))
+        #expect(book.keepsTrying(first, definition: Policy.job("j", "catchup: all\nmax_catchup: 2\n"), now: Policy.at(100)))
+        #expect(!book.keepsTrying(first, definition: Policy.job("j", "catchup: all\nmax_catchup: 1\n"), now: Policy.at(100)))
+    }
+
     @Test func takeoversAreDueAfterTheirJitterOnce() {
         let occurrence = OccurrenceKey.slot(job: "j", kind: .cron, at: Policy.at(1))
         let takeover = FleetBook.Takeover(occurrence: occurrence, job: Policy.jobID("j"), trigger: ExecutionTrigger(kind: .cron, scheduledFor: Policy.at(1)),
