@@ -379,14 +379,29 @@ package final class FleetMember {
         for occurrence in owedFinishes.keys.sorted() { sendFinish(occurrence) }
     }
 
-    /// Deletes the done marks under `prefix` but the newest `keep` (by revision).
+    /// The most operations one pruning txn carries: etcd refuses a txn of more than
+    /// `--max-txn-ops` (128 by default).
+    package static let pruneChunk = 100
+
+    /// Deletes the done marks under `prefix` but the newest `keep` (by revision), in txns of
+    /// at most `pruneChunk` deletes; a failure is logged (the next pruning tries again).
     package func pruneDone(prefix: String, keep: Int) {
         client.call("/v3/kv/range", body: EtcdRequests.range(prefix: keyspace.donePrefix + prefix)) { [weak self] answer in
-            guard let self, case .success(let object) = answer else { return }
+            guard let self else { return }
+            guard case .success(let object) = answer else {
+                if case .failure(let error) = answer { self.log("fleet_prune_failed", ["prefix": prefix, "error": error.description]) }
+                return
+            }
             let marks = EtcdResponses.keyValues(object).sorted { $0.modRevision > $1.modRevision }
             guard marks.count > keep else { return }
             let deletes = marks.dropFirst(keep).map { EtcdOperation.delete(key: $0.key) }
-            self.client.call("/v3/kv/txn", body: EtcdRequests.txn(compare: [], success: Array(deletes), failure: [])) { _ in }
+            for start in stride(from: 0, to: deletes.count, by: Self.pruneChunk) {
+                let chunk = Array(deletes[start..<min(start + Self.pruneChunk, deletes.count)])
+                self.client.call("/v3/kv/txn", body: EtcdRequests.txn(compare: [], success: chunk, failure: [])) { [weak self] answer in
+                    guard case .failure(let error) = answer else { return }
+                    self?.log("fleet_prune_failed", ["prefix": prefix, "marks": "\(chunk.count)", "error": error.description])
+                }
+            }
         }
     }
 

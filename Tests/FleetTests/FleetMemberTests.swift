@@ -136,4 +136,26 @@ struct FleetMemberTests {
         #expect(member.phase == .fenced)
         #expect(h.events.contains { $0.hasPrefix("fenced") })
     }
+
+    @Test func pruningMoreDoneMarksThanATxnMayHoldGoesInChunks() async throws {
+        let etcd = try await EtcdCluster()
+        defer { etcd.stop() }
+        let h = try Harness(etcd)
+        let member = h.member("a")
+        // 300 done marks of job j (beyond etcd's 128 operations per txn): the first 295 in
+        // txns of at most 100 puts, the newest 5 one by one (each its own revision).
+        for start in stride(from: 0, to: 295, by: 100) {
+            let puts = (start..<min(start + 100, 295)).map { EtcdOperation.put(key: member.keyspace.done("j:\($0)"), value: [], lease: 0) }
+            #expect(h.call("/v3/kv/txn", EtcdRequests.txn(compare: [], success: puts, failure: [])) != nil)
+        }
+        for index in 295..<300 { _ = h.call("/v3/kv/put", EtcdRequests.put(key: member.keyspace.done("j:\(index)"), value: [], lease: 0)) }
+        _ = h.call("/v3/kv/put", EtcdRequests.put(key: member.keyspace.done("k:1"), value: [], lease: 0))
+        member.pruneDone(prefix: "j:", keep: 5)
+        let deadline = Date().addingTimeInterval(10)
+        while h.keys(member.keyspace.done("j:")).count > 5 && Date() < deadline { h.turn([member], seconds: 0.2) { false } }
+        let left = h.keys(member.keyspace.done("j:")).map(\.key)
+        #expect(left == (295..<300).map { member.keyspace.done("j:\($0)") }.sorted(), "the newest 5 stay")
+        #expect(h.key(member.keyspace.done("k:1")) != nil, "another job's marks stay")
+        #expect(!h.logged.contains("fleet_prune_failed"))
+    }
 }
