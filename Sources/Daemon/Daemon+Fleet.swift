@@ -39,7 +39,7 @@ extension Daemon {
         }
         for (record, definition) in records {
             guard case .int(let fence)? = record.trigger.extra["fence"], let job = JobID(record.job) else { continue }
-            fleet.adopt(record.occurrence, fence: fence, job: job, running: definition.overlap != .allow, started: record.pid != nil)
+            fleet.adopt(record.occurrence, fence: fence, job: job, running: definition.overlap != .allow, started: record.pid != nil, attempt: record.attempt)
         }
         fleet.recovered()
     }
@@ -185,7 +185,7 @@ extension Daemon {
                                                 "answer": "\(answer)"])
                 return
             }
-            fleet.endClaim(record.occurrence, won: fence, job: definition.id)
+            fleet.endClaim(record.occurrence, won: fence, job: definition.id, attempt: record.attempt)
             var claimed = record
             claimed.trigger.extra["fence"] = .int(fence)
             admit(claimed, definition: jobs.definition(definition.id) ?? definition, requestEnvironment: [:])
@@ -201,15 +201,16 @@ extension Daemon {
     private func noteAdmitted(_ entry: FleetBook.Waiting, attempt: Int) {
         guard let fleet, let claim = fleet.held[entry.occurrence] else { return }
         if runs.running.values.contains(where: { $0.record.occurrence == entry.occurrence }) {
-            _ = fleet.markStarted(entry.occurrence)
+            _ = fleet.markStarted(entry.occurrence, attempt: attempt)
         } else {
             fleet.member.update(entry.occurrence.rawValue, fence: claim.fence, value: claimValue(entry, attempt: attempt, started: false))
         }
     }
 
-    /// A run of a claimed occurrence that waited has started: the claim says so again.
+    /// A run of a claimed occurrence that waited, or a new attempt (a retry), has started:
+    /// the claim says so again, with the attempt.
     func fleetRunStarted(_ record: ExecutionRecord) {
-        guard let fleet, let job = JobID(record.job), let claim = fleet.markStarted(record.occurrence) else { return }
+        guard let fleet, let job = JobID(record.job), let claim = fleet.markStarted(record.occurrence, attempt: record.attempt) else { return }
         let entry = FleetBook.Waiting(job: job, trigger: record.trigger, occurrence: record.occurrence, requestEnvironment: [:], since: Date(), reason: "")
         fleet.member.update(record.occurrence.rawValue, fence: claim.fence,
                             value: claimValue(entry, attempt: record.attempt, started: true, execution: record.id.rawValue))
@@ -319,7 +320,7 @@ extension Daemon {
                 fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
                 return
             }
-            fleet.endClaim(takeover.occurrence, won: fence, job: takeover.job, running: runningKey != nil)
+            fleet.endClaim(takeover.occurrence, won: fence, job: takeover.job, running: runningKey != nil, attempt: attempt)
             var trigger = takeover.trigger
             trigger.extra["fence"] = .int(fence)
             trigger.extra["taken_over_from"] = .string(takeover.from)

@@ -28,6 +28,9 @@ final class FleetBook {
         /// Whether the claim came with the job's running key (`overlap` across the fleet).
         var running = false
         var started = false
+        /// The attempt the claim's value names: a new attempt that starts rewrites it, so a
+        /// host taking over after this one is lost counts the attempts made (`retries.max`).
+        var attempt = 1
     }
 
     /// Another host's claim gone without a done mark: tried after its jitter.
@@ -102,9 +105,9 @@ final class FleetBook {
         claiming.insert(occurrence)
     }
 
-    func endClaim(_ occurrence: OccurrenceKey, won fence: Int64?, job: JobID, running: Bool = false) {
+    func endClaim(_ occurrence: OccurrenceKey, won fence: Int64?, job: JobID, running: Bool = false, attempt: Int = 1) {
         claiming.remove(occurrence)
-        if let fence { held[occurrence] = Held(fence: fence, job: job, running: running) }
+        if let fence { held[occurrence] = Held(fence: fence, job: job, running: running, attempt: attempt) }
         changed = true
     }
 
@@ -151,14 +154,17 @@ final class FleetBook {
     }
 
     /// A claim an earlier daemon on this state directory made (its run was recovered).
-    func adopt(_ occurrence: OccurrenceKey, fence: Int64, job: JobID, running: Bool, started: Bool) {
-        held[occurrence] = Held(fence: fence, job: job, running: running, started: started)
+    func adopt(_ occurrence: OccurrenceKey, fence: Int64, job: JobID, running: Bool, started: Bool, attempt: Int) {
+        held[occurrence] = Held(fence: fence, job: job, running: running, started: started, attempt: attempt)
         changed = true
     }
 
-    func markStarted(_ occurrence: OccurrenceKey) -> Held? {
-        guard var claim = held[occurrence], !claim.started else { return nil }
+    /// `attempt` of a held claim's occurrence has started: the claim, when it did not say
+    /// so yet (not started, or an earlier attempt), with its value to be rewritten.
+    func markStarted(_ occurrence: OccurrenceKey, attempt: Int) -> Held? {
+        guard var claim = held[occurrence], !claim.started || claim.attempt != attempt else { return nil }
         claim.started = true
+        claim.attempt = attempt
         held[occurrence] = claim
         return claim
     }

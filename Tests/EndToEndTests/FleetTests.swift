@@ -330,6 +330,27 @@ struct FleetTests {
         #expect(fleet.files(dead).executions("slow").count == 1, "the returning host does not run it again")
     }
 
+    @Test func aDeadHostsRetryThatStartedCountsAsItsAttempt() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let marker = fleet.dir.url("failed-once")
+        // Attempt 1 fails at once; attempt 2 (the last `retries` allow) runs long.
+        let (dead, survivor, record) = try await Self.runningOnOneOfTwo(fleet, "flaky") {
+            "command: 'if [ -e \(marker) ]; then sleep 8; else touch \(marker); sleep 0.3; exit 1; fi'\nat: '\($0)'\nretries: {max: 1, backoff: 1s}\n"
+        }
+        _ = record
+        var second: [String: Any]?
+        #expect(await waitUntil(timeout: .seconds(15)) {
+            second = fleet.files(dead).executions("flaky", state: "running").first { $0["attempt"] as? Int == 2 && $0["pid"] is Int }
+            return second != nil
+        }, "\(fleet.logs())")
+        try await Task.sleep(for: .milliseconds(300))
+        Self.killHost(fleet, dead, commandPID: Int32(try #require(second?["pid"] as? Int)))
+        // Its claim said attempt 2 had started: with no retry left, the survivor does not run it.
+        #expect(await waitUntil(timeout: .seconds(20)) { fleet.daemons[survivor]?.log.contains("takeover_refused job=flaky") == true }, "\(fleet.logs())")
+        #expect(fleet.files(survivor).executions("flaky").isEmpty, "\(fleet.logs())")
+    }
+
     @Test func aDeadHostsOccurrenceThatNeverStartedIsTakenOver() async throws {
         let fleet = try await Fleet()
         defer { fleet.stop() }
