@@ -35,11 +35,15 @@ package struct EtcdKeyValue: Sendable, Equatable {
 package enum EtcdCompare: Sendable, Equatable {
     /// The key's create revision equals `revision` (0: the key does not exist).
     case createRevision(key: String, equals: Int64)
+    /// The key's last modification was at `revision`.
+    case modRevision(key: String, equals: Int64)
 
     var json: [String: Any] {
         switch self {
         case .createRevision(let key, let revision):
             return ["key": EtcdValue.base64(key), "target": "CREATE", "result": "EQUAL", "create_revision": String(revision)]
+        case .modRevision(let key, let revision):
+            return ["key": EtcdValue.base64(key), "target": "MOD", "result": "EQUAL", "mod_revision": String(revision)]
         }
     }
 }

@@ -79,6 +79,16 @@ package final class FleetMember {
     /// Done marks not yet written (etcd did not answer): occurrence → (fence, value).
     private var owedFinishes: [String: (fence: Int64, value: [UInt8], runningKey: String?)] = [:]
     private var finishing: Set<String> = []
+    /// Claim values not yet known written (`update`): occurrence → the latest one, with its
+    /// claim's fence and lease; `serial` tells a value set while another was on its way.
+    private var owedUpdates: [String: (fence: Int64, lease: Int64, value: [UInt8], serial: Int)] = [:]
+    private var updateSerial = 0
+    /// Occurrences with an update on its way: one at a time each, so they land in order.
+    private var updating: Set<String> = []
+    /// Each claim's mod revision as last written or read here, compared by its next update:
+    /// a late copy of an earlier update (`EtcdClient` sends copies to other endpoints)
+    /// cannot land over a later value.
+    private var claimRevisions: [String: Int64] = [:]
 
     package init(fleet: String, host: String, labels: [String: String], client: EtcdClient, ttl: Duration, margin: Duration,
                  monotonicNow: @escaping () -> UInt64, log: @escaping (String, [String: String]) -> Void,
@@ -233,7 +243,7 @@ package final class FleetMember {
                     self.clock.acknowledged(sentAt: sentAt)
                     self.writeDeadline()
                     self.renewedAt = Date()
-                    self.retryOwedFinishes()
+                    self.retryOwed()
                 } else {
                     self.fence(now: self.monotonicNow(), reason: "etcd says the lease is gone (expired or revoked)")
                 }
@@ -251,6 +261,9 @@ package final class FleetMember {
         phase = .fenced
         fencedAt = Date()
         fencings += 1
+        // The claims go with the lease: their values are nobody's to update any more.
+        owedUpdates = [:]
+        claimRevisions = [:]
         grantRetryAt = now
         if let request = watchRequest?.request { client.cancel(request) }
         watchRequest = nil
@@ -322,24 +335,75 @@ package final class FleetMember {
                     return completion(.unavailable(reason: "the lease's deadline passed before the claim's answer was read"))
                 }
                 let txn = EtcdResponses.txn(object)
-                if txn.succeeded { return completion(.won(fence: txn.revision)) }
+                if txn.succeeded {
+                    self.claimRevisions[occurrence] = txn.revision
+                    return completion(.won(fence: txn.revision))
+                }
                 let held = txn.ranges.first?.first, done = txn.ranges.dropFirst().first?.first
                 let running = txn.ranges.dropFirst(2).first?.first
                 if let done { return completion(.lost(holder: Self.host(in: done.value) ?? "?", done: true)) }
-                if let held, held.lease == claimedLease, claimedLease != 0 { return completion(.won(fence: held.createRevision)) }
+                if let held, held.lease == claimedLease, claimedLease != 0 {
+                    self.claimRevisions[occurrence] = held.modRevision
+                    return completion(.won(fence: held.createRevision))
+                }
                 if let held { return completion(.lost(holder: Self.host(in: held.value) ?? "?", done: false)) }
                 completion(.busy(holder: running.flatMap { Self.host(in: $0.value) } ?? "?"))
             }
         }
     }
 
-    /// Rewrites the value of a claim this host holds (e.g. that its run has started).
+    /// Rewrites the value of a claim this host holds (e.g. that its run has started): one
+    /// update on its way per occurrence, the latest value sent next; one etcd did not answer
+    /// is kept and sent again with the owed done marks. Each compares the claim's fence and
+    /// its mod revision as last known here; a claim written meanwhile is read and the value
+    /// sent again; a claim gone (done, or its lease ended) is not updated.
     package func update(_ occurrence: String, fence: Int64, value: [UInt8]) {
         guard lease != 0 else { return }
+        updateSerial += 1
+        owedUpdates[occurrence] = (fence, lease, value, updateSerial)
+        sendUpdate(occurrence)
+    }
+
+    /// Claim values not yet known written.
+    package var owedUpdateCount: Int { owedUpdates.count }
+
+    private func sendUpdate(_ occurrence: String) {
+        guard let owed = owedUpdates[occurrence], !updating.contains(occurrence) else { return }
+        guard owed.lease == lease else {
+            owedUpdates[occurrence] = nil
+            return
+        }
+        updating.insert(occurrence)
         let key = keyspace.claim(occurrence)
-        client.call("/v3/kv/txn", body: EtcdRequests.txn(compare: [.createRevision(key: key, equals: fence)],
-                                                       success: [.put(key: key, value: value, lease: lease)], failure: [])) { [weak self] answer in
-            if case .failure(let error) = answer { self?.failed(error) }
+        let compare = [EtcdCompare.createRevision(key: key, equals: owed.fence)] + (claimRevisions[occurrence].map { [.modRevision(key: key, equals: $0)] } ?? [])
+        let body = EtcdRequests.txn(compare: compare, success: [.put(key: key, value: owed.value, lease: owed.lease)], failure: [.range(key: key)])
+        client.call("/v3/kv/txn", body: body) { [weak self] answer in
+            guard let self else { return }
+            self.updating.remove(occurrence)
+            // Finished or fenced meanwhile: nothing more to write.
+            guard self.owedUpdates[occurrence] != nil else { return }
+            switch answer {
+            case .failure(let error):
+                // Whether it landed is unknown: the mod revision compared next tells.
+                self.failed(error)
+                return
+            case .success(let object):
+                self.answered()
+                let txn = EtcdResponses.txn(object)
+                if txn.succeeded {
+                    self.claimRevisions[occurrence] = txn.revision
+                    if self.owedUpdates[occurrence]?.serial == owed.serial { self.owedUpdates[occurrence] = nil }
+                } else if let current = txn.ranges.first?.first, current.createRevision == owed.fence {
+                    // Written since it was last known here (an update whose answer was lost,
+                    // or a late copy): compared on what is there now.
+                    self.claimRevisions[occurrence] = current.modRevision
+                } else {
+                    self.owedUpdates[occurrence] = nil
+                    self.claimRevisions[occurrence] = nil
+                    return
+                }
+                self.sendUpdate(occurrence)
+            }
         }
     }
 
@@ -348,6 +412,8 @@ package final class FleetMember {
     /// that claim (same create revision; another claim's running key stays). Kept and tried
     /// again until etcd answers.
     package func finish(_ occurrence: String, fence: Int64, value: [UInt8], runningKey: String? = nil) {
+        owedUpdates[occurrence] = nil
+        claimRevisions[occurrence] = nil
         owedFinishes[occurrence] = (fence, value, runningKey)
         sendFinish(occurrence)
     }
@@ -375,8 +441,10 @@ package final class FleetMember {
         }
     }
 
-    private func retryOwedFinishes() {
+    /// Sends again the done marks and claim values etcd did not answer for.
+    private func retryOwed() {
         for occurrence in owedFinishes.keys.sorted() { sendFinish(occurrence) }
+        for occurrence in owedUpdates.keys.sorted() { sendUpdate(occurrence) }
     }
 
     /// The most operations one pruning txn carries: etcd refuses a txn of more than

@@ -158,4 +158,43 @@ struct FleetMemberTests {
         #expect(h.key(member.keyspace.done("k:1")) != nil, "another job's marks stay")
         #expect(!h.logged.contains("fleet_prune_failed"))
     }
+
+    @Test func claimUpdatesLandInOrderAndOneEtcdMissedIsSentAgain() async throws {
+        let etcd = try await EtcdCluster()
+        defer { etcd.stop() }
+        let h = try Harness(etcd)
+        let member = h.joined(h.member("a"))
+        let fence = try #require(Self.fence(h.claim(member, "j:1")))
+        let key = member.keyspace.claim("j:1")
+        func value(_ text: String) -> [UInt8] { FleetMember.json(["host": "a", "v": text]) }
+        // Three values in a row: one on its way at a time, the latest last.
+        for text in ["1", "2", "3"] { member.update("j:1", fence: fence, value: value(text)) }
+        h.turn([member]) { member.owedUpdateCount == 0 }
+        #expect(h.key(key)?.value == value("3"))
+        #expect(h.key(key)?.lease == member.lease)
+
+        // A write this member did not see (as a late copy of an earlier update would be):
+        // the next update finds the claim changed, reads it and writes its value over it.
+        _ = h.call("/v3/kv/put", EtcdRequests.put(key: key, value: value("late"), lease: member.lease))
+        member.update("j:1", fence: fence, value: value("4"))
+        h.turn([member]) { member.owedUpdateCount == 0 }
+        #expect(h.key(key)?.value == value("4"))
+
+        // etcd does not answer: the update is kept and sent again once it does.
+        etcd.stop(member: 0)
+        member.update("j:1", fence: fence, value: value("5"))
+        h.turn([member], seconds: 3) { false }
+        #expect(member.owedUpdateCount == 1)
+        try await etcd.restart(member: 0)
+        h.turn([member], seconds: 15) { member.owedUpdateCount == 0 }
+        #expect(member.owedUpdateCount == 0, "\(h.logged)")
+        #expect(h.key(key)?.value == value("5"))
+
+        // A claim that is done is not updated (nor put again).
+        member.finish("j:1", fence: fence, value: value("done"))
+        h.wait(for: member.keyspace.done("j:1"))
+        member.update("j:1", fence: fence, value: value("6"))
+        h.turn([member]) { member.owedUpdateCount == 0 }
+        #expect(h.key(key) == nil)
+    }
 }
