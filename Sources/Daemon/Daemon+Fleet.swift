@@ -23,10 +23,17 @@ extension Daemon {
         fleet = FleetBook(member: member, settings: settings)
         log.event("fleet", ["name": settings.name, "host": host, "endpoints": settings.endpoints.joined(separator: ","),
                             "labels": settings.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
-        // The lease an earlier daemon on this state directory held, if etcd still has it.
-        let previous = (FileManager.default.contents(atPath: store.layout.root + "/fleet.json"))
+        let written = (FileManager.default.contents(atPath: store.layout.root + "/fleet.json"))
             .flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }
-            .flatMap { $0["lease"] as? String }.flatMap { Int64($0, radix: 16) }
+        // The done marks an earlier daemon could not write: sent again (each compares its
+        // claim's fence, so one written since, or a claim gone, changes nothing).
+        for owed in written?["owed_finishes"] as? [[String: Any]] ?? [] {
+            guard let occurrence = owed["occurrence"] as? String, let fence = (owed["fence"] as? NSNumber)?.int64Value,
+                  let value = owed["value"] as? String else { continue }
+            member.finish(occurrence, fence: fence, value: Array(value.utf8), runningKey: owed["running_key"] as? String)
+        }
+        // The lease an earlier daemon on this state directory held, if etcd still has it.
+        let previous = (written?["lease"] as? String).flatMap { Int64($0, radix: 16) }
         member.start(adopting: previous)
     }
 
@@ -389,8 +396,8 @@ extension Daemon {
 
     /// Writes `fleet.json` when something shown in it changed.
     func fleetEndTurn() {
-        guard let fleet, fleet.changed else { return }
-        if enqueueWrite(FleetStatusFile(fleet, host: host), to: store.layout.root + "/fleet.json") { fleet.written() }
+        guard let fleet, fleet.mustWrite else { return }
+        if enqueueWrite(FleetStatusFile(fleet, host: host), to: store.layout.root + "/fleet.json") { fleet.written(owed: fleet.member.owedFinishCount) }
     }
 
     /// Whether a stopping daemon may exit as far as the fleet goes: the done marks are sent

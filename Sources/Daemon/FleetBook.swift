@@ -68,6 +68,8 @@ final class FleetBook {
     private var finishedSincePrune: [JobID: Int] = [:]
     /// Whether `fleet.json` must be written again.
     private(set) var changed = true
+    /// How many owed done marks the last `fleet.json` listed.
+    private var owedWritten = 0
     /// True from start-up until the runs an earlier daemon left are adopted (`recovered`).
     private(set) var recovering = true
 
@@ -82,7 +84,14 @@ final class FleetBook {
     func firstTimeNotForHere(_ definition: JobDefinition) -> Bool {
         notForHere.insert(definition.id.rawValue + "@" + definition.sha256).inserted
     }
-    func written() { changed = false }
+    /// `fleet.json` was written, with `owed` done marks not yet in etcd.
+    func written(owed: Int) {
+        changed = false
+        owedWritten = owed
+    }
+
+    /// Whether `fleet.json` is due: something in it changed, or the owed done marks did.
+    var mustWrite: Bool { changed || member.owedFinishCount != owedWritten }
 
     /// Whether an occurrence is already on its way (waiting, being claimed or held here).
     func knows(_ occurrence: OccurrenceKey) -> Bool {

@@ -421,6 +421,12 @@ package final class FleetMember {
     /// Occurrences whose done mark is not yet written.
     package var owedFinishCount: Int { owedFinishes.count }
 
+    /// The done marks not yet written, oldest occurrence key first: kept in `fleet.json`,
+    /// so a daemon started after this one sends them (`finish`) if this one could not.
+    package var owedFinishList: [(occurrence: String, fence: Int64, value: [UInt8], runningKey: String?)] {
+        owedFinishes.sorted { $0.key < $1.key }.map { ($0.key, $0.value.fence, $0.value.value, $0.value.runningKey) }
+    }
+
     private func sendFinish(_ occurrence: String) {
         guard let (fence, value, runningKey) = owedFinishes[occurrence], !finishing.contains(occurrence) else { return }
         finishing.insert(occurrence)

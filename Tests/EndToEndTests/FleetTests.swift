@@ -220,6 +220,26 @@ struct FleetTests {
         #expect(fleet.keys("claims/").isEmpty && fleet.keys("running/").isEmpty, "\(fleet.keys(""))\n\(fleet.logs())")
     }
 
+    @Test func aDoneMarkEtcdDidNotTakeBeforeAStopIsWrittenByTheNextDaemon() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        try fleet.start("a")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") })
+        try fleet.job("short.yaml", "command: 'sleep 2'\nat: '\(Self.soon(1))'\n")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.files("a").executions("short", state: "running").first?["pid"] is Int })
+        // etcd goes away while it runs: its done mark cannot be written when it ends.
+        fleet.etcd.stop(member: 0)
+        #expect(await waitUntil(timeout: .seconds(10)) { !fleet.files("a").executions("short", state: "succeeded").isEmpty }, "\(fleet.logs())")
+        #expect(await waitUntil(timeout: .seconds(5)) { (fleet.files("a").json("fleet.json")?["owed_finishes"] as? [Any])?.count == 1 })
+        fleet.daemons["a"]?.stop()
+        try await fleet.etcd.restart(member: 0)
+        #expect(fleet.keys("done/").isEmpty)
+        // The next daemon sends it: the occurrence is done, its claim and the running key go.
+        try fleet.start("a")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.keys("done/").count == 1 }, "\(fleet.logs())")
+        #expect(fleet.keys("claims/").isEmpty && fleet.keys("running/").isEmpty, "\(fleet.keys(""))")
+    }
+
     @Test func doneMarksArePrunedWithHistory() async throws {
         let fleet = try await Fleet()
         defer { fleet.stop() }
