@@ -229,6 +229,10 @@ extension Daemon {
     /// this one that ended while none ran is finished from its record's fence.
     func fleetFinished(_ record: ExecutionRecord) {
         guard let fleet, record.state.isTerminal, record.trigger.retryAt == nil, let job = JobID(record.job) else { return }
+        // A run its supervisor ended at the lease's deadline (or never started past it) may
+        // be read before this daemon, resumed from a pause, has fenced itself: fenced first,
+        // its claim is not held any more and no done mark keeps another host from taking it.
+        fleet.member.fenceIfPastDeadline()
         let recordedFence: Int64? = if case .int(let fence)? = record.trigger.extra["fence"] { fence } else { nil }
         guard let claim = fleet.release(record.occurrence, recordedFence: recordedFence, job: job) else { return }
         let value = FleetMember.json(["host": host, "execution": record.id.rawValue, "state": record.state.rawValue,

@@ -148,6 +148,16 @@ package final class FleetMember {
         if !relisting, let relist = relistAt, now >= relist { relistClaims() }
     }
 
+    /// Fences now if the lease is past its deadline and `tick` has not run since (the host
+    /// was paused): what the caller does next sees the lease given up. True if it fenced.
+    @discardableResult
+    package func fenceIfPastDeadline() -> Bool {
+        let now = monotonicNow()
+        guard lease != 0, !leaving, clock.isPastDeadline(at: now) else { return false }
+        fence(now: now)
+        return true
+    }
+
     // MARK: - Lease
 
     /// Starts: renews `previous` (the lease the daemon before this one held, e.g. across a

@@ -135,6 +135,14 @@ struct FleetMemberTests {
         guard case .unavailable? = answer else { Issue.record("\(String(describing: answer))"); return }
         #expect(member.phase == .fenced)
         #expect(h.events.contains { $0.hasPrefix("fenced") })
+
+        // Rejoined, then resumed past the deadline again: asked before its tick, it fences.
+        h.events = []
+        h.turn([member]) { member.mayClaim }
+        #expect(!member.fenceIfPastDeadline())
+        h.skew += 20_000_000_000
+        #expect(member.fenceIfPastDeadline())
+        #expect(member.phase == .fenced && h.events.contains { $0.hasPrefix("fenced") })
     }
 
     @Test func pruningMoreDoneMarksThanATxnMayHoldGoesInChunks() async throws {
