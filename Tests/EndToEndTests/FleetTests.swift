@@ -398,6 +398,34 @@ struct FleetTests {
         #expect((taken["trigger"] as? [String: Any])?["taken_over_from"] as? String == dead)
     }
 
+    @Test func aTakeoverEtcdDidNotAnswerIsAskedAgain() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        for host in ["a", "b"] { try fleet.start(host, ttl: "3s") }
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") && fleet.joined("b") })
+        try fleet.job("gated.yaml", "command: 'true'\nat: '\(Self.soon(1))'\napproval: required\n")
+        var holder: String?
+        #expect(await waitUntil(timeout: .seconds(15)) {
+            holder = ["a", "b"].first { !fleet.files($0).executions("gated", state: "awaiting_approval").isEmpty }
+            return holder != nil
+        }, "\(fleet.logs())")
+        let dead = try #require(holder), survivor = dead == "a" ? "b" : "a"
+        #expect(await waitUntil(timeout: .seconds(10)) {
+            let status = try? ProcessRunner.jobdir(["status", "--fleet", "--json", "--jobs", fleet.jobs, "--state", fleet.state(dead)])
+            let claims = ((try? JSONSerialization.jsonObject(with: Data((status?.stdout ?? "").utf8))) as? [String: Any])?["claims"] as? [[String: Any]]
+            return claims?.first?["state"] as? String == "claimed"
+        })
+        if let daemon = fleet.daemons[dead] { kill(daemon.pid, SIGKILL); daemon.stop() }
+        // The claim goes with the dead host's lease; etcd stops right then, before the
+        // survivor's takeover (after a jitter of up to 1 s) is claimed: it waits for etcd
+        // (the survivor fences itself meanwhile and rejoins), then takes the occurrence.
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.keys("claims/").isEmpty })
+        fleet.etcd.stop(member: 0)
+        try await Task.sleep(for: .seconds(3))
+        try await fleet.etcd.restart(member: 0)
+        #expect(await waitUntil(timeout: .seconds(20)) { !fleet.files(survivor).executions("gated", state: "awaiting_approval").isEmpty }, "\(fleet.logs())")
+    }
+
     @Test func aDeadHostsStartedRunIsNeverRerunWithoutRetries() async throws {
         let fleet = try await Fleet()
         defer { fleet.stop() }
