@@ -311,16 +311,14 @@ extension Daemon {
                            runningKey: runningKey) { [unowned self] answer in
             if case .busy(let holder) = answer {
                 fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
+                let reason = "the job runs on host \(holder) (overlap: \(definition.overlap.rawValue), across the fleet)"
+                // Asked again each second until the job's run elsewhere has ended, as long as
+                // the rules of a waiting occurrence keep it.
+                if definition.overlap == .queue { return takeLater(takeover, reason: reason, definition: definition) }
                 var again = takeover
-                if definition.overlap == .queue {
-                    // Asked again each second until the job's run elsewhere has ended.
-                    again.due = TimerDescriptor.monotonicNow() + 1_000_000_000
-                } else {
-                    again.due = TimerDescriptor.monotonicNow()
-                    again.skipBecause = holder
-                }
-                log.event("takeover_waiting", ["job": takeover.job.rawValue, "occurrence": takeover.occurrence.rawValue,
-                                               "reason": "the job runs on host \(holder) (overlap: \(definition.overlap.rawValue), across the fleet)"])
+                again.due = TimerDescriptor.monotonicNow()
+                again.skipBecause = holder
+                log.event("takeover_waiting", ["job": takeover.job.rawValue, "occurrence": takeover.occurrence.rawValue, "reason": reason])
                 return fleet.schedule(again)
             }
             if case .unavailable(let reason) = answer {
