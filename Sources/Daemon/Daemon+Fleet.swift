@@ -23,10 +23,17 @@ extension Daemon {
         fleet = FleetBook(member: member, settings: settings)
         log.event("fleet", ["name": settings.name, "host": host, "endpoints": settings.endpoints.joined(separator: ","),
                             "labels": settings.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
-        // The lease an earlier daemon on this state directory held, if etcd still has it.
-        let previous = (FileManager.default.contents(atPath: store.layout.root + "/fleet.json"))
+        let written = (FileManager.default.contents(atPath: store.layout.root + "/fleet.json"))
             .flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }
-            .flatMap { $0["lease"] as? String }.flatMap { Int64($0, radix: 16) }
+        // The done marks an earlier daemon could not write: sent again (each compares its
+        // claim's fence, so one written since, or a claim gone, changes nothing).
+        for owed in written?["owed_finishes"] as? [[String: Any]] ?? [] {
+            guard let occurrence = owed["occurrence"] as? String, let fence = (owed["fence"] as? NSNumber)?.int64Value,
+                  let value = owed["value"] as? String else { continue }
+            member.finish(occurrence, fence: fence, value: Array(value.utf8), runningKey: owed["running_key"] as? String)
+        }
+        // The lease an earlier daemon on this state directory held, if etcd still has it.
+        let previous = (written?["lease"] as? String).flatMap { Int64($0, radix: 16) }
         member.start(adopting: previous)
     }
 
@@ -39,8 +46,9 @@ extension Daemon {
         }
         for (record, definition) in records {
             guard case .int(let fence)? = record.trigger.extra["fence"], let job = JobID(record.job) else { continue }
-            fleet.adopt(record.occurrence, fence: fence, job: job, running: definition.overlap != .allow, started: record.pid != nil)
+            fleet.adopt(record.occurrence, fence: fence, job: job, running: definition.overlap != .allow, started: record.pid != nil, attempt: record.attempt)
         }
+        fleet.recovered()
     }
 
     /// Whether the fleet takes this occurrence over from `fire`: a `once` occurrence is
@@ -184,7 +192,7 @@ extension Daemon {
                                                 "answer": "\(answer)"])
                 return
             }
-            fleet.endClaim(record.occurrence, won: fence, job: definition.id)
+            fleet.endClaim(record.occurrence, won: fence, job: definition.id, attempt: record.attempt)
             var claimed = record
             claimed.trigger.extra["fence"] = .int(fence)
             admit(claimed, definition: jobs.definition(definition.id) ?? definition, requestEnvironment: [:])
@@ -200,15 +208,16 @@ extension Daemon {
     private func noteAdmitted(_ entry: FleetBook.Waiting, attempt: Int) {
         guard let fleet, let claim = fleet.held[entry.occurrence] else { return }
         if runs.running.values.contains(where: { $0.record.occurrence == entry.occurrence }) {
-            _ = fleet.markStarted(entry.occurrence)
+            _ = fleet.markStarted(entry.occurrence, attempt: attempt)
         } else {
             fleet.member.update(entry.occurrence.rawValue, fence: claim.fence, value: claimValue(entry, attempt: attempt, started: false))
         }
     }
 
-    /// A run of a claimed occurrence that waited has started: the claim says so again.
+    /// A run of a claimed occurrence that waited, or a new attempt (a retry), has started:
+    /// the claim says so again, with the attempt.
     func fleetRunStarted(_ record: ExecutionRecord) {
-        guard let fleet, let job = JobID(record.job), let claim = fleet.markStarted(record.occurrence) else { return }
+        guard let fleet, let job = JobID(record.job), let claim = fleet.markStarted(record.occurrence, attempt: record.attempt) else { return }
         let entry = FleetBook.Waiting(job: job, trigger: record.trigger, occurrence: record.occurrence, requestEnvironment: [:], since: Date(), reason: "")
         fleet.member.update(record.occurrence.rawValue, fence: claim.fence,
                             value: claimValue(entry, attempt: record.attempt, started: true, execution: record.id.rawValue))
@@ -216,9 +225,16 @@ extension Daemon {
 
     /// A terminal record: when no retry follows, its occurrence is marked done in etcd and
     /// the claim deleted; every `history.keep` finishes, older done marks of the job are pruned.
+    /// During start-up recovery (before `fleetAdoptRecoveredRuns`) a run of the daemon before
+    /// this one that ended while none ran is finished from its record's fence.
     func fleetFinished(_ record: ExecutionRecord) {
-        guard let fleet, record.state.isTerminal, record.trigger.retryAt == nil,
-              let claim = fleet.release(record.occurrence) else { return }
+        guard let fleet, record.state.isTerminal, record.trigger.retryAt == nil, let job = JobID(record.job) else { return }
+        // A run its supervisor ended at the lease's deadline (or never started past it) may
+        // be read before this daemon, resumed from a pause, has fenced itself: fenced first,
+        // its claim is not held any more and no done mark keeps another host from taking it.
+        fleet.member.fenceIfPastDeadline()
+        let recordedFence: Int64? = if case .int(let fence)? = record.trigger.extra["fence"] { fence } else { nil }
+        guard let claim = fleet.release(record.occurrence, recordedFence: recordedFence, job: job) else { return }
         let value = FleetMember.json(["host": host, "execution": record.id.rawValue, "state": record.state.rawValue,
                                       "attempt": record.attempt, "finished_at": Timestamp.format(record.finishedAt ?? Date())])
         fleet.member.finish(record.occurrence.rawValue, fence: claim.fence, value: value,
@@ -284,7 +300,8 @@ extension Daemon {
     }
 
     private func takeOver(_ takeover: FleetBook.Takeover) {
-        guard let fleet, fleet.member.mayClaim, let definition = jobs.definition(takeover.job) else { return }
+        guard let fleet, let definition = jobs.definition(takeover.job) else { return }
+        guard fleet.member.mayClaim else { return takeLater(takeover, reason: fleet.member.waitReason ?? "no fleet lease", definition: definition) }
         let attempt = takeover.started ? takeover.attempt + 1 : takeover.attempt
         let entry = FleetBook.Waiting(job: takeover.job, trigger: takeover.trigger, occurrence: takeover.occurrence, requestEnvironment: [:], since: Date(), reason: "")
         fleet.beginClaim(takeover.occurrence)
@@ -294,23 +311,25 @@ extension Daemon {
                            runningKey: runningKey) { [unowned self] answer in
             if case .busy(let holder) = answer {
                 fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
+                let reason = "the job runs on host \(holder) (overlap: \(definition.overlap.rawValue), across the fleet)"
+                // Asked again each second until the job's run elsewhere has ended, as long as
+                // the rules of a waiting occurrence keep it.
+                if definition.overlap == .queue { return takeLater(takeover, reason: reason, definition: definition) }
                 var again = takeover
-                if definition.overlap == .queue {
-                    // Asked again each second until the job's run elsewhere has ended.
-                    again.due = TimerDescriptor.monotonicNow() + 1_000_000_000
-                } else {
-                    again.due = TimerDescriptor.monotonicNow()
-                    again.skipBecause = holder
-                }
-                log.event("takeover_waiting", ["job": takeover.job.rawValue, "occurrence": takeover.occurrence.rawValue,
-                                               "reason": "the job runs on host \(holder) (overlap: \(definition.overlap.rawValue), across the fleet)"])
+                again.due = TimerDescriptor.monotonicNow()
+                again.skipBecause = holder
+                log.event("takeover_waiting", ["job": takeover.job.rawValue, "occurrence": takeover.occurrence.rawValue, "reason": reason])
                 return fleet.schedule(again)
+            }
+            if case .unavailable(let reason) = answer {
+                fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
+                return takeLater(takeover, reason: reason, definition: jobs.definition(takeover.job) ?? definition)
             }
             guard case .won(let fence) = answer else {
                 fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
                 return
             }
-            fleet.endClaim(takeover.occurrence, won: fence, job: takeover.job, running: runningKey != nil)
+            fleet.endClaim(takeover.occurrence, won: fence, job: takeover.job, running: runningKey != nil, attempt: attempt)
             var trigger = takeover.trigger
             trigger.extra["fence"] = .int(fence)
             trigger.extra["taken_over_from"] = .string(takeover.from)
@@ -319,6 +338,13 @@ extension Daemon {
                                                 attempt: attempt, definitionSHA256: definition.sha256, command: definition.argv, host: host, at: Date())
             if let busyHost = takeover.skipBecause {
                 return recordSkipped(record, kind: "overlap", message: "skipped: the job runs on host \(busyHost) (overlap: \(definition.overlap.rawValue), across the fleet)")
+            }
+            // An occurrence that never started starts late here: its `starting_deadline`
+            // counts from its due time, as on the host that lost it (a rerun of a started one
+            // is a retry, which the deadline does not hold back).
+            if !takeover.started, let limit = definition.startingDeadline, let due = trigger.scheduledFor,
+               !StartingDeadline(limit).allowsStart(of: due, at: Date()) {
+                return recordSkipped(record, kind: "deadline", message: "taken over from host \(takeover.from) \(DurationText.format(.milliseconds(Int64(Date().timeIntervalSince(due) * 1000)))) after its due time, past its starting_deadline")
             }
             log.event("taken_over", ["job": record.job, "execution": id.rawValue, "occurrence": takeover.occurrence.rawValue,
                                      "from": takeover.from, "attempt": "\(attempt)", "fence": "\(fence)"])
@@ -330,6 +356,23 @@ extension Daemon {
             }
             noteAdmitted(entry, attempt: attempt)
         }
+    }
+
+    /// A takeover that could not be claimed now (no lease, or etcd did not answer) is asked
+    /// again each second while its job's rules keep it (`FleetBook.keepsTrying`).
+    private func takeLater(_ takeover: FleetBook.Takeover, reason: String, definition: JobDefinition) {
+        guard let fleet else { return }
+        guard fleet.keepsTrying(takeover, definition: definition, now: Date()) else {
+            return log.event("takeover_dropped", ["job": takeover.job.rawValue, "occurrence": takeover.occurrence.rawValue, "from": takeover.from,
+                                                  "reason": reason, "catchup": definition.catchup.rawValue])
+        }
+        if !takeover.waited {
+            log.event("takeover_waiting", ["job": takeover.job.rawValue, "occurrence": takeover.occurrence.rawValue, "from": takeover.from, "reason": reason])
+        }
+        var again = takeover
+        again.waited = true
+        again.due = TimerDescriptor.monotonicNow() + 1_000_000_000
+        fleet.schedule(again)
     }
 
     /// The fleet's timers: lease renewals and deadline, rejoining, takeovers after their jitter.
@@ -355,8 +398,8 @@ extension Daemon {
 
     /// Writes `fleet.json` when something shown in it changed.
     func fleetEndTurn() {
-        guard let fleet, fleet.changed else { return }
-        if enqueueWrite(FleetStatusFile(fleet, host: host), to: store.layout.root + "/fleet.json") { fleet.written() }
+        guard let fleet, fleet.mustWrite else { return }
+        if enqueueWrite(FleetStatusFile(fleet, host: host), to: store.layout.root + "/fleet.json") { fleet.written(owed: fleet.member.owedFinishCount) }
     }
 
     /// Whether a stopping daemon may exit as far as the fleet goes: the done marks are sent

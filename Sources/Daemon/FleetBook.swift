@@ -28,6 +28,9 @@ final class FleetBook {
         /// Whether the claim came with the job's running key (`overlap` across the fleet).
         var running = false
         var started = false
+        /// The attempt the claim's value names: a new attempt that starts rewrites it, so a
+        /// host taking over after this one is lost counts the attempts made (`retries.max`).
+        var attempt = 1
     }
 
     /// Another host's claim gone without a done mark: tried after its jitter.
@@ -40,6 +43,10 @@ final class FleetBook {
         var started: Bool
         var from: String
         var due: UInt64
+        /// When the lost claim was seen gone: the takeover is on time for 60 s from then.
+        var since = Date()
+        /// Whether it could not be claimed at least once (no lease, etcd silent) and waits.
+        var waited = false
         /// Set when the job ran on `skipBecause`'s host as this was to be taken (`overlap`
         /// skip or replace across the fleet): it is claimed without the running key and
         /// recorded skipped, once across the fleet.
@@ -61,6 +68,10 @@ final class FleetBook {
     private var finishedSincePrune: [JobID: Int] = [:]
     /// Whether `fleet.json` must be written again.
     private(set) var changed = true
+    /// How many owed done marks the last `fleet.json` listed.
+    private var owedWritten = 0
+    /// True from start-up until the runs an earlier daemon left are adopted (`recovered`).
+    private(set) var recovering = true
 
     init(member: FleetMember, settings: FleetSettings) {
         self.member = member
@@ -73,7 +84,14 @@ final class FleetBook {
     func firstTimeNotForHere(_ definition: JobDefinition) -> Bool {
         notForHere.insert(definition.id.rawValue + "@" + definition.sha256).inserted
     }
-    func written() { changed = false }
+    /// `fleet.json` was written, with `owed` done marks not yet in etcd.
+    func written(owed: Int) {
+        changed = false
+        owedWritten = owed
+    }
+
+    /// Whether `fleet.json` is due: something in it changed, or the owed done marks did.
+    var mustWrite: Bool { changed || member.owedFinishCount != owedWritten }
 
     /// Whether an occurrence is already on its way (waiting, being claimed or held here).
     func knows(_ occurrence: OccurrenceKey) -> Bool {
@@ -96,9 +114,9 @@ final class FleetBook {
         claiming.insert(occurrence)
     }
 
-    func endClaim(_ occurrence: OccurrenceKey, won fence: Int64?, job: JobID, running: Bool = false) {
+    func endClaim(_ occurrence: OccurrenceKey, won fence: Int64?, job: JobID, running: Bool = false, attempt: Int = 1) {
         claiming.remove(occurrence)
-        if let fence { held[occurrence] = Held(fence: fence, job: job, running: running) }
+        if let fence { held[occurrence] = Held(fence: fence, job: job, running: running, attempt: attempt) }
         changed = true
     }
 
@@ -145,14 +163,17 @@ final class FleetBook {
     }
 
     /// A claim an earlier daemon on this state directory made (its run was recovered).
-    func adopt(_ occurrence: OccurrenceKey, fence: Int64, job: JobID, running: Bool, started: Bool) {
-        held[occurrence] = Held(fence: fence, job: job, running: running, started: started)
+    func adopt(_ occurrence: OccurrenceKey, fence: Int64, job: JobID, running: Bool, started: Bool, attempt: Int) {
+        held[occurrence] = Held(fence: fence, job: job, running: running, started: started, attempt: attempt)
         changed = true
     }
 
-    func markStarted(_ occurrence: OccurrenceKey) -> Held? {
-        guard var claim = held[occurrence], !claim.started else { return nil }
+    /// `attempt` of a held claim's occurrence has started: the claim, when it did not say
+    /// so yet (not started, or an earlier attempt), with its value to be rewritten.
+    func markStarted(_ occurrence: OccurrenceKey, attempt: Int) -> Held? {
+        guard var claim = held[occurrence], !claim.started || claim.attempt != attempt else { return nil }
         claim.started = true
+        claim.attempt = attempt
         held[occurrence] = claim
         return claim
     }
@@ -164,6 +185,23 @@ final class FleetBook {
         finishedSincePrune[claim.job, default: 0] += 1
         return claim
     }
+
+    /// As `release`, and during start-up recovery also for an earlier daemon's run that
+    /// ended before its claim could be adopted (its outcome collected, or found interrupted):
+    /// its claim is the one with the record's `fence`. The done mark's txn compares the
+    /// claim's create revision to it (and the running key's, deleted only when it came with
+    /// that claim, hence `running`), so a claim that is gone or another's is left alone.
+    /// Later, a claim not held (given up when the lease was) is not this host's to end.
+    func release(_ occurrence: OccurrenceKey, recordedFence: Int64?, job: JobID) -> Held? {
+        if let claim = release(occurrence) { return claim }
+        guard recovering, let fence = recordedFence else { return nil }
+        changed = true
+        finishedSincePrune[job, default: 0] += 1
+        return Held(fence: fence, job: job, running: true)
+    }
+
+    /// The runs an earlier daemon left are adopted: from now on only held claims are released.
+    func recovered() { recovering = false }
 
     /// Whether `job`'s done marks are due for pruning (once per `keep` finishes).
     func takePruneDue(_ job: JobID, keep: Int) -> Bool {
@@ -183,6 +221,21 @@ final class FleetBook {
     func schedule(_ takeover: Takeover) {
         guard takeovers[takeover.occurrence] == nil, !knows(takeover.occurrence) else { return }
         takeovers[takeover.occurrence] = takeover
+    }
+
+    /// Whether a takeover that could not be claimed now (no lease, or etcd did not answer)
+    /// is tried again, as a waiting occurrence is kept (`bound`): always while on time (60 s
+    /// since its claim was seen gone); then as its job's `catchup` says of a missed
+    /// occurrence: `none` gives it up, `latest` keeps only the job's newest, `all` its newest
+    /// `max_catchup`.
+    func keepsTrying(_ takeover: Takeover, definition: JobDefinition, now: Date) -> Bool {
+        guard now.timeIntervalSince(takeover.since) > TriggerPlan.onTimeGrace else { return true }
+        let newer = takeovers.values.filter { $0.job == takeover.job && $0.occurrence != takeover.occurrence && $0.since > takeover.since }.count
+        switch definition.catchup {
+        case .none: return false
+        case .latest: return newer == 0
+        case .all: return newer < definition.maxCatchup
+        }
     }
 
     func takeDueTakeovers(now: UInt64) -> [Takeover] {

@@ -13,6 +13,19 @@ struct FleetStatusFile: Encodable {
         var reason: String
     }
 
+    /// A done mark etcd did not answer for (`FleetMember.owedFinishList`); `value` is its JSON text.
+    struct OwedFinish: Codable {
+        var occurrence: String
+        var fence: Int64
+        var value: String
+        var runningKey: String?
+
+        enum CodingKeys: String, CodingKey {
+            case occurrence, fence, value
+            case runningKey = "running_key"
+        }
+    }
+
     var schema = "jobdir.fleet/v1"
     var fleet: String
     var host: String
@@ -29,6 +42,7 @@ struct FleetStatusFile: Encodable {
     var fencings: Int
     var waiting: [Waiting]
     var held: [String: Int64]
+    var owedFinishes: [OwedFinish]
     var writtenAt: String
 
     init(_ book: FleetBook, host: String) {
@@ -49,12 +63,15 @@ struct FleetStatusFile: Encodable {
         waiting = book.waiting.values.sorted { $0.occurrence.rawValue < $1.occurrence.rawValue }
             .map { Waiting(occurrence: $0.occurrence.rawValue, job: $0.job.rawValue, since: Timestamp.format($0.since), reason: $0.reason) }
         held = Dictionary(uniqueKeysWithValues: book.held.map { ($0.key.rawValue, $0.value.fence) })
+        owedFinishes = member.owedFinishList.map {
+            OwedFinish(occurrence: $0.occurrence, fence: $0.fence, value: String(decoding: $0.value, as: UTF8.self), runningKey: $0.runningKey)
+        }
         writtenAt = Timestamp.format(Date())
     }
 
     enum CodingKeys: String, CodingKey {
         case schema, fleet, host, labels, endpoints, phase, lease, fencings, waiting, held, error
         case leaseTTLSeconds = "lease_ttl_s", renewedAt = "renewed_at", joinedAt = "joined_at"
-        case unreachableSince = "unreachable_since", fencedAt = "fenced_at", writtenAt = "written_at"
+        case unreachableSince = "unreachable_since", fencedAt = "fenced_at", writtenAt = "written_at", owedFinishes = "owed_finishes"
     }
 }

@@ -35,11 +35,15 @@ package struct EtcdKeyValue: Sendable, Equatable {
 package enum EtcdCompare: Sendable, Equatable {
     /// The key's create revision equals `revision` (0: the key does not exist).
     case createRevision(key: String, equals: Int64)
+    /// The key's last modification was at `revision`.
+    case modRevision(key: String, equals: Int64)
 
     var json: [String: Any] {
         switch self {
         case .createRevision(let key, let revision):
             return ["key": EtcdValue.base64(key), "target": "CREATE", "result": "EQUAL", "create_revision": String(revision)]
+        case .modRevision(let key, let revision):
+            return ["key": EtcdValue.base64(key), "target": "MOD", "result": "EQUAL", "mod_revision": String(revision)]
         }
     }
 }
@@ -51,6 +55,9 @@ package enum EtcdOperation: Sendable, Equatable {
     /// Every key starting with `prefix`.
     case rangePrefix(String)
     case delete(key: String)
+    /// A txn inside a txn (etcd 3.3 and later, `request_txn`): its comparisons failing
+    /// fails only it, not the operations around it.
+    indirect case txn(compare: [EtcdCompare], success: [EtcdOperation], failure: [EtcdOperation])
 
     var json: [String: Any] {
         switch self {
@@ -64,6 +71,8 @@ package enum EtcdOperation: Sendable, Equatable {
             return ["request_range": EtcdRequests.prefixRange(prefix)]
         case .delete(let key):
             return ["request_delete_range": ["key": EtcdValue.base64(key)]]
+        case .txn(let compare, let success, let failure):
+            return ["request_txn": EtcdRequests.txnObject(compare: compare, success: success, failure: failure)]
         }
     }
 }
@@ -75,7 +84,11 @@ package enum EtcdRequests {
     package static func revoke(lease: Int64) -> [UInt8] { encode(["ID": String(lease)]) }
 
     package static func txn(compare: [EtcdCompare], success: [EtcdOperation], failure: [EtcdOperation]) -> [UInt8] {
-        encode(["compare": compare.map(\.json), "success": success.map(\.json), "failure": failure.map(\.json)])
+        encode(txnObject(compare: compare, success: success, failure: failure))
+    }
+
+    static func txnObject(compare: [EtcdCompare], success: [EtcdOperation], failure: [EtcdOperation]) -> [String: Any] {
+        ["compare": compare.map(\.json), "success": success.map(\.json), "failure": failure.map(\.json)]
     }
 
     package static func range(prefix: String) -> [UInt8] { encode(prefixRange(prefix)) }

@@ -79,6 +79,16 @@ package final class FleetMember {
     /// Done marks not yet written (etcd did not answer): occurrence → (fence, value).
     private var owedFinishes: [String: (fence: Int64, value: [UInt8], runningKey: String?)] = [:]
     private var finishing: Set<String> = []
+    /// Claim values not yet known written (`update`): occurrence → the latest one, with its
+    /// claim's fence and lease; `serial` tells a value set while another was on its way.
+    private var owedUpdates: [String: (fence: Int64, lease: Int64, value: [UInt8], serial: Int)] = [:]
+    private var updateSerial = 0
+    /// Occurrences with an update on its way: one at a time each, so they land in order.
+    private var updating: Set<String> = []
+    /// Each claim's mod revision as last written or read here, compared by its next update:
+    /// a late copy of an earlier update (`EtcdClient` sends copies to other endpoints)
+    /// cannot land over a later value.
+    private var claimRevisions: [String: Int64] = [:]
 
     package init(fleet: String, host: String, labels: [String: String], client: EtcdClient, ttl: Duration, margin: Duration,
                  monotonicNow: @escaping () -> UInt64, log: @escaping (String, [String: String]) -> Void,
@@ -93,14 +103,16 @@ package final class FleetMember {
         clock = LeaseClock(ttlNanoseconds: Self.nanoseconds(ttl), marginNanoseconds: Self.nanoseconds(margin))
     }
 
-    /// Whether claims can be made now.
-    package var mayClaim: Bool { phase == .member && lease != 0 }
+    /// Whether claims can be made now: a lease held and its deadline not past (a host resumed
+    /// after a pause may not have ticked yet to fence itself).
+    package var mayClaim: Bool { phase == .member && lease != 0 && !clock.isPastDeadline(at: monotonicNow()) }
 
     /// Why claims cannot be made now; nil when they can.
     package var waitReason: String? {
         if mayClaim { return nil }
         let why = lastError.map { ": \($0)" } ?? ""
         switch phase {
+        case .member where lease != 0: return "this host's fleet lease is past its deadline (not renewed in time)\(why)"
         case .fenced: return "this host gave up its fleet lease (not renewed in time) and is rejoining\(why)"
         default: return "waiting for etcd (no fleet lease yet)\(why)"
         }
@@ -134,6 +146,16 @@ package final class FleetMember {
         if !renewing, let due = clock.renewDue, now >= due { renew() }
         if watchRequest == nil, let retry = watchRetryAt, now >= retry { startWatch() }
         if !relisting, let relist = relistAt, now >= relist { relistClaims() }
+    }
+
+    /// Fences now if the lease is past its deadline and `tick` has not run since (the host
+    /// was paused): what the caller does next sees the lease given up. True if it fenced.
+    @discardableResult
+    package func fenceIfPastDeadline() -> Bool {
+        let now = monotonicNow()
+        guard lease != 0, !leaving, clock.isPastDeadline(at: now) else { return false }
+        fence(now: now)
+        return true
     }
 
     // MARK: - Lease
@@ -231,7 +253,7 @@ package final class FleetMember {
                     self.clock.acknowledged(sentAt: sentAt)
                     self.writeDeadline()
                     self.renewedAt = Date()
-                    self.retryOwedFinishes()
+                    self.retryOwed()
                 } else {
                     self.fence(now: self.monotonicNow(), reason: "etcd says the lease is gone (expired or revoked)")
                 }
@@ -249,6 +271,9 @@ package final class FleetMember {
         phase = .fenced
         fencedAt = Date()
         fencings += 1
+        // The claims go with the lease: their values are nobody's to update any more.
+        owedUpdates = [:]
+        claimRevisions = [:]
         grantRetryAt = now
         if let request = watchRequest?.request { client.cancel(request) }
         watchRequest = nil
@@ -312,31 +337,93 @@ package final class FleetMember {
                 self.answered()
                 // Given up (fenced) while the claim was on its way: it is not this host's to run.
                 guard self.lease == claimedLease else { return completion(.unavailable(reason: "the lease it was claimed on was given up meanwhile")) }
+                // Past the deadline (the host was paused while the answer came): the lease may
+                // have expired and the occurrence been taken elsewhere; fenced now, not run here.
+                let now = self.monotonicNow()
+                if self.clock.isPastDeadline(at: now) {
+                    self.fence(now: now)
+                    return completion(.unavailable(reason: "the lease's deadline passed before the claim's answer was read"))
+                }
                 let txn = EtcdResponses.txn(object)
-                if txn.succeeded { return completion(.won(fence: txn.revision)) }
+                if txn.succeeded {
+                    self.claimRevisions[occurrence] = txn.revision
+                    return completion(.won(fence: txn.revision))
+                }
                 let held = txn.ranges.first?.first, done = txn.ranges.dropFirst().first?.first
                 let running = txn.ranges.dropFirst(2).first?.first
                 if let done { return completion(.lost(holder: Self.host(in: done.value) ?? "?", done: true)) }
-                if let held, held.lease == claimedLease, claimedLease != 0 { return completion(.won(fence: held.createRevision)) }
+                if let held, held.lease == claimedLease, claimedLease != 0 {
+                    self.claimRevisions[occurrence] = held.modRevision
+                    return completion(.won(fence: held.createRevision))
+                }
                 if let held { return completion(.lost(holder: Self.host(in: held.value) ?? "?", done: false)) }
                 completion(.busy(holder: running.flatMap { Self.host(in: $0.value) } ?? "?"))
             }
         }
     }
 
-    /// Rewrites the value of a claim this host holds (e.g. that its run has started).
+    /// Rewrites the value of a claim this host holds (e.g. that its run has started): one
+    /// update on its way per occurrence, the latest value sent next; one etcd did not answer
+    /// is kept and sent again with the owed done marks. Each compares the claim's fence and
+    /// its mod revision as last known here; a claim written meanwhile is read and the value
+    /// sent again; a claim gone (done, or its lease ended) is not updated.
     package func update(_ occurrence: String, fence: Int64, value: [UInt8]) {
         guard lease != 0 else { return }
+        updateSerial += 1
+        owedUpdates[occurrence] = (fence, lease, value, updateSerial)
+        sendUpdate(occurrence)
+    }
+
+    /// Claim values not yet known written.
+    package var owedUpdateCount: Int { owedUpdates.count }
+
+    private func sendUpdate(_ occurrence: String) {
+        guard let owed = owedUpdates[occurrence], !updating.contains(occurrence) else { return }
+        guard owed.lease == lease else {
+            owedUpdates[occurrence] = nil
+            return
+        }
+        updating.insert(occurrence)
         let key = keyspace.claim(occurrence)
-        client.call("/v3/kv/txn", body: EtcdRequests.txn(compare: [.createRevision(key: key, equals: fence)],
-                                                       success: [.put(key: key, value: value, lease: lease)], failure: [])) { [weak self] answer in
-            if case .failure(let error) = answer { self?.failed(error) }
+        let compare = [EtcdCompare.createRevision(key: key, equals: owed.fence)] + (claimRevisions[occurrence].map { [.modRevision(key: key, equals: $0)] } ?? [])
+        let body = EtcdRequests.txn(compare: compare, success: [.put(key: key, value: owed.value, lease: owed.lease)], failure: [.range(key: key)])
+        client.call("/v3/kv/txn", body: body) { [weak self] answer in
+            guard let self else { return }
+            self.updating.remove(occurrence)
+            // Finished or fenced meanwhile: nothing more to write.
+            guard self.owedUpdates[occurrence] != nil else { return }
+            switch answer {
+            case .failure(let error):
+                // Whether it landed is unknown: the mod revision compared next tells.
+                self.failed(error)
+                return
+            case .success(let object):
+                self.answered()
+                let txn = EtcdResponses.txn(object)
+                if txn.succeeded {
+                    self.claimRevisions[occurrence] = txn.revision
+                    if self.owedUpdates[occurrence]?.serial == owed.serial { self.owedUpdates[occurrence] = nil }
+                } else if let current = txn.ranges.first?.first, current.createRevision == owed.fence {
+                    // Written since it was last known here (an update whose answer was lost,
+                    // or a late copy): compared on what is there now.
+                    self.claimRevisions[occurrence] = current.modRevision
+                } else {
+                    self.owedUpdates[occurrence] = nil
+                    self.claimRevisions[occurrence] = nil
+                    return
+                }
+                self.sendUpdate(occurrence)
+            }
         }
     }
 
     /// Marks `occurrence` done (no lease: it outlives this host) and deletes this host's
-    /// claim if it is still the one with `fence`. Kept and tried again until etcd answers.
+    /// claim if it is still the one with `fence`, and `runningKey` if it is the one put with
+    /// that claim (same create revision; another claim's running key stays). Kept and tried
+    /// again until etcd answers.
     package func finish(_ occurrence: String, fence: Int64, value: [UInt8], runningKey: String? = nil) {
+        owedUpdates[occurrence] = nil
+        claimRevisions[occurrence] = nil
         owedFinishes[occurrence] = (fence, value, runningKey)
         sendFinish(occurrence)
     }
@@ -344,12 +431,21 @@ package final class FleetMember {
     /// Occurrences whose done mark is not yet written.
     package var owedFinishCount: Int { owedFinishes.count }
 
+    /// The done marks not yet written, oldest occurrence key first: kept in `fleet.json`,
+    /// so a daemon started after this one sends them (`finish`) if this one could not.
+    package var owedFinishList: [(occurrence: String, fence: Int64, value: [UInt8], runningKey: String?)] {
+        owedFinishes.sorted { $0.key < $1.key }.map { ($0.key, $0.value.fence, $0.value.value, $0.value.runningKey) }
+    }
+
     private func sendFinish(_ occurrence: String) {
         guard let (fence, value, runningKey) = owedFinishes[occurrence], !finishing.contains(occurrence) else { return }
         finishing.insert(occurrence)
         let claimKey = keyspace.claim(occurrence), doneKey = keyspace.done(occurrence)
+        // The running key in a txn of its own inside: when it is another claim's, the done
+        // mark is written and the claim deleted all the same.
+        let running = runningKey.map { [EtcdOperation.txn(compare: [.createRevision(key: $0, equals: fence)], success: [.delete(key: $0)], failure: [])] } ?? []
         let body = EtcdRequests.txn(compare: [.createRevision(key: claimKey, equals: fence)],
-                                    success: [.put(key: doneKey, value: value, lease: 0), .delete(key: claimKey)] + (runningKey.map { [.delete(key: $0)] } ?? []),
+                                    success: [.put(key: doneKey, value: value, lease: 0), .delete(key: claimKey)] + running,
                                     failure: [])
         client.call("/v3/kv/txn", body: body) { [weak self] answer in
             guard let self else { return }
@@ -361,18 +457,35 @@ package final class FleetMember {
         }
     }
 
-    private func retryOwedFinishes() {
+    /// Sends again the done marks and claim values etcd did not answer for.
+    private func retryOwed() {
         for occurrence in owedFinishes.keys.sorted() { sendFinish(occurrence) }
+        for occurrence in owedUpdates.keys.sorted() { sendUpdate(occurrence) }
     }
 
-    /// Deletes the done marks under `prefix` but the newest `keep` (by revision).
+    /// The most operations one pruning txn carries: etcd refuses a txn of more than
+    /// `--max-txn-ops` (128 by default).
+    package static let pruneChunk = 100
+
+    /// Deletes the done marks under `prefix` but the newest `keep` (by revision), in txns of
+    /// at most `pruneChunk` deletes; a failure is logged (the next pruning tries again).
     package func pruneDone(prefix: String, keep: Int) {
         client.call("/v3/kv/range", body: EtcdRequests.range(prefix: keyspace.donePrefix + prefix)) { [weak self] answer in
-            guard let self, case .success(let object) = answer else { return }
+            guard let self else { return }
+            guard case .success(let object) = answer else {
+                if case .failure(let error) = answer { self.log("fleet_prune_failed", ["prefix": prefix, "error": error.description]) }
+                return
+            }
             let marks = EtcdResponses.keyValues(object).sorted { $0.modRevision > $1.modRevision }
             guard marks.count > keep else { return }
             let deletes = marks.dropFirst(keep).map { EtcdOperation.delete(key: $0.key) }
-            self.client.call("/v3/kv/txn", body: EtcdRequests.txn(compare: [], success: Array(deletes), failure: [])) { _ in }
+            for start in stride(from: 0, to: deletes.count, by: Self.pruneChunk) {
+                let chunk = Array(deletes[start..<min(start + Self.pruneChunk, deletes.count)])
+                self.client.call("/v3/kv/txn", body: EtcdRequests.txn(compare: [], success: chunk, failure: [])) { [weak self] answer in
+                    guard case .failure(let error) = answer else { return }
+                    self?.log("fleet_prune_failed", ["prefix": prefix, "marks": "\(chunk.count)", "error": error.description])
+                }
+            }
         }
     }
 

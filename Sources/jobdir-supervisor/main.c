@@ -275,8 +275,18 @@ int main(int argc, char **argv) {
         set_failure(&failure, KIND_CANCELED, NULL, 0, "canceled before it started");
         return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     }
+    // A fleet lease already past its deadline (the daemon was paused between the claim and
+    // the spawn, or the file is gone): the occurrence may be another host's by now.
+    int64_t fence_at = NONE;
+    if (inv.fence_file) {
+        fence_at = read_fence(inv.fence_file);
+        if (fence_at <= monotonic_ns()) {
+            set_failure(&failure, KIND_CANCELED, NULL, 0, "the fleet lease's deadline had passed before it started");
+            return spawn_failed(&inv, &failure, start_ns, started_at_ms);
+        }
+    }
     struct run r = {.inv = &inv, .start_ns = start_ns, .started_at_ms = started_at_ms, .out_fd = pipe_fds[0],
-                    .timeout_at = NONE, .kill_at = NONE, .drain_until = NONE, .killed_at = NONE, .fence_at = NONE};
+                    .timeout_at = NONE, .kill_at = NONE, .drain_until = NONE, .killed_at = NONE, .fence_at = fence_at};
     // The identity, limits, workdir, env files and program lookup are the child's (child.c).
     r.pid = start_command(&inv, dev_null, pipe_fds[1], &failure);
     close(dev_null);
@@ -291,7 +301,6 @@ int main(int argc, char **argv) {
     fcntl(r.out_fd, F_SETFL, O_NONBLOCK);
     capture_init(&r.capture, log_fd, inv.max_output);
     if (inv.timeout_ms >= 0) r.timeout_at = start_ns + inv.timeout_ms * NS_PER_MS;
-    if (inv.fence_file) r.fence_at = read_fence(inv.fence_file);
 
     int finished = 0, status = 0;
     for (;;) {

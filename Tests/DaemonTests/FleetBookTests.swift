@@ -56,14 +56,44 @@ import Testing
         #expect(book.waiting.isEmpty && book.knows(entry.occurrence))
         book.endClaim(entry.occurrence, won: 42, job: entry.job, running: true)
         #expect(book.held[entry.occurrence]?.fence == 42)
-        #expect(book.markStarted(entry.occurrence)?.started == true)
-        #expect(book.markStarted(entry.occurrence) == nil, "once")
+        #expect(book.markStarted(entry.occurrence, attempt: 1)?.started == true)
+        #expect(book.markStarted(entry.occurrence, attempt: 1) == nil, "once per attempt")
+        #expect(book.markStarted(entry.occurrence, attempt: 2)?.attempt == 2, "a retry's start rewrites the claim with its attempt")
+        #expect(book.markStarted(entry.occurrence, attempt: 2) == nil)
         #expect(book.release(entry.occurrence)?.running == true)
         #expect(!book.knows(entry.occurrence))
         #expect(!book.takePruneDue(entry.job, keep: 2))
         book.endClaim(entry.occurrence, won: 43, job: entry.job)
         _ = book.release(entry.occurrence)
         #expect(book.takePruneDue(entry.job, keep: 2), "every `keep` finishes")
+    }
+
+    @Test func duringRecoveryARunEndedBeforeItsClaimWasAdoptedIsReleasedFromItsFence() {
+        let occurrence = OccurrenceKey.slot(job: "j", kind: .cron, at: Policy.at(1))
+        #expect(book.release(occurrence, recordedFence: nil, job: Policy.jobID("j")) == nil, "no fence, no claim")
+        let claim = book.release(occurrence, recordedFence: 7, job: Policy.jobID("j"))
+        #expect(claim?.fence == 7 && claim?.running == true, "the running key too, if it came with that claim")
+        book.recovered()
+        #expect(book.release(occurrence, recordedFence: 7, job: Policy.jobID("j")) == nil, "after recovery only held claims are released")
+        book.endClaim(occurrence, won: 9, job: Policy.jobID("j"))
+        #expect(book.release(occurrence, recordedFence: 7, job: Policy.jobID("j"))?.fence == 9, "the held claim comes first")
+    }
+
+    @Test func aTakeoverNotClaimedYetIsTriedWhileOnTimeThenAsCatchupSays() {
+        func takeover(_ slot: Double, seenGoneAt: Double) -> FleetBook.Takeover {
+            FleetBook.Takeover(occurrence: .slot(job: "j", kind: .cron, at: Policy.at(slot)), job: Policy.jobID("j"),
+                               trigger: ExecutionTrigger(kind: .cron, scheduledFor: Policy.at(slot)), attempt: 1, started: false, from: "b",
+                               due: 0, since: Policy.at(seenGoneAt))
+        }
+        let first = takeover(1, seenGoneAt: 10), none = Policy.job("j")
+        #expect(book.keepsTrying(first, definition: none, now: Policy.at(70)), "on time for 60 s after its claim was seen gone")
+        #expect(!book.keepsTrying(first, definition: none, now: Policy.at(71)), "catchup none: missed, given up")
+        book.schedule(takeover(2, seenGoneAt: 20))
+        let latest = Policy.job("j", "catchup: latest\n")
+        #expect(!book.keepsTrying(first, definition: latest, now: Policy.at(100)), "a newer one of the job waits")
+        #expect(book.keepsTrying(takeover(2, seenGoneAt: 20), definition: latest, now: Policy.at(100)))
+        #expect(book.keepsTrying(first, definition: Policy.job("j", "catchup: all\nmax_catchup: 2\n"), now: Policy.at(100)))
+        #expect(!book.keepsTrying(first, definition: Policy.job("j", "catchup: all\nmax_catchup: 1\n"), now: Policy.at(100)))
     }
 
     @Test func takeoversAreDueAfterTheirJitterOnce() {

@@ -39,6 +39,18 @@ struct FleetTests {
             files(host).executions(job, state: state).compactMap { ($0["trigger"] as? [String: Any])?["scheduled_for"] as? String }
         }
 
+        /// The keys under `prefix` of the fleet's keyspace (`/jobdir/test/<prefix>`), as etcd has them now.
+        func keys(_ prefix: String) -> [String] {
+            let start = Array("/jobdir/test/\(prefix)".utf8)
+            var end = start
+            end[end.count - 1] += 1
+            let body = "{\"key\":\"\(Data(start).base64EncodedString())\",\"range_end\":\"\(Data(end).base64EncodedString())\",\"keys_only\":true}"
+            guard let result = try? ProcessRunner.run("/usr/bin/curl", ["-s", "-m", "2", etcd.members[0].clientURL + "/v3/kv/range", "-d", body]),
+                  let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else { return ["?"] }
+            return (object["kvs"] as? [[String: Any]] ?? []).compactMap { ($0["key"] as? String).flatMap { Data(base64Encoded: $0) } }
+                .map { String(decoding: $0, as: UTF8.self) }.sorted()
+        }
+
         func logs() -> String { daemons.sorted { $0.key < $1.key }.map { "--- \($0.key)\n\($0.value.log)" }.joined(separator: "\n") }
 
         func stop() {
@@ -187,6 +199,47 @@ struct FleetTests {
         })
     }
 
+    @Test func aRunThatEndedWhileNoDaemonRanIsMarkedDoneByTheNextOne() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let first = try fleet.start("a", extra: ["--on-stop", "detach"])
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") })
+        try fleet.job("short.yaml", "command: 'sleep 1; echo done'\nat: '\(Self.soon(1))'\n")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.files("a").executions("short", state: "running").first?["pid"] is Int })
+        kill(first.pid, SIGTERM)
+        first.stop()
+        // The run ends while no daemon runs; its claim and the job's running key stay on the lease.
+        let id = try #require(fleet.files("a").executions("short").first?["id"] as? String)
+        #expect(await waitUntil(timeout: .seconds(5)) { FileManager.default.fileExists(atPath: fleet.state("a") + "/executions/short/\(id).outcome") })
+        #expect(fleet.keys("running/") == ["/jobdir/test/running/short"])
+        // The next daemon adopts the lease and collects the outcome: the occurrence is done,
+        // its claim and the running key go (else the job's next occurrences would be skipped).
+        try fleet.start("a")
+        #expect(await waitUntil(timeout: .seconds(15)) { !fleet.files("a").executions("short", state: "succeeded").isEmpty }, "\(fleet.logs())")
+        #expect(await waitUntil(timeout: .seconds(10)) { fleet.keys("done/").count == 1 }, "\(fleet.logs())")
+        #expect(fleet.keys("claims/").isEmpty && fleet.keys("running/").isEmpty, "\(fleet.keys(""))\n\(fleet.logs())")
+    }
+
+    @Test func aDoneMarkEtcdDidNotTakeBeforeAStopIsWrittenByTheNextDaemon() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        try fleet.start("a")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") })
+        try fleet.job("short.yaml", "command: 'sleep 2'\nat: '\(Self.soon(1))'\n")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.files("a").executions("short", state: "running").first?["pid"] is Int })
+        // etcd goes away while it runs: its done mark cannot be written when it ends.
+        fleet.etcd.stop(member: 0)
+        #expect(await waitUntil(timeout: .seconds(10)) { !fleet.files("a").executions("short", state: "succeeded").isEmpty }, "\(fleet.logs())")
+        #expect(await waitUntil(timeout: .seconds(5)) { (fleet.files("a").json("fleet.json")?["owed_finishes"] as? [Any])?.count == 1 })
+        fleet.daemons["a"]?.stop()
+        try await fleet.etcd.restart(member: 0)
+        #expect(fleet.keys("done/").isEmpty)
+        // The next daemon sends it: the occurrence is done, its claim and the running key go.
+        try fleet.start("a")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.keys("done/").count == 1 }, "\(fleet.logs())")
+        #expect(fleet.keys("claims/").isEmpty && fleet.keys("running/").isEmpty, "\(fleet.keys(""))")
+    }
+
     @Test func doneMarksArePrunedWithHistory() async throws {
         let fleet = try await Fleet()
         defer { fleet.stop() }
@@ -297,6 +350,27 @@ struct FleetTests {
         #expect(fleet.files(dead).executions("slow").count == 1, "the returning host does not run it again")
     }
 
+    @Test func aDeadHostsRetryThatStartedCountsAsItsAttempt() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let marker = fleet.dir.url("failed-once")
+        // Attempt 1 fails at once; attempt 2 (the last `retries` allow) runs long.
+        let (dead, survivor, record) = try await Self.runningOnOneOfTwo(fleet, "flaky") {
+            "command: 'if [ -e \(marker) ]; then sleep 8; else touch \(marker); sleep 0.3; exit 1; fi'\nat: '\($0)'\nretries: {max: 1, backoff: 1s}\n"
+        }
+        _ = record
+        var second: [String: Any]?
+        #expect(await waitUntil(timeout: .seconds(15)) {
+            second = fleet.files(dead).executions("flaky", state: "running").first { $0["attempt"] as? Int == 2 && $0["pid"] is Int }
+            return second != nil
+        }, "\(fleet.logs())")
+        try await Task.sleep(for: .milliseconds(300))
+        Self.killHost(fleet, dead, commandPID: Int32(try #require(second?["pid"] as? Int)))
+        // Its claim said attempt 2 had started: with no retry left, the survivor does not run it.
+        #expect(await waitUntil(timeout: .seconds(20)) { fleet.daemons[survivor]?.log.contains("takeover_refused job=flaky") == true }, "\(fleet.logs())")
+        #expect(fleet.files(survivor).executions("flaky").isEmpty, "\(fleet.logs())")
+    }
+
     @Test func aDeadHostsOccurrenceThatNeverStartedIsTakenOver() async throws {
         let fleet = try await Fleet()
         defer { fleet.stop() }
@@ -322,6 +396,34 @@ struct FleetTests {
         let taken = try #require(fleet.files(survivor).executions("gated").first)
         #expect(taken["attempt"] as? Int == 1)
         #expect((taken["trigger"] as? [String: Any])?["taken_over_from"] as? String == dead)
+    }
+
+    @Test func aTakeoverEtcdDidNotAnswerIsAskedAgain() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        for host in ["a", "b"] { try fleet.start(host, ttl: "3s") }
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") && fleet.joined("b") })
+        try fleet.job("gated.yaml", "command: 'true'\nat: '\(Self.soon(1))'\napproval: required\n")
+        var holder: String?
+        #expect(await waitUntil(timeout: .seconds(15)) {
+            holder = ["a", "b"].first { !fleet.files($0).executions("gated", state: "awaiting_approval").isEmpty }
+            return holder != nil
+        }, "\(fleet.logs())")
+        let dead = try #require(holder), survivor = dead == "a" ? "b" : "a"
+        #expect(await waitUntil(timeout: .seconds(10)) {
+            let status = try? ProcessRunner.jobdir(["status", "--fleet", "--json", "--jobs", fleet.jobs, "--state", fleet.state(dead)])
+            let claims = ((try? JSONSerialization.jsonObject(with: Data((status?.stdout ?? "").utf8))) as? [String: Any])?["claims"] as? [[String: Any]]
+            return claims?.first?["state"] as? String == "claimed"
+        })
+        if let daemon = fleet.daemons[dead] { kill(daemon.pid, SIGKILL); daemon.stop() }
+        // The claim goes with the dead host's lease; etcd stops right then, before the
+        // survivor's takeover (after a jitter of up to 1 s) is claimed: it waits for etcd
+        // (the survivor fences itself meanwhile and rejoins), then takes the occurrence.
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.keys("claims/").isEmpty })
+        fleet.etcd.stop(member: 0)
+        try await Task.sleep(for: .seconds(3))
+        try await fleet.etcd.restart(member: 0)
+        #expect(await waitUntil(timeout: .seconds(20)) { !fleet.files(survivor).executions("gated", state: "awaiting_approval").isEmpty }, "\(fleet.logs())")
     }
 
     @Test func aDeadHostsStartedRunIsNeverRerunWithoutRetries() async throws {

@@ -4,7 +4,8 @@ import Testing
 @testable import Execution
 
 /// `--fence-file`: the supervisor stops its run once the fleet lease's deadline in the file
-/// has passed, and only then; a deadline moved on keeps the run going.
+/// has passed, and only then; a deadline moved on keeps the run going; a deadline already
+/// past (or no file) starts nothing.
 @Suite(.serialized) struct SupervisorFenceTests {
     static func monotonicNow() -> UInt64 {
         var now = timespec()
@@ -50,6 +51,20 @@ import Testing
         #expect(outcome.stoppedBy == nil)
         #expect(outcome.exitCode == 0)
         #expect(dir.read("m.log") == "done\n")
+    }
+
+    @Test func aDeadlinePastBeforeTheStartStartsNothing() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let fence = dir.path + "/lease.deadline"
+        try Data("\(Self.monotonicNow() - 1_000_000)\n".utf8).write(to: URL(fileURLWithPath: fence), options: .atomic)
+        var request = shell("touch ran", in: dir, id: "p")
+        request.fenceFile = fence
+        let (_, outcome) = try SupervisorHarness(dir: dir).run(request)
+        #expect(outcome.stoppedBy == .cancel)
+        #expect(outcome.error?.kind == "canceled", "\(String(describing: outcome.error))")
+        #expect(outcome.pid == nil)
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/ran"), "the command never ran")
     }
 
     @Test func aMissingFenceFileStopsTheRunAtOnce() throws {
