@@ -27,7 +27,7 @@ package enum PrometheusText {
         }
         let jobs = snapshot.jobs.sorted { $0.job < $1.job }
         func perJob(_ value: (JobResult) -> String?) -> [(labels: [(String, String)], value: String)] {
-            jobs.compactMap { result in value(result).map { ([("job", result.job)], $0) } }
+            jobs.compactMap { result in value(result).map { ([("job_id", result.job)], $0) } }
         }
 
         family("jobdir_up", "gauge", "Whether a jobdir daemon runs on this state directory (1) or not (0).",
@@ -59,7 +59,7 @@ package enum PrometheusText {
                perJob { "\($0.consecutiveFailures)" })
         family("jobdir_job_runs_total", "counter", "Executions of the job that ended, by terminal state.",
                jobs.flatMap { result in
-                   terminalStates.map { state in ([("job", result.job), ("state", state)], "\(result.counts[state] ?? 0)") }
+                   terminalStates.map { state in ([("job_id", result.job), ("state", state)], "\(result.counts[state] ?? 0)") }
                })
         family("jobdir_job_running", "gauge", "Executions of the job running now.", perJob { "\($0.running.count)" })
         family("jobdir_job_queued", "gauge", "Executions of the job waiting to start (run policies, pools, retry backoff).",
