@@ -288,6 +288,7 @@ extension Daemon {
     private func runEnvironment(_ definition: JobDefinition, record: ExecutionRecord, request: [String: String]) -> [String: String] {
         let daemonEnvironment = Self.environment
         var environment = daemonEnvironment.merging(definition.userEnvironment) { _, user in user }
+        for name in ServiceReporter.serviceManagerVariables { environment[name] = nil }
         for entry in definition.env { environment[entry.name] = EnvironmentExpansion.expand(entry.value, environment: daemonEnvironment) }
         for (name, value) in request where !name.hasPrefix("JOBDIR_") { environment[name] = value }
         for (name, _) in environment where name.hasPrefix("JOBDIR_") { environment[name] = nil }

@@ -74,6 +74,24 @@ import TestSupport
         #expect(messages.contains { $0.hasPrefix("STATUS=0 running, 0 queued, 0 awaiting approval") }, "\(messages)")
     }
 
+    @Test func runsDoNotInheritTheServiceManagersVariables() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.dir.write("jobs/env.yaml", "command: 'echo \"[${NOTIFY_SOCKET-unset}][${JOURNAL_STREAM-unset}]\"'\n")
+        let systemd = try DatagramSocket(path: setup.dir.url("notify"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = systemd.path
+        environment["JOURNAL_STREAM"] = "1:1"
+        environment["JOBDIR_JOURNAL_SOCKET"] = setup.dir.url("no-journal")
+        let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, environment: environment)
+        defer { _ = daemon.stop() }
+        _ = try #require(await systemd.receiveText(), "no notification; log: \(daemon.log)")
+        try await setup.trigger("env")
+        #expect(await waitUntil { StateFiles(setup.state).executions("env", state: "succeeded").count == 1 }, "\(daemon.log)")
+        let record = try #require(StateFiles(setup.state).executions("env").first)
+        #expect(StateFiles(setup.state).log(record) == "[unset][unset]\n")
+    }
+
     @Test func journalStreamNamingStderrMeansTheJournal() async throws {
         // systemd without Type=notify: stderr connected to the journal, JOURNAL_STREAM naming it.
         for matching in [true, false] {
