@@ -59,9 +59,10 @@ extension Daemon {
         guard !notifications.isEmpty else { return }
         let due = notifications.takeDue(now: now)
         guard !due.isEmpty else { return }
-        let environment = Self.environment
+        let environment = Self.environment.filter { !ServiceReporter.serviceManagerVariables.contains($0.key) }
         for item in due {
-            sender.send(item.delivery, record: item.record, environment: environment) { [self] attempt in
+            let definition = JobID(item.record.job).flatMap { jobs.definition($0) }
+            sender.send(item.delivery, record: item.record, definition: definition, environment: environment) { [self] attempt in
                 notificationAttempted(item, outcome: attempt)
             }
         }
