@@ -10,7 +10,7 @@ import StateStore
 /// done), sent by `NotificationSender` on this loop, and each attempt is appended to the
 /// execution's record. Nothing here waits: scheduling goes on while deliveries are out.
 extension Daemon {
-    var notificationsDirectory: String { store.layout.path("notifications") }
+    var notificationsDirectory: String { store.layout.notificationsDirectory }
 
     func pendingNotificationsFile(_ id: ExecutionID) -> String { notificationsDirectory + "/\(id.rawValue).json" }
 

@@ -15,8 +15,8 @@ import StateStore
 /// else's job: it goes through a `jobdir-supervisor` like a run (the job's user, groups,
 /// umask, `HOME`/`USER`/`LOGNAME`/`SHELL`; stdin from a file; 10 s timeout), which the
 /// in-process `ProcessRunner` waits for; its outcome file says how the notifier ended.
-/// Header values are expanded from the daemon's environment just before sending and go
-/// nowhere else.
+/// A webhook's headers come from the job's loaded definition at each attempt, their
+/// values expanded from the daemon's environment just before sending, and go nowhere else.
 final class NotificationSender {
     struct ProcessDone: Sendable {
         var token: Int
@@ -58,7 +58,7 @@ final class NotificationSender {
     }
 
     /// Sends one attempt of `delivery` about `record`. `definition` is the job's loaded
-    /// definition (nil when its file is gone): a notifier's user.
+    /// definition (nil when its file is gone): a webhook's headers and a notifier's user.
     func send(_ delivery: PlannedDelivery, record: ExecutionRecord, definition: JobDefinition?, environment: [String: String],
               completion: @escaping (NotificationAttempt) -> Void) {
         let target = delivery.target
@@ -68,11 +68,15 @@ final class NotificationSender {
                                 httpStatus: status, exitCode: exitCode, error: error)
         }
         switch target {
-        case .webhook(let url, let templates):
+        case .webhook(let url):
+            guard let notify = definition?.notify, notify.webhook == url else {
+                completion(attempt(ok: false, error: "not sent: its definition changed (the job no longer has this webhook)"))
+                return
+            }
             let body = (try? StateJSON.encode(record, path: "webhook body")) ?? []
             var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
             headers += [("X-Jobdir-Event", delivery.event), ("X-Jobdir-Job", record.job), ("X-Jobdir-Execution", record.id.rawValue)]
-            headers += templates.map { ($0.name, EnvironmentExpansion.expand($0.value, environment: environment)) }
+            headers += notify.headers.map { ($0.name, EnvironmentExpansion.expand($0.value, environment: environment)) }
             sendHTTP(HTTPRequest(method: "POST", url: url, headers: headers, body: body), completion: { response in
                 completion(Self.attempt(from: response, started: started, delivery: delivery))
             })

@@ -5,7 +5,7 @@ import Testing
 @testable import Daemon
 
 @Suite struct NotificationDeskTests {
-    static let webhook = PlannedDelivery(target: .webhook(url: "http://h/x", headers: []), event: "failure")
+    static let webhook = PlannedDelivery(target: .webhook(url: "http://h/x"), event: "failure")
     static let start = PlannedDelivery(target: .ping(url: "http://h/p", suffix: "/start"), event: "start")
 
     func attempt(ok: Bool, status: Int? = nil) -> NotificationAttempt {

@@ -124,6 +124,34 @@ import TestSupport
         #expect(daemon.stop() == 0)
     }
 
+    @Test func headerValuesReachNoStateFileWhileADeliveryIsPending() async throws {
+        let server = try ScriptedHTTPServer { _, _ in .status(500) }
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("fails.yaml", """
+            command: "exit 1"
+            notify:
+              webhook: \(server.url("/hook"))
+              headers: {X-Literal: "literal-s3cret", Authorization: "Bearer ${ALERT_TOKEN}"}
+
+            """)
+        let daemon = try Self.daemon(setup, ["--notify-retry-delay", "30s"], environment: ["ALERT_TOKEN": "env-s3cret"])
+        #expect(await waitUntil { setup.files.result("fails") != nil }, "\(daemon.log)")
+        try setup.trigger("fails")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count == 1 } == true }, "\(daemon.log)")
+        #expect(server.requests.first?.headers["x-literal"] == "literal-s3cret")
+        #expect(server.requests.first?.headers["authorization"] == "Bearer env-s3cret")
+        let pending = try FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications").filter { $0.hasSuffix(".json") }
+        #expect(pending.count == 1, "still pending: the next attempt is 30 s away")
+        var info = stat()
+        #expect(stat(setup.state + "/notifications/" + (pending.first ?? ""), &info) == 0 && info.st_mode & 0o777 == 0o600)
+        let text = Self.allText(under: setup.state)
+        #expect(!text.contains("literal-s3cret") && !text.contains("env-s3cret"))
+        #expect(!daemon.log.contains("s3cret"))
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func serverErrorsAreRetriedAndEachAttemptRecorded() async throws {
         let server = try ScriptedHTTPServer { number, _ in number < 2 ? .status(500) : .status(200) }
         defer { server.stop() }
