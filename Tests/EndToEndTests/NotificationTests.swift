@@ -152,6 +152,34 @@ import TestSupport
         #expect(daemon.stop() == 0)
     }
 
+    @Test func aFastRunsStartPingNeverComesAfterItsSuccess() async throws {
+        let server = try ScriptedHTTPServer()
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("fast.yaml", "command: \"true\"\nping: \(server.url("/ping/fast"))\n")
+        let daemon = try Self.daemon(setup)
+        #expect(await waitUntil { setup.files.result("fast") != nil }, "\(daemon.log)")
+        for round in 1...5 {
+            try setup.trigger("fast")
+            #expect(await waitUntil { setup.files.executions("fast", state: "succeeded").count == round }, "\(daemon.log)")
+            #expect(await waitUntil { server.requests.filter { $0.path == "/ping/fast" }.count == round }, "\(daemon.log)")
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        // Per run: its start (when sent) before its success, never after it.
+        var startedWithoutSuccess = false
+        for request in server.requests {
+            if request.path == "/ping/fast/start" {
+                #expect(!startedWithoutSuccess, "two starts in a row: \(server.requests.map(\.path))")
+                startedWithoutSuccess = true
+            } else {
+                startedWithoutSuccess = false
+            }
+        }
+        #expect(!startedWithoutSuccess, "a start after the last success: \(server.requests.map(\.path))")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func serverErrorsAreRetriedAndEachAttemptRecorded() async throws {
         let server = try ScriptedHTTPServer { number, _ in number < 2 ? .status(500) : .status(200) }
         defer { server.stop() }
