@@ -76,6 +76,23 @@ import TestSupport
         #expect(parsed.helps["jobdir_job_last_success_timestamp_seconds"] != nil)
     }
 
+    @Test func aRemovedJobHasNoSeriesButAnInvalidNewOneHas() {
+        var snapshot = Self.snapshot()
+        var removed = JobResult(job: "gone", file: "gone.yaml", updatedAt: Self.success)
+        removed.loaded = true
+        removed.consecutiveFailures = 4
+        removed.counts = ["failed": 4]
+        removed.noteRemoved()
+        var invalid = JobResult(job: "new", file: "new.yaml", updatedAt: Self.success)
+        invalid.definitionError = "new.yaml:1:1: unknown key `comand`"
+        snapshot.jobs += [removed, invalid]
+        let text = PrometheusText.render(snapshot)
+        #expect(!text.contains("job_id=\"gone\""), "\(text)")
+        let parsed = PrometheusSamples(text)
+        #expect(parsed.value("jobdir_job_definition_invalid", ["job_id": "new"]) == 1)
+        #expect(parsed.value("jobdir_job_consecutive_failures", ["job_id": "flaky"]) == 3)
+    }
+
     @Test func labelValuesAreEscaped() {
         var snapshot = Self.snapshot()
         snapshot.commit = "a\"b\\c\nd"

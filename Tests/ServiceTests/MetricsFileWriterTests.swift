@@ -7,6 +7,7 @@ import TestSupport
 @Suite(.serialized) struct MetricsFileWriterTests {
     static func result(_ job: String, failures: Int) -> JobResult {
         var result = JobResult(job: job, file: job + ".yaml", updatedAt: Date())
+        result.loaded = true
         result.consecutiveFailures = failures
         return result
     }
