@@ -152,6 +152,26 @@ import TestSupport
         #expect(daemon.stop() == 0)
     }
 
+    @Test func aWebhookTheDefinitionNoLongerHasGetsNoFurtherAttempt() async throws {
+        let server = try ScriptedHTTPServer { _, _ in .status(500) }
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("fails.yaml", "command: \"exit 1\"\nnotify: {webhook: \"\(server.url("/old"))\"}\n")
+        let daemon = try Self.daemon(setup, ["--notify-retry-delay", "1s"])
+        #expect(await waitUntil { setup.files.result("fails") != nil }, "\(daemon.log)")
+        try setup.trigger("fails")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count == 1 } == true }, "\(daemon.log)")
+        try setup.job("fails.yaml", "command: \"exit 1\"\nnotify: {webhook: \"\(server.url("/new"))\"}\n")
+        #expect(await waitUntil { daemon.log.contains("reloaded job=fails") }, "\(daemon.log)")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count >= 2 } == true }, "\(daemon.log)")
+        let second = try #require(setup.files.executions("fails").first.flatMap { Self.notifications($0).dropFirst().first })
+        #expect(second["ok"] as? Bool == false)
+        #expect((second["error"] as? String)?.contains("definition changed") == true, "\(second)")
+        #expect(server.requests.map(\.path) == ["/old"])
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func aFastRunsStartPingNeverComesAfterItsSuccess() async throws {
         let server = try ScriptedHTTPServer()
         defer { server.stop() }
