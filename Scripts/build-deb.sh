@@ -6,10 +6,24 @@
 # The binary, man page and completions come from Scripts/install.sh (release build with
 # the static Swift standard library, built once under .build/static); the Depends line
 # is worked out by dpkg-shlibdeps from the libraries the binary links (libc, libstdc++,
-# libyaml, ...). lintian must report no errors, or this fails.
+# libyaml, ...). The maintainer scripts are contrib/debian/{postinst,prerm,postrm}.
+# lintian must report no errors, or this fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+
+# The Debian tools: installed through Scripts/setup.sh (as root, or with sudo) when missing.
+tools=(dpkg-deb dpkg-shlibdeps lintian strip)
+missing() { for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || echo "$tool"; done; }
+if [ -n "$(missing)" ]; then
+  echo "build-deb.sh: missing $(missing | tr '\n' ' ')- installing with Scripts/setup.sh --packaging" >&2
+  Scripts/setup.sh --packaging >&2 || true
+  if [ -n "$(missing)" ]; then
+    echo "build-deb.sh: still missing $(missing | tr '\n' ' ')- run Scripts/setup.sh --packaging as root or with sudo," >&2
+    echo "  or: apt-get install dpkg-dev lintian binutils" >&2
+    exit 1
+  fi
+fi
 
 version=$(sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/BuildInfo/BuildInfo.swift)
 arch=$(dpkg --print-architecture)
@@ -57,9 +71,13 @@ shlibs=$(mktemp -d)
 trap 'rm -rf "$shlibs"' EXIT
 mkdir -p "$shlibs/debian"
 printf 'Source: jobdir\n\nPackage: jobdir\nArchitecture: any\n' > "$shlibs/debian/control"
-depends=$(cd "$shlibs" && dpkg-shlibdeps -O "$stage/usr/bin/jobdir" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
-
+# The staged tree (with its DEBIAN directory) where dpkg-shlibdeps expects a package's
+# files; its warnings and errors go to stderr, where they are seen.
 mkdir -p "$stage/DEBIAN"
+ln -s "$stage" "$shlibs/debian/jobdir"
+depends=$(cd "$shlibs" && dpkg-shlibdeps -O debian/jobdir/usr/bin/jobdir | sed -n 's/^shlibs:Depends=//p')
+[ -n "$depends" ] || { echo "build-deb.sh: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+
 cat > "$stage/DEBIAN/control" <<TXT
 Package: jobdir
 Version: $version
@@ -82,6 +100,7 @@ Description: job runner driven by a directory of YAML files
  /etc/jobdir/jobs, state in /var/lib/jobdir), the man page, shell
  completions and example jobs.
 TXT
+for script in postinst prerm postrm; do install -m 0755 "contrib/debian/$script" "$stage/DEBIAN/$script"; done
 (cd "$stage" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
 find "$stage" -type d -exec chmod 0755 {} +
 chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/md5sums"

@@ -2,7 +2,7 @@
 # Installs what is missing on a Debian machine with Swift: the system packages to build
 # and run jobdir and, with --tests, those the tests use and the Python test oracles
 # (cronsim, jsonschema, PyYAML) in a virtual environment in .build/venv — never into the
-# system Python. Packages already present are left alone; apt-get runs as root, or
+# system Python; with --packaging, those Scripts/build-deb.sh needs. Packages already present are left alone; apt-get runs as root, or
 # through sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,8 @@ if [ "${1:-}" = --tests ]; then
   # binutils (strip, readelf), python3-venv (the oracles' environment).
   # etcd-server: the fleet tests start their own etcd members.
   packages+=(prometheus lintian dpkg-dev systemd procps binutils python3-venv etcd-server)
+elif [ "${1:-}" = --packaging ]; then
+  packages+=(lintian dpkg-dev binutils)
 fi
 
 missing=()

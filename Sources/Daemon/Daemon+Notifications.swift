@@ -10,7 +10,7 @@ import StateStore
 /// done), sent by `NotificationSender` on this loop, and each attempt is appended to the
 /// execution's record. Nothing here waits: scheduling goes on while deliveries are out.
 extension Daemon {
-    var notificationsDirectory: String { store.layout.path("notifications") }
+    var notificationsDirectory: String { store.layout.notificationsDirectory }
 
     func pendingNotificationsFile(_ id: ExecutionID) -> String { notificationsDirectory + "/\(id.rawValue).json" }
 
@@ -60,7 +60,8 @@ extension Daemon {
         let due = notifications.takeDue(now: now)
         guard !due.isEmpty else { return }
         for item in due {
-            sender.send(item.delivery, record: item.record, environment: notificationEnvironment(job: item.record.job)) { [self] attempt in
+            let definition = JobID(item.record.job).flatMap { jobs.definition($0) }
+            sender.send(item.delivery, record: item.record, definition: definition, environment: notificationEnvironment(definition)) { [self] attempt in
                 notificationAttempted(item, outcome: attempt)
             }
         }
@@ -70,9 +71,11 @@ extension Daemon {
     /// notifier: the daemon's environment for a job file owned by root or the daemon's
     /// user; for anyone else's (or a job gone) the minimal one its runs start from, so a
     /// header cannot send a value of the daemon's to a URL another user chose.
-    private func notificationEnvironment(job: String) -> [String: String] {
-        guard let definition = JobID(job).flatMap(jobs.definition) else { return Self.minimalEnvironment }
-        guard !definition.expandsFromDaemonEnvironment else { return Self.environment }
+    private func notificationEnvironment(_ definition: JobDefinition?) -> [String: String] {
+        guard let definition else { return Self.minimalEnvironment }
+        guard !definition.expandsFromDaemonEnvironment else {
+            return Self.environment.filter { !ServiceReporter.serviceManagerVariables.contains($0.key) }
+        }
         return Self.minimalEnvironment.merging(definition.userEnvironment) { _, user in user }
     }
 

@@ -303,6 +303,7 @@ extension Daemon {
     private func runEnvironment(_ definition: JobDefinition, record: ExecutionRecord, request: [String: String]) -> [String: String] {
         let base = definition.startsFromMinimalEnvironment ? Self.minimalEnvironment : Self.environment
         var environment = base.merging(definition.userEnvironment) { _, user in user }
+        for name in ServiceReporter.serviceManagerVariables { environment[name] = nil }
         let expansion = definition.expandsFromDaemonEnvironment ? Self.environment : environment
         for entry in definition.env { environment[entry.name] = EnvironmentExpansion.expand(entry.value, environment: expansion) }
         for (name, value) in request where !name.hasPrefix("JOBDIR_") { environment[name] = value }

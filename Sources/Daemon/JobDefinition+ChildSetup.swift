@@ -14,12 +14,23 @@ extension JobDefinition {
                                         ("open_files", self.limits.openFiles), ("processes", self.limits.processes),
                                         ("file_size", self.limits.fileSize), ("core", self.limits.core)]
         for case let (name, value?) in values { limits[name] = Int64(value) }
-        let credentials = runAs.flatMap { identity in
-            identity.switches ? ChildSetup.Credentials(uid: identity.uid, gid: identity.gid, groups: identity.supplementaryGroups) : nil
-        }
         return ChildSetup(credentials: credentials, umask: umask, limits: limits, nice: self.limits.nice,
                           io: self.limits.io?.text, envFiles: envFiles,
                           envKeep: Array(Set(env.map(\.name) + names)))
+    }
+
+    /// A notifier's child (`notify.command`, `mail`): the run's user, groups and umask, as
+    /// the job's own runs get them; no limits and no env files (it gets the daemon's
+    /// environment, for `${VAR}` secrets a notifier may need).
+    var notifierSetup: ChildSetup {
+        ChildSetup(credentials: credentials, umask: umask)
+    }
+
+    /// The run's user and groups when the supervisor changes to them (the daemon is root).
+    private var credentials: ChildSetup.Credentials? {
+        runAs.flatMap { identity in
+            identity.switches ? ChildSetup.Credentials(uid: identity.uid, gid: identity.gid, groups: identity.supplementaryGroups) : nil
+        }
     }
 
     /// `HOME`, `USER`, `LOGNAME` and `SHELL` from the password database when the run

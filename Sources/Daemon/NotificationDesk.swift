@@ -9,7 +9,10 @@ import Scheduling
 ///
 /// Invariants: a delivery is in flight at most once; an attempt's outcome is appended to
 /// the execution's record exactly once; the pending file lists exactly the terminal
-/// deliveries not yet done, and goes once none is left.
+/// deliveries not yet done, and goes once none is left. A ping's `/start` never reaches
+/// its server after the final ping (success or `/fail`): once the final ping is planned,
+/// a `/start` not yet sent or waiting for a retry is dropped, and the final ping waits
+/// while a `/start` is in flight.
 struct NotificationDesk {
     /// A delivery handed out to be sent.
     struct Due {
@@ -43,6 +46,10 @@ struct NotificationDesk {
         var nextSlot = 0
         var pendingWritten = false
         var persistentLeft: Bool { entries.values.contains { $0.persistent } }
+        var startPingInFlight: Bool { entries.values.contains { $0.inFlight && $0.delivery.planned.isStartPing } }
+
+        /// Whether `entry` may not be sent yet: a final ping while `/start` is out.
+        func isHeld(_ entry: Entry) -> Bool { entry.delivery.planned.isFinalPing && startPingInFlight }
 
         mutating func add(_ planned: PlannedDelivery, persistent: Bool, dueAt: Date) {
             entries[nextSlot] = Entry(delivery: PendingNotifications.Delivery(planned: planned, dueAt: dueAt), persistent: persistent)
@@ -64,7 +71,9 @@ struct NotificationDesk {
 
     /// The earliest due time of a delivery not in flight.
     var nextDue: Date? {
-        ledgers.values.flatMap { $0.entries.values.filter { !$0.inFlight }.map(\.delivery.dueAt) }.min()
+        ledgers.values.flatMap { ledger in
+            ledger.entries.values.filter { !$0.inFlight && !ledger.isHeld($0) }.map(\.delivery.dueAt)
+        }.min()
     }
 
     /// An execution's process started: its `ping/start` is due now.
@@ -84,6 +93,9 @@ struct NotificationDesk {
         ledger.record = record
         ledger.record.notifications = earlier + record.notifications.filter { !earlier.contains($0) }
         ledger.terminal = true
+        if deliveries.contains(where: \.isFinalPing) {
+            ledger.entries = ledger.entries.filter { $0.value.inFlight || !$0.value.delivery.planned.isStartPing }
+        }
         for planned in deliveries { ledger.add(planned, persistent: true, dueAt: now) }
         guard !ledger.entries.isEmpty else {
             ledgers[record.id] = nil
@@ -112,7 +124,7 @@ struct NotificationDesk {
         for id in ledgers.keys.sorted() {
             guard var ledger = ledgers[id] else { continue }
             for slot in ledger.entries.keys.sorted() {
-                guard var entry = ledger.entries[slot], !entry.inFlight, entry.delivery.dueAt <= now else { continue }
+                guard var entry = ledger.entries[slot], !entry.inFlight, !ledger.isHeld(entry), entry.delivery.dueAt <= now else { continue }
                 entry.inFlight = true
                 ledger.entries[slot] = entry
                 due.append(Due(execution: id, slot: slot, delivery: entry.delivery.planned,
@@ -133,7 +145,9 @@ struct NotificationDesk {
         attempt.attempt = due.attempt
         entry.inFlight = false
         entry.delivery.attempts = due.attempt
-        if !attempt.ok, let next = schedule.nextAttempt(after: due.attempt, endedAt: now, httpStatus: attempt.httpStatus) {
+        // A `/start` is not tried again once the final ping is planned: it would come after it.
+        let superseded = entry.delivery.planned.isStartPing && ledger.entries.values.contains { $0.delivery.planned.isFinalPing }
+        if !attempt.ok, !superseded, let next = schedule.nextAttempt(after: due.attempt, endedAt: now, httpStatus: attempt.httpStatus) {
             attempt.retryAt = next
             entry.delivery.dueAt = next
             ledger.entries[due.slot] = entry
@@ -153,5 +167,19 @@ struct NotificationDesk {
         }
         ledgers[due.execution] = ledger.entries.isEmpty && ledger.terminal ? nil : ledger
         return update
+    }
+}
+
+extension PlannedDelivery {
+    /// A ping's `/start`.
+    var isStartPing: Bool {
+        if case .ping(_, "/start") = target { return true }
+        return false
+    }
+
+    /// A ping's success or `/fail`: what ends its run at the ping's server.
+    var isFinalPing: Bool {
+        if case .ping = target { return !isStartPing }
+        return false
     }
 }

@@ -43,7 +43,7 @@ package enum NotificationTest {
     }
 
     /// Sends each delivery once and waits for every answer.
-    package static func send(_ deliveries: [PlannedDelivery], record: ExecutionRecord, sendmail: String,
+    package static func send(_ deliveries: [PlannedDelivery], record: ExecutionRecord, definition: JobDefinition, sendmail: String,
                              environment: [String: String]) throws -> [NotificationAttempt] {
         let loop = try EventLoop()
         let scratch = NSTemporaryDirectory() + "/jobdir-notify-test-\(getpid())"
@@ -52,7 +52,7 @@ package enum NotificationTest {
         let sender = try NotificationSender(loop: loop, http: http, scratchDirectory: scratch, sendmail: sendmail)
         var answers: [Int: NotificationAttempt] = [:]
         for (index, delivery) in deliveries.enumerated() {
-            sender.send(delivery, record: record, environment: environment) { answers[index] = $0 }
+            sender.send(delivery, record: record, definition: definition, environment: environment) { answers[index] = $0 }
         }
         while answers.count < deliveries.count {
             for fd in loop.wait() {

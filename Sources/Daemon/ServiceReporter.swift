@@ -10,6 +10,10 @@ import StateStore
 /// `--metrics-file`. It is told at the end of each loop turn and of each result written;
 /// it decides what to send.
 final class ServiceReporter {
+    /// What the service manager gives the daemon to talk back to it: the daemon's own, so
+    /// no run or notifier inherits them (a run's `sd_notify` would speak for the daemon).
+    static let serviceManagerVariables: Set<String> = ["NOTIFY_SOCKET", "JOURNAL_STREAM"]
+
     private let notifier: ServiceNotifier?
     private let metrics: MetricsFileWriter?
     private var ready = false

@@ -2,7 +2,7 @@
 ///
 ///     jobdir-supervisor v1 --id ID --log PATH --outcome PATH --max-output BYTES
 ///                       --kill-grace-ms MS [--timeout-ms MS] [--workdir DIR]
-///                       [--report-fd FD] [--fence-file PATH] [--uid UID --gid GID --groups GID,...]
+///                       [--report-fd FD] [--fence-file PATH] [--stdin PATH] [--uid UID --gid GID --groups GID,...]
 ///                       [--umask OCTAL] [--limit NAME=VALUE]... [--nice N] [--io CLASS]
 ///                       [--env-file PATH]... [--env-keep NAME]... -- PROGRAM [ARG...]
 ///
@@ -27,6 +27,7 @@ package struct SupervisorInvocation: Hashable, Sendable {
         if let workdir = request.workingDirectory { arguments += ["--workdir", workdir] }
         if let reportFD { arguments += ["--report-fd", String(reportFD)] }
         if let fenceFile = request.fenceFile { arguments += ["--fence-file", fenceFile] }
+        if let stdinPath = request.stdinPath { arguments += ["--stdin", stdinPath] }
         arguments += request.child.arguments
         self.arguments = arguments + ["--"] + request.arguments
         environment = request.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }

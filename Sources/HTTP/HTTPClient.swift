@@ -87,7 +87,9 @@ package final class HTTPClient {
                        completion: @escaping (HTTPResponse) -> Void) -> RequestID {
         let id = RequestID(value: nextID)
         nextID += 1
-        guard request.url.hasPrefix("http://") || request.url.hasPrefix("https://") else {
+        // Schemes are case-insensitive (RFC 3986): `HTTPS://` is sent like `https://`.
+        let scheme = request.url.prefix(8).lowercased()
+        guard scheme.hasPrefix("http://") || scheme.hasPrefix("https://") else {
             completion(HTTPResponse(status: nil, error: "only http and https URLs are sent"))
             return id
         }

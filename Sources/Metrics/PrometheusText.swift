@@ -3,7 +3,12 @@ import Foundation
 import Scheduling
 
 /// Renders a `MetricsSnapshot` in the Prometheus text exposition format (0.0.4), every
-/// name prefixed `jobdir_`, with its unit in the name and one `job` label per job.
+/// name prefixed `jobdir_`, with its unit in the name and one `job_id` label per job
+/// (Prometheus keeps `job` for the scrape job).
+///
+/// Only jobs whose file is there show: loaded ones and those whose file is invalid. A
+/// removed job's result stays in `results/` (for `status` and history) but has no series,
+/// so its failures no longer keep an alert firing.
 ///
 /// Timestamps are seconds since the epoch with milliseconds, as state files keep them. A
 /// job with no such time yet (never started, never succeeded, nothing due) has no sample
@@ -25,9 +30,9 @@ package enum PrometheusText {
                 out += " \(sample.value)\n"
             }
         }
-        let jobs = snapshot.jobs.sorted { $0.job < $1.job }
+        let jobs = snapshot.jobs.filter { $0.loaded || $0.definitionError != nil }.sorted { $0.job < $1.job }
         func perJob(_ value: (JobResult) -> String?) -> [(labels: [(String, String)], value: String)] {
-            jobs.compactMap { result in value(result).map { ([("job", result.job)], $0) } }
+            jobs.compactMap { result in value(result).map { ([("job_id", result.job)], $0) } }
         }
 
         family("jobdir_up", "gauge", "Whether a jobdir daemon runs on this state directory (1) or not (0).",
@@ -59,7 +64,7 @@ package enum PrometheusText {
                perJob { "\($0.consecutiveFailures)" })
         family("jobdir_job_runs_total", "counter", "Executions of the job that ended, by terminal state.",
                jobs.flatMap { result in
-                   terminalStates.map { state in ([("job", result.job), ("state", state)], "\(result.counts[state] ?? 0)") }
+                   terminalStates.map { state in ([("job_id", result.job), ("state", state)], "\(result.counts[state] ?? 0)") }
                })
         family("jobdir_job_running", "gauge", "Executions of the job running now.", perJob { "\($0.running.count)" })
         family("jobdir_job_queued", "gauge", "Executions of the job waiting to start (run policies, pools, retry backoff).",

@@ -44,8 +44,7 @@ package enum NotificationPlan {
         var planned: [PlannedDelivery] = []
         if let notify, let event = [NotifyPolicy.Event.failure, .recovery, .success, .skipped, .always].first(where: { events.contains($0) && notify.on.contains($0) }) {
             if let webhook = notify.webhook {
-                let headers = notify.headers.map { NotificationTarget.HeaderTemplate(name: $0.name, value: $0.value) }
-                planned.append(PlannedDelivery(target: .webhook(url: webhook, headers: headers), event: event.rawValue))
+                planned.append(PlannedDelivery(target: .webhook(url: webhook), event: event.rawValue))
             }
             if let command = notify.command { planned.append(PlannedDelivery(target: .command(argv: command), event: event.rawValue)) }
             if !notify.mail.isEmpty { planned.append(PlannedDelivery(target: .mail(addresses: notify.mail), event: event.rawValue)) }

@@ -1,21 +1,13 @@
-/// Where one delivery goes. Only what the job file says: header values are kept as
-/// written (`${VAR}` unexpanded) and expanded from the daemon's environment when sent.
+/// Where one delivery goes, as kept in `notifications/<id>.json`: never a header. A
+/// webhook's headers (literal values and `${VAR}` alike) are read from the job's loaded
+/// definition when each attempt is sent, and expanded from the daemon's environment then;
+/// a definition that no longer names this webhook gets no message.
 package enum NotificationTarget: Hashable, Sendable, Codable {
-    case webhook(url: String, headers: [HeaderTemplate])
+    case webhook(url: String)
     case command(argv: [String])
     case mail(addresses: [String])
     /// A healthchecks.io-style ping: `suffix` is `/start`, `/fail` or empty (success).
     case ping(url: String, suffix: String)
-
-    package struct HeaderTemplate: Hashable, Sendable, Codable {
-        package var name: String
-        package var value: String
-
-        package init(name: String, value: String) {
-            self.name = name
-            self.value = value
-        }
-    }
 
     /// The name in the record's `notifications[].target`.
     package var name: String {
@@ -30,7 +22,7 @@ package enum NotificationTarget: Hashable, Sendable, Codable {
     /// The URL a ping or webhook goes to.
     package var url: String? {
         switch self {
-        case .webhook(let url, _): url
+        case .webhook(let url): url
         case .ping(let url, let suffix): Self.join(url, suffix)
         default: nil
         }

@@ -2,8 +2,8 @@ import Foundation
 
 /// `notifications/<execution-id>.json`: the deliveries of one execution that are not
 /// done yet, with the record they tell about, so they survive a restart. Removed once
-/// every delivery has succeeded or used up its attempts. Holds no header value and no
-/// secret: headers are kept as the job file writes them.
+/// every delivery has succeeded or used up its attempts. Holds no header and no secret
+/// (`NotificationTarget`); written 0600, since the record's output tail is in it.
 package struct PendingNotifications: Hashable, Sendable, Codable {
     package static let schema = "jobdir.notification/v1"
 

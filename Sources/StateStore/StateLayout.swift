@@ -18,6 +18,8 @@ package struct StateLayout: Hashable, Sendable {
     package var executionsDirectory: String { path("executions") }
     package var logsDirectory: String { path("logs") }
     package var approvalsDirectory: String { path("approvals") }
+    /// Deliveries not yet done (`PendingNotifications`), one file per execution.
+    package var notificationsDirectory: String { path("notifications") }
     package var triggersDirectory: String { path("triggers") }
     package var cancelDirectory: String { path("cancel") }
 

@@ -105,10 +105,12 @@ package struct StateStore: Sendable {
     }
 
     /// Results and approval requests are the daemon's user's (0600) in directories others
-    /// may list; their ACLs name who else reads them. Records are 0644 in their job's own
-    /// directory (0700, or with the job's ACL, whose mask their group bits become).
+    /// may list; their ACLs name who else reads them. Pending notifications are the
+    /// daemon's alone (0600). Records are 0644 in their job's own directory (0700, or with
+    /// the job's ACL, whose mask their group bits become).
     func permissions(of path: String) -> mode_t {
-        path.hasPrefix(layout.resultsDirectory + "/") || path.hasPrefix(layout.approvalsDirectory + "/") ? 0o600 : 0o644
+        let daemonOnly = [layout.resultsDirectory, layout.approvalsDirectory, layout.notificationsDirectory]
+        return daemonOnly.contains { path.hasPrefix($0 + "/") } ? 0o600 : 0o644
     }
 
     package func record(job: String, id: ExecutionID) throws(StateStoreError) -> ExecutionRecord? {

@@ -2,7 +2,7 @@
 //
 //   jobdir-supervisor v1 --id ID --log PATH --outcome PATH [--max-output BYTES]
 //                     [--timeout-ms MS] [--kill-grace-ms MS] [--workdir DIR]
-//                     [--report-fd FD] -- PROGRAM [ARG...]
+//                     [--report-fd FD] [--stdin PATH] -- PROGRAM [ARG...]
 //
 //                     [--uid UID --gid GID [--groups GID,GID...]] [--umask OCTAL]
 //                     [--limit NAME=VALUE]... [--nice N] [--io CLASS[:LEVEL]]
@@ -123,6 +123,7 @@ int parse_invocation(int argc, char **argv, struct invocation *inv, char *error,
         else if (strcmp(option, "--outcome") == 0) inv->outcome_path = value;
         else if (strcmp(option, "--workdir") == 0) inv->workdir = value;
         else if (strcmp(option, "--fence-file") == 0 && *value) inv->fence_file = value;
+        else if (strcmp(option, "--stdin") == 0 && *value) inv->stdin_path = value;
         else if (strcmp(option, "--max-output") == 0 && number(value, 0, &n) == 0) inv->max_output = n;
         else if (strcmp(option, "--timeout-ms") == 0 && number(value, 0, &n) == 0) inv->timeout_ms = n;
         else if (strcmp(option, "--kill-grace-ms") == 0 && number(value, 0, &n) == 0) inv->kill_grace_ms = n;

@@ -262,10 +262,14 @@ int main(int argc, char **argv) {
         set_failure(&failure, KIND_LOG, inv.log_path, e, "log %s: %s", inv.log_path, strerror(e));
         return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     }
-    int dev_null = open("/dev/null", O_RDONLY | O_CLOEXEC), pipe_fds[2] = {-1, -1};
-    if (dev_null < 0 || pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    // The command's stdin: --stdin is opened here, with the supervisor's rights (a
+    // notifier's input is in the daemon's state directory), before the child changes user.
+    const char *stdin_path = inv.stdin_path ? inv.stdin_path : "/dev/null";
+    int stdin_fd = open(stdin_path, O_RDONLY | O_CLOEXEC), pipe_fds[2] = {-1, -1};
+    if (stdin_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) != 0) {
         int e = errno;
-        set_failure(&failure, KIND_OTHER, NULL, e, "%s: %s (errno %d)", dev_null < 0 ? "open" : "pipe2", strerror(e), e);
+        set_failure(&failure, KIND_OTHER, stdin_fd < 0 ? stdin_path : NULL, e, "%s %s: %s (errno %d)",
+                    stdin_fd < 0 ? "open" : "pipe2", stdin_fd < 0 ? stdin_path : "", strerror(e), e);
         return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     }
 
@@ -288,8 +292,8 @@ int main(int argc, char **argv) {
     struct run r = {.inv = &inv, .start_ns = start_ns, .started_at_ms = started_at_ms, .out_fd = pipe_fds[0],
                     .timeout_at = NONE, .kill_at = NONE, .drain_until = NONE, .killed_at = NONE, .fence_at = fence_at};
     // The identity, limits, workdir, env files and program lookup are the child's (child.c).
-    r.pid = start_command(&inv, dev_null, pipe_fds[1], &failure);
-    close(dev_null);
+    r.pid = start_command(&inv, stdin_fd, pipe_fds[1], &failure);
+    close(stdin_fd);
     close(pipe_fds[1]);
     if (r.pid < 0) return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     if (inv.report_fd >= 0) {

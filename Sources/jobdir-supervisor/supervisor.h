@@ -28,6 +28,7 @@ struct invocation {
     // in nanoseconds, moved on by the daemon after each acknowledged renewal; past it the
     // run is stopped, even while the daemon is paused or gone. NULL: none.
     const char *fence_file;
+    const char *stdin_path;     // the command's stdin, opened by the supervisor; NULL: /dev/null
     char **command;             // NULL-terminated argv
     int command_count;
     // Who the command runs as and how it is held (SPEC section 11); applied in its child.

@@ -37,7 +37,7 @@ struct NotifyTest: AsyncParsableCommand {
             throw Console.failure("notify-test", "\(job) has no notify targets\(definition.ping == nil ? "" : " (add --ping to send its ping)")")
         }
         let record = NotificationTest.sample(of: definition, event: chosen, host: ProcessInfo.processInfo.hostName, now: Date())
-        let attempts = try NotificationTest.send(deliveries, record: record, sendmail: sendmail, environment: ProcessInfo.processInfo.environment)
+        let attempts = try NotificationTest.send(deliveries, record: record, definition: definition, sendmail: sendmail, environment: ProcessInfo.processInfo.environment)
         if json {
             print(try JSONOutput.render(encoding: attempts), terminator: "")
         } else {

@@ -5,7 +5,7 @@ import Testing
 @testable import Daemon
 
 @Suite struct NotificationDeskTests {
-    static let webhook = PlannedDelivery(target: .webhook(url: "http://h/x", headers: []), event: "failure")
+    static let webhook = PlannedDelivery(target: .webhook(url: "http://h/x"), event: "failure")
     static let start = PlannedDelivery(target: .ping(url: "http://h/p", suffix: "/start"), event: "start")
 
     func attempt(ok: Bool, status: Int? = nil) -> NotificationAttempt {
@@ -68,6 +68,37 @@ import Testing
         #expect(rewritten?.notifications.map(\.target) == ["ping/start"])
         #expect(pending == nil)
         #expect(desk.isEmpty)
+    }
+
+    static let success = PlannedDelivery(target: .ping(url: "http://h/p", suffix: ""), event: "success")
+
+    func running() -> ExecutionRecord {
+        var record = Policy.record("j", slot: 0, state: .running)
+        record.finishedAt = nil
+        return record
+    }
+
+    @Test func aStartPingNotYetSentGoesWhenTheFinalPingIsPlanned() {
+        var desk = NotificationDesk(schedule: .standard)
+        desk.started(running(), deliveries: [Self.start], now: Policy.t0)
+        _ = desk.finished(Policy.record("j", slot: 0, state: .succeeded), deliveries: [Self.success], now: Policy.t0)
+        #expect(desk.takeDue(now: Policy.t0).map(\.delivery) == [Self.success])
+    }
+
+    @Test func theFinalPingWaitsForAStartInFlightWhichIsNotTriedAgain() {
+        var desk = NotificationDesk(schedule: DeliverySchedule(firstDelay: .seconds(1)))
+        desk.started(running(), deliveries: [Self.start], now: Policy.t0)
+        let start = desk.takeDue(now: Policy.t0)
+        #expect(start.map(\.delivery) == [Self.start])
+        _ = desk.finished(Policy.record("j", slot: 0, state: .succeeded), deliveries: [Self.success], now: Policy.t0)
+        // Held while /start is out: not handed out, and no wake-up for it.
+        #expect(desk.takeDue(now: Policy.at(1)).isEmpty)
+        #expect(desk.nextDue == nil)
+        let failed = NotificationAttempt(target: "ping/start", event: "start", attempt: 1, at: Policy.t0, ok: false, httpStatus: 500)
+        let update = desk.attempted(start[0], outcome: failed, now: Policy.at(1))
+        #expect(update.record?.notifications.last?.retryAt == nil)
+        #expect(desk.takeDue(now: Policy.at(1)).map(\.delivery) == [Self.success])
+        #expect(desk.takeDue(now: Policy.at(1000)).isEmpty, "the failed /start is not due again")
     }
 
     @Test func restoredDeliveriesCarryOn() {

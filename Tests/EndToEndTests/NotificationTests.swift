@@ -124,6 +124,82 @@ import TestSupport
         #expect(daemon.stop() == 0)
     }
 
+    @Test func headerValuesReachNoStateFileWhileADeliveryIsPending() async throws {
+        let server = try ScriptedHTTPServer { _, _ in .status(500) }
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("fails.yaml", """
+            command: "exit 1"
+            notify:
+              webhook: \(server.url("/hook"))
+              headers: {X-Literal: "literal-s3cret", Authorization: "Bearer ${ALERT_TOKEN}"}
+
+            """)
+        let daemon = try Self.daemon(setup, ["--notify-retry-delay", "30s"], environment: ["ALERT_TOKEN": "env-s3cret"])
+        #expect(await waitUntil { setup.files.result("fails") != nil }, "\(daemon.log)")
+        try setup.trigger("fails")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count == 1 } == true }, "\(daemon.log)")
+        #expect(server.requests.first?.headers["x-literal"] == "literal-s3cret")
+        #expect(server.requests.first?.headers["authorization"] == "Bearer env-s3cret")
+        let pending = try FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications").filter { $0.hasSuffix(".json") }
+        #expect(pending.count == 1, "still pending: the next attempt is 30 s away")
+        var info = stat()
+        #expect(stat(setup.state + "/notifications/" + (pending.first ?? ""), &info) == 0 && info.st_mode & 0o777 == 0o600)
+        let text = Self.allText(under: setup.state)
+        #expect(!text.contains("literal-s3cret") && !text.contains("env-s3cret"))
+        #expect(!daemon.log.contains("s3cret"))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aWebhookTheDefinitionNoLongerHasGetsNoFurtherAttempt() async throws {
+        let server = try ScriptedHTTPServer { _, _ in .status(500) }
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("fails.yaml", "command: \"exit 1\"\nnotify: {webhook: \"\(server.url("/old"))\"}\n")
+        let daemon = try Self.daemon(setup, ["--notify-retry-delay", "1s"])
+        #expect(await waitUntil { setup.files.result("fails") != nil }, "\(daemon.log)")
+        try setup.trigger("fails")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count == 1 } == true }, "\(daemon.log)")
+        try setup.job("fails.yaml", "command: \"exit 1\"\nnotify: {webhook: \"\(server.url("/new"))\"}\n")
+        #expect(await waitUntil { daemon.log.contains("reloaded job=fails") }, "\(daemon.log)")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count >= 2 } == true }, "\(daemon.log)")
+        let second = try #require(setup.files.executions("fails").first.flatMap { Self.notifications($0).dropFirst().first })
+        #expect(second["ok"] as? Bool == false)
+        #expect((second["error"] as? String)?.contains("definition changed") == true, "\(second)")
+        #expect(server.requests.map(\.path) == ["/old"])
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aFastRunsStartPingNeverComesAfterItsSuccess() async throws {
+        let server = try ScriptedHTTPServer()
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("fast.yaml", "command: \"true\"\nping: \(server.url("/ping/fast"))\n")
+        let daemon = try Self.daemon(setup)
+        #expect(await waitUntil { setup.files.result("fast") != nil }, "\(daemon.log)")
+        for round in 1...5 {
+            try setup.trigger("fast")
+            #expect(await waitUntil { setup.files.executions("fast", state: "succeeded").count == round }, "\(daemon.log)")
+            #expect(await waitUntil { server.requests.filter { $0.path == "/ping/fast" }.count == round }, "\(daemon.log)")
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        // Per run: its start (when sent) before its success, never after it.
+        var startedWithoutSuccess = false
+        for request in server.requests {
+            if request.path == "/ping/fast/start" {
+                #expect(!startedWithoutSuccess, "two starts in a row: \(server.requests.map(\.path))")
+                startedWithoutSuccess = true
+            } else {
+                startedWithoutSuccess = false
+            }
+        }
+        #expect(!startedWithoutSuccess, "a start after the last success: \(server.requests.map(\.path))")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func serverErrorsAreRetriedAndEachAttemptRecorded() async throws {
         let server = try ScriptedHTTPServer { number, _ in number < 2 ? .status(500) : .status(200) }
         defer { server.stop() }

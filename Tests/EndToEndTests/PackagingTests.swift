@@ -44,6 +44,25 @@ import TestSupport
     }
 
     @Test(.enabled(if: deb != nil, "\(noDeb)"))
+    func debHasMaintainerScriptsThatRestartOnlyOnUpgrade() async throws {
+        let dir = try TemporaryDirectory("jobdir-deb-control")
+        defer { dir.remove() }
+        let control = dir.url("DEBIAN")
+        let extract = try await ProcessRunner.runDetached("/usr/bin/dpkg-deb", ["--control", Self.deb!, control])
+        try #require(extract.status == 0, "\(extract.stderr)")
+        for script in ["postinst", "prerm", "postrm"] {
+            var info = stat()
+            #expect(stat(control + "/" + script, &info) == 0 && info.st_mode & 0o777 == 0o755, "\(script)")
+            #expect((try? String(contentsOfFile: control + "/" + script, encoding: .utf8))?.hasPrefix("#!/bin/sh\n") == true, "\(script)")
+        }
+        let postinst = try String(contentsOfFile: control + "/postinst", encoding: .utf8)
+        #expect(postinst.contains("daemon-reload") && postinst.contains("try-restart jobdir.service"))
+        let commands = postinst.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }.joined(separator: "\n")
+        #expect(!commands.contains("enable") && !commands.contains(" start "), "a fresh install starts and enables nothing")
+        #expect(try String(contentsOfFile: control + "/prerm", encoding: .utf8).contains("stop jobdir.service"))
+    }
+
+    @Test(.enabled(if: deb != nil, "\(noDeb)"))
     func debUnpacksAndItsBinaryRunsTheExamples() async throws {
         let dir = try TemporaryDirectory("jobdir-deb")
         defer { dir.remove() }

@@ -319,5 +319,31 @@ extension RunAsOwnerTests {
         #expect(sent.first { $0.0 == "roots" }?.1 == "Bearer s3cret-token", "\(sent)")
         #expect(daemon.stop() == 0)
     }
+
+    @Test func aNobodyJobsNotifierAndSendmailRunAsNobody() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        let out = try nobodysDirectory(setup)
+        let sendmail = try setup.dir.write("sendmail", "#!/bin/sh\nid -u > \(out)/mailer\ncat > /dev/null\n", mode: 0o755)
+        try nobodysJob(setup, "told.yaml", """
+            command: 'exit 1'
+            umask: '027'
+            notify:
+              command: 'id -u > \(out)/notifier; echo "$HOME $USER $LOGNAME" >> \(out)/notifier; umask >> \(out)/notifier; cat > /dev/null'
+              mail: [ops@example.com]
+
+            """)
+        let daemon = try setup.start(["--sendmail", sendmail])
+        #expect(await waitUntil { setup.files.result("told")?["loaded"] as? Bool == true }, "\(daemon.log)")
+        try setup.trigger("told")
+        #expect(await waitUntil(timeout: .seconds(20)) {
+            (setup.files.executions("told").first?["notifications"] as? [[String: Any]])?.count == 2
+        }, "\(daemon.log)")
+        let attempts = setup.files.executions("told").first?["notifications"] as? [[String: Any]] ?? []
+        #expect(attempts.allSatisfy { $0["ok"] as? Bool == true }, "\(attempts)")
+        #expect(try String(contentsOfFile: out + "/notifier", encoding: .utf8) == "\(nobody.pw_uid)\n\(Self.nobodyHome) nobody nobody\n0027\n")
+        #expect(try String(contentsOfFile: out + "/mailer", encoding: .utf8) == "\(nobody.pw_uid)\n")
+        #expect(daemon.stop() == 0)
+    }
 }
 

@@ -74,6 +74,24 @@ import TestSupport
         #expect(messages.contains { $0.hasPrefix("STATUS=0 running, 0 queued, 0 awaiting approval") }, "\(messages)")
     }
 
+    @Test func runsDoNotInheritTheServiceManagersVariables() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.dir.write("jobs/env.yaml", "command: 'echo \"[${NOTIFY_SOCKET-unset}][${JOURNAL_STREAM-unset}]\"'\n")
+        let systemd = try DatagramSocket(path: setup.dir.url("notify"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = systemd.path
+        environment["JOURNAL_STREAM"] = "1:1"
+        environment["JOBDIR_JOURNAL_SOCKET"] = setup.dir.url("no-journal")
+        let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, environment: environment)
+        defer { _ = daemon.stop() }
+        _ = try #require(await systemd.receiveText(), "no notification; log: \(daemon.log)")
+        try await setup.trigger("env")
+        #expect(await waitUntil { StateFiles(setup.state).executions("env", state: "succeeded").count == 1 }, "\(daemon.log)")
+        let record = try #require(StateFiles(setup.state).executions("env").first)
+        #expect(StateFiles(setup.state).log(record) == "[unset][unset]\n")
+    }
+
     @Test func journalStreamNamingStderrMeansTheJournal() async throws {
         // systemd without Type=notify: stderr connected to the journal, JOURNAL_STREAM naming it.
         for matching in [true, false] {
@@ -121,18 +139,18 @@ import TestSupport
         func current() -> PrometheusSamples? { (try? String(contentsOfFile: metricsFile, encoding: .utf8)).map(PrometheusSamples.init) }
         // Written at most once a second: within a couple of seconds it shows every run.
         #expect(await waitUntil(timeout: .seconds(5)) {
-            current()?.value("jobdir_job_consecutive_failures", ["job": "broken"]) == 2
-                && current()?.value("jobdir_job_runs_total", ["job": "ok", "state": "succeeded"]) == 1
+            current()?.value("jobdir_job_consecutive_failures", ["job_id": "broken"]) == 2
+                && current()?.value("jobdir_job_runs_total", ["job_id": "ok", "state": "succeeded"]) == 1
         }, "\((try? String(contentsOfFile: metricsFile, encoding: .utf8)) ?? "no file")")
         let file = try #require(current())
         #expect(file.problems.isEmpty)
         #expect(file.value("jobdir_up") == 1)
-        #expect(file.value("jobdir_job_last_success_timestamp_seconds", ["job": "ok"]) == lastSuccess)
-        #expect(file.value("jobdir_job_last_success_timestamp_seconds", ["job": "broken"]) == nil)
-        #expect(file.value("jobdir_job_runs_total", ["job": "broken", "state": "failed"]) == 2)
-        #expect(file.value("jobdir_job_last_duration_seconds", ["job": "ok"]).map { $0 >= 0 && $0 < 10 } == true)
-        #expect(file.value("jobdir_job_next_due_timestamp_seconds", ["job": "nightly"]) != nil)
-        #expect(file.value("jobdir_job_running", ["job": "ok"]) == 0)
+        #expect(file.value("jobdir_job_last_success_timestamp_seconds", ["job_id": "ok"]) == lastSuccess)
+        #expect(file.value("jobdir_job_last_success_timestamp_seconds", ["job_id": "broken"]) == nil)
+        #expect(file.value("jobdir_job_runs_total", ["job_id": "broken", "state": "failed"]) == 2)
+        #expect(file.value("jobdir_job_last_duration_seconds", ["job_id": "ok"]).map { $0 >= 0 && $0 < 10 } == true)
+        #expect(file.value("jobdir_job_next_due_timestamp_seconds", ["job_id": "nightly"]) != nil)
+        #expect(file.value("jobdir_job_running", ["job_id": "ok"]) == 0)
 
         // `jobdir metrics` reads the same from the state files.
         let verb = try await ProcessRunner.runDetached(ProcessRunner.jobdirBinary, ["metrics", "--state", setup.state])
@@ -159,7 +177,7 @@ import TestSupport
             #expect(await waitUntil { setup.terminal(job) == 1 }, "\(daemon.log)")
         }
         #expect(await waitUntil(timeout: .seconds(5)) {
-            ((try? String(contentsOfFile: metricsFile, encoding: .utf8)) ?? "").contains("jobdir_job_runs_total{job=\"broken\",state=\"failed\"} 1")
+            ((try? String(contentsOfFile: metricsFile, encoding: .utf8)) ?? "").contains("jobdir_job_runs_total{job_id=\"broken\",state=\"failed\"} 1")
         })
         let verb = try await ProcessRunner.runDetached(ProcessRunner.jobdirBinary, ["metrics", "--state", setup.state])
         try Data(verb.stdout.utf8).write(to: URL(fileURLWithPath: setup.dir.url("verb.prom")))

@@ -24,6 +24,23 @@ import Scheduling
         return (outcome, env)
     }
 
+    @Test func stdinIsTheFileTheSupervisorOpensOrElseDevNull() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        dir.write("input", "from the file\n")
+        var request = shell("cat", in: dir, id: "in")
+        request.stdinPath = dir.file("input")
+        #expect(try SupervisorHarness(dir: dir).run(request).outcome.exitCode == 0)
+        #expect(dir.read("in.log") == "from the file\n")
+        #expect(try SupervisorHarness(dir: dir).run(shell("cat; echo end", in: dir, id: "none")).outcome.exitCode == 0)
+        #expect(dir.read("none.log") == "end\n")
+        var missing = shell("cat", in: dir, id: "missing")
+        missing.stdinPath = dir.file("absent")
+        let outcome = try SupervisorHarness(dir: dir).run(missing).outcome
+        #expect(outcome.termination == .spawnFailed)
+        #expect(outcome.error?.message.contains("absent") == true, "\(String(describing: outcome.error))")
+    }
+
     @Test func envFilesTakeTheSupportedSyntax() throws {
         let text = "# a comment\n  \nPLAIN=value\nexport EXPORTED=yes\nSPACED = padded value   \nINLINE=abc # trailing comment\n"
             + "HASH=a#b\nSINGLE='literal $HOME \\n # not a comment'\nDOUBLE=\"line1\\nline2\\t\\\"q\\\" \\\\ \\$X\"\nEMPTY=\n"

@@ -71,6 +71,19 @@ import TestSupport
         #expect(loop.client.inFlight == 0)
     }
 
+    @Test func anUppercaseSchemeIsSent() throws {
+        let server = try ScriptedHTTPServer { _, _ in .status(200) }
+        defer { server.stop() }
+        let loop = try Loop()
+        var response: HTTPResponse?
+        let url = server.url("/upper")
+        #expect(url.hasPrefix("http://"))
+        loop.client.start(HTTPRequest(url: "HTTP://" + url.dropFirst("http://".count))) { response = $0 }
+        loop.run(seconds: 10) { response != nil }
+        #expect(response?.status == 200, "\(String(describing: response?.error))")
+        #expect(server.requests.count == 1)
+    }
+
     @Test func aRefusedConnectionIsAnError() throws {
         let probe = try ScriptedHTTPServer()
         let url = probe.url("/gone")

@@ -35,21 +35,21 @@ import TestSupport
         #expect(parsed.value("jobdir_up") == 1)
         #expect(parsed.value("jobdir_start_time_seconds") == Self.started.timeIntervalSince1970)
         #expect(parsed.value("jobdir_build_info", ["version": "0.1.0", "commit": "abc123"]) == 1)
-        #expect(parsed.value("jobdir_job_consecutive_failures", ["job": "flaky"]) == 3)
-        #expect(parsed.value("jobdir_job_consecutive_failures", ["job": "reports/weekly"]) == 0)
-        #expect(parsed.value("jobdir_job_last_success_timestamp_seconds", ["job": "reports/weekly"]) == 1_795_397_401.5)
-        #expect(parsed.value("jobdir_job_last_start_timestamp_seconds", ["job": "reports/weekly"]) == 1_795_397_400)
-        #expect(parsed.value("jobdir_job_last_duration_seconds", ["job": "reports/weekly"]) == 1.5)
+        #expect(parsed.value("jobdir_job_consecutive_failures", ["job_id": "flaky"]) == 3)
+        #expect(parsed.value("jobdir_job_consecutive_failures", ["job_id": "reports/weekly"]) == 0)
+        #expect(parsed.value("jobdir_job_last_success_timestamp_seconds", ["job_id": "reports/weekly"]) == 1_795_397_401.5)
+        #expect(parsed.value("jobdir_job_last_start_timestamp_seconds", ["job_id": "reports/weekly"]) == 1_795_397_400)
+        #expect(parsed.value("jobdir_job_last_duration_seconds", ["job_id": "reports/weekly"]) == 1.5)
         // The earliest of the job's triggers.
-        #expect(parsed.value("jobdir_job_next_due_timestamp_seconds", ["job": "reports/weekly"]) == Timestamp.parse("2026-11-24T00:00:00.000Z")!.timeIntervalSince1970)
-        #expect(parsed.value("jobdir_job_runs_total", ["job": "reports/weekly", "state": "succeeded"]) == 2)
-        #expect(parsed.value("jobdir_job_runs_total", ["job": "flaky", "state": "timed_out"]) == 1)
-        #expect(parsed.value("jobdir_job_runs_total", ["job": "flaky", "state": "succeeded"]) == 0)
+        #expect(parsed.value("jobdir_job_next_due_timestamp_seconds", ["job_id": "reports/weekly"]) == Timestamp.parse("2026-11-24T00:00:00.000Z")!.timeIntervalSince1970)
+        #expect(parsed.value("jobdir_job_runs_total", ["job_id": "reports/weekly", "state": "succeeded"]) == 2)
+        #expect(parsed.value("jobdir_job_runs_total", ["job_id": "flaky", "state": "timed_out"]) == 1)
+        #expect(parsed.value("jobdir_job_runs_total", ["job_id": "flaky", "state": "succeeded"]) == 0)
         #expect(parsed.all("jobdir_job_runs_total").count == 2 * 8)
-        #expect(parsed.value("jobdir_job_definition_invalid", ["job": "flaky"]) == 1)
-        #expect(parsed.value("jobdir_job_definition_invalid", ["job": "reports/weekly"]) == 0)
-        #expect(parsed.value("jobdir_job_running", ["job": "flaky"]) == 1)
-        #expect(parsed.value("jobdir_job_queued", ["job": "flaky"]) == 1)
+        #expect(parsed.value("jobdir_job_definition_invalid", ["job_id": "flaky"]) == 1)
+        #expect(parsed.value("jobdir_job_definition_invalid", ["job_id": "reports/weekly"]) == 0)
+        #expect(parsed.value("jobdir_job_running", ["job_id": "flaky"]) == 1)
+        #expect(parsed.value("jobdir_job_queued", ["job_id": "flaky"]) == 1)
         #expect(parsed.types["jobdir_job_runs_total"] == "counter")
         #expect(parsed.types["jobdir_job_running"] == "gauge")
     }
@@ -69,11 +69,28 @@ import TestSupport
         let parsed = PrometheusSamples(PrometheusText.render(Self.snapshot(up: false)))
         #expect(parsed.value("jobdir_up") == 0)
         #expect(parsed.all("jobdir_start_time_seconds").isEmpty)
-        #expect(parsed.value("jobdir_job_last_success_timestamp_seconds", ["job": "flaky"]) == nil)
-        #expect(parsed.value("jobdir_job_last_start_timestamp_seconds", ["job": "flaky"]) == nil)
-        #expect(parsed.value("jobdir_job_next_due_timestamp_seconds", ["job": "flaky"]) == nil)
+        #expect(parsed.value("jobdir_job_last_success_timestamp_seconds", ["job_id": "flaky"]) == nil)
+        #expect(parsed.value("jobdir_job_last_start_timestamp_seconds", ["job_id": "flaky"]) == nil)
+        #expect(parsed.value("jobdir_job_next_due_timestamp_seconds", ["job_id": "flaky"]) == nil)
         // Every family still has its HELP and TYPE.
         #expect(parsed.helps["jobdir_job_last_success_timestamp_seconds"] != nil)
+    }
+
+    @Test func aRemovedJobHasNoSeriesButAnInvalidNewOneHas() {
+        var snapshot = Self.snapshot()
+        var removed = JobResult(job: "gone", file: "gone.yaml", updatedAt: Self.success)
+        removed.loaded = true
+        removed.consecutiveFailures = 4
+        removed.counts = ["failed": 4]
+        removed.noteRemoved()
+        var invalid = JobResult(job: "new", file: "new.yaml", updatedAt: Self.success)
+        invalid.definitionError = "new.yaml:1:1: unknown key `comand`"
+        snapshot.jobs += [removed, invalid]
+        let text = PrometheusText.render(snapshot)
+        #expect(!text.contains("job_id=\"gone\""), "\(text)")
+        let parsed = PrometheusSamples(text)
+        #expect(parsed.value("jobdir_job_definition_invalid", ["job_id": "new"]) == 1)
+        #expect(parsed.value("jobdir_job_consecutive_failures", ["job_id": "flaky"]) == 3)
     }
 
     @Test func labelValuesAreEscaped() {
@@ -89,8 +106,8 @@ import TestSupport
         reversed.jobs.reverse()
         #expect(PrometheusText.render(reversed) == PrometheusText.render(Self.snapshot()))
         let text = PrometheusText.render(Self.snapshot())
-        let flaky = text.range(of: "job=\"flaky\"")!.lowerBound
-        let weekly = text.range(of: "job=\"reports/weekly\"")!.lowerBound
+        let flaky = text.range(of: "job_id=\"flaky\"")!.lowerBound
+        let weekly = text.range(of: "job_id=\"reports/weekly\"")!.lowerBound
         #expect(flaky < weekly)
     }
 

@@ -56,10 +56,14 @@ import Testing
         #expect(planned(Policy.record("j", slot: 0, state: .failed), yaml: yaml) == ["webhook:failure"])
     }
 
-    @Test func headersStayAsWritten() throws {
+    @Test func aPlannedWebhookCarriesNoHeaders() throws {
         let delivery = try #require(NotificationPlan.onFinish(Policy.record("j", slot: 0, state: .failed), failuresBefore: 0,
                                                               notify: Policy.job("j", Self.hook).notify, ping: nil).first)
-        #expect(delivery.target == .webhook(url: "https://chat.example/hook", headers: [.init(name: "Authorization", value: "Bearer ${T}")]))
+        #expect(delivery.target == .webhook(url: "https://chat.example/hook"))
+        let pending = PendingNotifications(record: Policy.record("j", slot: 0, state: .failed),
+                                           deliveries: [.init(planned: delivery, dueAt: Date())])
+        let text = String(decoding: try JSONEncoder().encode(pending), as: UTF8.self)
+        #expect(!text.contains("Bearer") && !text.contains("Authorization"), "\(text)")
     }
 
     @Test func pingURLs() {

@@ -7,6 +7,7 @@ import TestSupport
 @Suite(.serialized) struct MetricsFileWriterTests {
     static func result(_ job: String, failures: Int) -> JobResult {
         var result = JobResult(job: job, file: job + ".yaml", updatedAt: Date())
+        result.loaded = true
         result.consecutiveFailures = failures
         return result
     }
@@ -40,18 +41,18 @@ import TestSupport
         let path = dir.url("jobdir.prom")
         let writer = MetricsFileWriter(path: path, startedAt: Date(), version: "0.1.0", commit: "abc", initial: [Self.result("a", failures: 1)],
                                        intervalNanoseconds: 100_000_000, onError: { Issue.record("write failed: \($0)") })
-        #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "a"]) == 1 })
+        #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job_id": "a"]) == 1 })
         writer.update(Self.result("a", failures: 2))
         writer.update(Self.result("b", failures: 5))
         #expect(await waitUntil {
-            Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "a"]) == 2
-                && Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "b"]) == 5
+            Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job_id": "a"]) == 2
+                && Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job_id": "b"]) == 5
         })
         #expect(Self.samples(path)?.value("jobdir_up") == 1)
         writer.finish()
         let final = try #require(Self.samples(path))
         #expect(final.value("jobdir_up") == 0)
-        #expect(final.value("jobdir_job_consecutive_failures", ["job": "b"]) == 5)
+        #expect(final.value("jobdir_job_consecutive_failures", ["job_id": "b"]) == 5)
         // No temp file is left beside it for the collector to trip over.
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["jobdir.prom"])
     }
@@ -74,7 +75,7 @@ import TestSupport
         while failures < 400 {
             failures += 1
             writer.update(Self.result("busy", failures: failures))
-            seen.insert(Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "busy"]) ?? -1)
+            seen.insert(Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job_id": "busy"]) ?? -1)
             try await Task.sleep(for: .milliseconds(5))
         }
         let elapsed = clock.now - start
@@ -84,7 +85,7 @@ import TestSupport
         #expect(seen.count <= allowed, "\(seen.count) writes seen in \(elapsed)")
         #expect(seen.count >= 2, "\(seen.sorted()) in \(elapsed)")
         let last = failures
-        #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "busy"]) == Double(last) })
+        #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job_id": "busy"]) == Double(last) })
     }
 
     @Test func idleMeansNoWakeups() async throws {
@@ -95,7 +96,7 @@ import TestSupport
                                        intervalNanoseconds: 50_000_000, onError: { Issue.record("write failed: \($0)") })
         defer { writer.finish() }
         writer.update(Self.result("a", failures: 1))
-        #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job": "a"]) == 1 })
+        #expect(await waitUntil { Self.samples(path)?.value("jobdir_job_consecutive_failures", ["job_id": "a"]) == 1 })
         // Once it is back asleep after the write, watch it sleep: the idle period is what is tested.
         #expect(await waitUntil { Self.thread("jobdir-metrics", field: "State:")?.hasPrefix("S") == true })
         let before = try #require(Self.wakeups(ofThread: "jobdir-metrics"))
