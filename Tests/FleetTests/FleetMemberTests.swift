@@ -171,7 +171,9 @@ struct FleetMemberTests {
         let etcd = try await EtcdCluster()
         defer { etcd.stop() }
         let h = try Harness(etcd)
-        let member = h.joined(h.member("a"))
+        // A TTL long enough that etcd's restart below (seconds on a loaded machine) does not
+        // take the member past its lease's deadline: that would drop its updates, rightly.
+        let member = h.joined(h.member("a", ttl: .seconds(60)))
         let fence = try #require(Self.fence(h.claim(member, "j:1")))
         let key = member.keyspace.claim("j:1")
         func value(_ text: String) -> [UInt8] { FleetMember.json(["host": "a", "v": text]) }
