@@ -78,6 +78,9 @@ package final class FleetMember {
     private var relisting = false
     /// Done marks not yet written (etcd did not answer): occurrence → (fence, value).
     private var owedFinishes: [String: (fence: Int64, value: [UInt8], runningKey: String?)] = [:]
+    /// When done marks and claim updates etcd did not take are sent again (a second after a
+    /// failure; sooner when etcd answers another call, and at each renewal).
+    private var owedRetryAt: UInt64?
     private var finishing: Set<String> = []
     /// Claim values not yet known written (`update`): occurrence → the latest one, with its
     /// claim's fence and lease; `serial` tells a value set while another was on its way.
@@ -126,6 +129,7 @@ package final class FleetMember {
             if !renewing, let due = clock.renewDue { times.append(due) }
             if watchRequest == nil, let retry = watchRetryAt { times.append(retry) }
             if !relisting, let relist = relistAt { times.append(relist) }
+            if let retry = owedRetryAt, !owedFinishes.isEmpty || !owedUpdates.isEmpty { times.append(retry) }
         } else if !granting {
             times.append(grantRetryAt)
         }
@@ -146,6 +150,10 @@ package final class FleetMember {
         if !renewing, let due = clock.renewDue, now >= due { renew() }
         if watchRequest == nil, let retry = watchRetryAt, now >= retry { startWatch() }
         if !relisting, let relist = relistAt, now >= relist { relistClaims() }
+        if let retry = owedRetryAt, now >= retry {
+            owedRetryAt = nil
+            retryOwed()
+        }
     }
 
     /// Fences now if the lease is past its deadline and `tick` has not run since (the host
@@ -396,6 +404,7 @@ package final class FleetMember {
             case .failure(let error):
                 // Whether it landed is unknown: the mod revision compared next tells.
                 self.failed(error)
+                self.owedRetryAt = self.owedRetryAt ?? self.monotonicNow() + 1_000_000_000
                 return
             case .success(let object):
                 self.answered()
@@ -451,7 +460,9 @@ package final class FleetMember {
             guard let self else { return }
             self.finishing.remove(occurrence)
             switch answer {
-            case .failure(let error): self.failed(error)
+            case .failure(let error):
+                self.failed(error)
+                self.owedRetryAt = self.owedRetryAt ?? self.monotonicNow() + 1_000_000_000
             case .success: self.answered(); self.owedFinishes[occurrence] = nil
             }
         }
@@ -579,6 +590,8 @@ package final class FleetMember {
         unreachableSince = nil
         lastError = nil
         onEvent(.reachability(changed: true))
+        // What etcd did not take while it did not answer goes now, not at the next renewal.
+        retryOwed()
     }
 
     // MARK: - Values

@@ -173,6 +173,7 @@ struct FleetMemberTests {
         let h = try Harness(etcd)
         // A TTL long enough that etcd's restart below (seconds on a loaded machine) does not
         // take the member past its lease's deadline: that would drop its updates, rightly.
+        // What was owed goes as soon as etcd answers again, not at the next renewal.
         let member = h.joined(h.member("a", ttl: .seconds(60)))
         let fence = try #require(Self.fence(h.claim(member, "j:1")))
         let key = member.keyspace.claim("j:1")
