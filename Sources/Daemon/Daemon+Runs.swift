@@ -361,12 +361,8 @@ extension Daemon {
 
     private func prune(job: String, definition: JobDefinition) {
         // Read the records only when their count or age says some may be due for removal.
-        let figures = history.figures(job) { (try? store.recordIDs(job: job)) ?? [] }
-        let oldEnough = definition.history.maxAge.map { age in
-            figures.oldest.map { Date().timeIntervalSince($0) > Double(age.milliseconds) / 1000 } ?? false
-        } ?? false
-        guard figures.count > definition.history.keep || oldEnough else { return }
-        history.reset(job)
+        guard history.pruneDue(job, keep: definition.history.keep, maxAge: definition.history.maxAge, now: Date(),
+                               list: { (try? store.recordIDs(job: job)) ?? [] }) else { return }
         let retention = HistoryRetention(keep: definition.history.keep, maxAge: definition.history.maxAge)
         do {
             try store.pruneHistory(job: job, retention: retention, now: Date(), unreadable: reportUnreadable)

@@ -153,7 +153,7 @@ package final class Daemon {
     private func setUpEdges() throws {
         edges = try LoopEdges()
         jobFiles = JobFileFeed(root: configuration.jobsDirectory, inotify: edges.inotify)
-        if !jobFiles.tree.start() {
+        if !jobFiles.start() {
             log.event("jobs_directory_missing", ["path": configuration.jobsDirectory, "note": "watching for it to appear"])
         }
         supervisors = RunSupervisors(loop: edges.loop)
@@ -205,8 +205,8 @@ package final class Daemon {
         if let directory = watches.directory(of: event.watch) {
             handleWatchEvent(event, directory: directory)
         }
-        if jobFiles.tree.owns(event.watch) {
-            for change in jobFiles.tree.handle(event) { handle(jobChange: change) }
+        if jobFiles.owns(event.watch) {
+            for change in jobFiles.changes(from: event) { handle(jobChange: change) }
         } else {
             for request in inbox.requests(from: event) { handle(request) }
         }

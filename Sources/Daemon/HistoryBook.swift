@@ -1,3 +1,4 @@
+import Definitions
 import Foundation
 import Scheduling
 
@@ -7,13 +8,26 @@ import Scheduling
 struct HistoryBook {
     private var counts: [String: (count: Int, oldest: Date?)] = [:]
 
-    /// The job's figures, read from the file names the first time.
+    /// The job's figures, read from the file names (oldest first) the first time.
     mutating func figures(_ job: String, list: () -> [ExecutionID]) -> (count: Int, oldest: Date?) {
         if let known = counts[job] { return known }
         let ids = list()
         let figures = (ids.count, ids.first?.dueAt)
         counts[job] = figures
         return figures
+    }
+
+    /// Whether `job`'s records call for retention at `now`: more than `keep` of them, or
+    /// the oldest due longer than `maxAge` ago. When they do, the figures are forgotten
+    /// (the prune that follows changes them) and read again next time.
+    mutating func pruneDue(_ job: String, keep: Int, maxAge: Duration?, now: Date, list: () -> [ExecutionID]) -> Bool {
+        let figures = figures(job, list: list)
+        let oldEnough = maxAge.map { age in
+            figures.oldest.map { now.timeIntervalSince($0) > Double(age.milliseconds) / 1000 } ?? false
+        } ?? false
+        guard figures.count > keep || oldEnough else { return false }
+        reset(job)
+        return true
     }
 
     /// A new record file for `job`.

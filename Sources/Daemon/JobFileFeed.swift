@@ -18,12 +18,21 @@ struct JobFileFeed {
         case rootBack
     }
 
-    let tree: JobTreeWatcher
+    private let tree: JobTreeWatcher
     private var debounce = Debouncer<String>()
 
     init(root: String, inotify: Inotify) {
         tree = JobTreeWatcher(root: root, inotify: inotify)
     }
+
+    /// Watches the jobs tree; false (and a watch for the root to appear) when it is missing.
+    func start() -> Bool { tree.start() }
+
+    /// Whether the inotify watch is one of the jobs tree's.
+    func owns(_ watch: Int32) -> Bool { tree.owns(watch) }
+
+    /// What an inotify event of the jobs tree changed; each goes to `note`.
+    func changes(from event: InotifyEvent) -> [JobTreeWatcher.Change] { tree.handle(event) }
 
     /// Notes an inotify change at `now` (monotonic ns). `knownPaths` are the files the
     /// registry knows, for a removed directory.

@@ -58,13 +58,7 @@ extension Sys {
     static func readSmallFile(_ path: String) throws(Errno) -> [UInt8] {
         let fd = try open(path, O_RDONLY)
         defer { close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = try retrying("read") { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
-            if n == 0 { return result }
-            result.append(contentsOf: chunk[0..<n])
-        }
+        return try readAll(fd, chunkSize: 4096)
     }
 
     /// Blocks until some child has ended and returns its pid without reaping it

@@ -9,16 +9,6 @@ extension Sys {
         try retrying("openat") { Glibc.openat(dir, name, flags | O_CLOEXEC, mode) }
     }
 
-    static func readAll(_ fd: Int32) throws(Errno) -> [UInt8] {
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = try retrying("read") { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
-            if n == 0 { return result }
-            result.append(contentsOf: chunk[0..<n])
-        }
-    }
-
     static func fsync(_ fd: Int32) throws(Errno) {
         _ = try retrying("fsync") { Glibc.fsync(fd) }
     }

@@ -36,6 +36,17 @@ package enum Sys {
         }
     }
 
+    /// Everything `fd` has left to read, up to its end, read `chunkSize` bytes at a time.
+    package static func readAll(_ fd: Int32, chunkSize: Int = 65_536) throws(Errno) -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
+        while true {
+            let n = try retrying("read") { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            if n == 0 { return result }
+            result.append(contentsOf: chunk[0..<n])
+        }
+    }
+
     /// Now on CLOCK_MONOTONIC, in nanoseconds.
     package static func monotonicNow() -> UInt64 {
         var now = timespec()

@@ -32,14 +32,7 @@ struct StateReader {
     /// `results/<job>.json`, or nil when absent or unreadable.
     func result(job: String) -> JobResult? {
         guard StateLayout.isSafeJobID(job) else { return nil }
-        let path = layout.resultFile(job: job)
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        do {
-            return try StateJSON.decode(JobResult.self, from: [UInt8](data), path: path)
-        } catch {
-            skip(error)
-            return nil
-        }
+        return document(JobResult.self, at: layout.resultFile(job: job))
     }
 
     /// Ids of the jobs that have a directory under `executions/`, sorted.
@@ -111,10 +104,14 @@ struct StateReader {
 
     /// `approvals/<id>.json`, or nil when absent or unreadable.
     func approval(id: ExecutionID) -> ApprovalFile? {
-        let path = layout.approvalFile(id: id)
+        document(ApprovalFile.self, at: layout.approvalFile(id: id))
+    }
+
+    /// The document at `path`: nil when absent, or unreadable (then reported).
+    private func document<T: Decodable>(_ type: T.Type, at path: String) -> T? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         do {
-            return try StateJSON.decode(ApprovalFile.self, from: [UInt8](data), path: path)
+            return try StateJSON.decode(type, from: [UInt8](data), path: path)
         } catch {
             skip(error)
             return nil
