@@ -201,7 +201,7 @@ import TestSupport
     }
 
     @Test func serverErrorsAreRetriedAndEachAttemptRecorded() async throws {
-        let server = try ScriptedHTTPServer { number, _ in number < 2 ? .status(500) : .status(200) }
+        let server = try ScriptedHTTPServer { number, _ in number < 2 ? .answer(500, body: "overloaded, said the server\n") : .status(200) }
         defer { server.stop() }
         let setup = try Setup()
         defer { setup.dir.remove() }
@@ -216,6 +216,9 @@ import TestSupport
         #expect(attempts.map { $0["ok"] as? Bool } == [false, false, true])
         #expect(attempts.map { $0["attempt"] as? Int } == [1, 2, 3])
         #expect(attempts[0]["error"] as? String == "HTTP 500")
+        // What the server said is not kept.
+        #expect(attempts[0]["answer"] == nil)
+        #expect(!Self.allText(under: setup.state).contains("said the server"))
         #expect(attempts[0]["retry_at"] is String)
         #expect(attempts[2]["retry_at"] is NSNull)
         // Done: nothing is pending any more.
@@ -439,11 +442,35 @@ import TestSupport
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("webhook (failure): ok HTTP 204"), "\(result.stdout)")
         #expect(lines.contains("command (failure): FAILED: exit 2"), "\(result.stdout)")
-        #expect(lines.contains("ping/fail (failure): FAILED HTTP 503: HTTP 503"), "\(result.stdout)")
+        #expect(lines.contains("ping/fail (failure): FAILED HTTP 503: status 503"), "\(result.stdout)")
         #expect(server.requests.first { $0.path == "/hook" }?.json?["job"] as? String == "alerting")
         // A sample touches no state.
         #expect(!FileManager.default.fileExists(atPath: setup.state + "/executions"))
         let unknown = try ProcessRunner.jobdir(["notify-test", "nope", "--jobs", setup.jobs, "--state", setup.state])
         #expect(unknown.status == 1 && unknown.stderr.contains("unknown job `nope`"))
+    }
+
+    @Test func notifyTestPrintsTheStartOfTheServersAnswerOnOneLine() async throws {
+        let long = String(repeating: "x", count: 300)
+        let server = try ScriptedHTTPServer { _, request in
+            request.path == "/hook" ? .answer(403, body: "invalid_token\r\n\tsee\u{1b}[31m docs\n" + long) : .answer(200, body: "")
+        }
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("alerting.yaml", "command: \"true\"\nnotify: {webhook: \"\(server.url("/hook"))\"}\nping: \(server.url("/ping/x"))\n")
+        let result = try ProcessRunner.jobdir(["notify-test", "alerting", "--jobs", setup.jobs, "--state", setup.state, "--ping"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        // The first 200 bytes, control characters and line breaks made single spaces.
+        let answer = "invalid_token see [31m docs " + String(repeating: "x", count: 200 - 30)
+        #expect(lines.contains("webhook (failure): FAILED HTTP 403: " + answer), "\(result.stdout)")
+        #expect(lines.contains("ping/fail (failure): ok HTTP 200"), "\(result.stdout)")
+        #expect(lines.count == 2, "\(result.stdout)")
+
+        let json = try ProcessRunner.jobdir(["notify-test", "alerting", "--jobs", setup.jobs, "--state", setup.state, "--json"])
+        let attempts = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]], "\(json.stdout)")
+        #expect(attempts.first?["answer"] as? String == answer, "\(json.stdout)")
+        #expect(attempts.first?["http_status"] as? Int == 403)
     }
 }
