@@ -406,23 +406,52 @@ import TestSupport
         #expect(await waitUntil { setup.files.executions("once").first.map { Self.notifications($0).count == 3 } == true }, "\(daemon.log)")
         // After the deliveries (once the last turn's writes are done): no socket watched,
         // the client's timer disarmed, so the daemon sleeps.
-        // Settled: no context switch for half a second (a loaded machine may delay the last turn).
-        var last = Self.contextSwitches(daemon.pid)
+        try await Self.expectIdle(daemon, setup)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aDaemonIsIdleAgainAfterADeliveryToAKeepAliveServer() async throws {
+        // The server keeps the connection open after answering, so libcurl keeps it in its
+        // cache: an idle connection the loop must not watch, and no timer for it.
+        let server = try ScriptedHTTPServer { _, _ in .answer(200, body: "ok\n", keepAlive: true) }
+        defer { server.stop() }
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("once.yaml", "command: \"true\"\nnotify: {on: [always], webhook: \"\(server.url("/hook"))\"}\nping: \(server.url("/ping"))\n")
+        let daemon = try Self.daemon(setup)
+        #expect(await waitUntil { setup.files.result("once") != nil }, "\(daemon.log)")
+        try setup.trigger("once")
+        #expect(await waitUntil { setup.files.executions("once").first.map { Self.notifications($0).count == 3 } == true }, "\(daemon.log)")
+        #expect(server.requests.count == 3)
+        #expect(server.openConnections >= 1, "libcurl kept a connection to the server")
+        try await Self.expectIdle(daemon, setup)
+        #expect(server.openConnections >= 1, "the idle connection is still kept")
+        // The kept connection serves the next delivery.
+        try setup.trigger("once")
+        #expect(await waitUntil { setup.files.executions("once").count == 2 && setup.files.executions("once").allSatisfy { Self.notifications($0).count == 3 } }, "\(daemon.log)")
+        #expect(server.requests.count == 6)
+        try await Self.expectIdle(daemon, setup)
+        #expect(daemon.stop() == 0)
+    }
+
+    /// Expects the daemon to settle (no context switch for half a second once nothing is
+    /// pending: a loaded machine may delay its last turn), then not to wake for 3 s.
+    static func expectIdle(_ daemon: DaemonProcess, _ setup: Setup, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        var last = contextSwitches(daemon.pid)
         var lastChange = Date()
         #expect(await waitUntil(timeout: .seconds(20)) {
-            let now = Self.contextSwitches(daemon.pid)
+            let now = contextSwitches(daemon.pid)
             if now != last {
                 last = now
                 lastChange = Date()
             }
             return Date().timeIntervalSince(lastChange) >= 0.5
                 && ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/notifications")) ?? []).isEmpty
-        })
-        let before = Self.contextSwitches(daemon.pid)
+        }, sourceLocation: sourceLocation)
+        let before = contextSwitches(daemon.pid)
         try await Task.sleep(for: .seconds(3))
-        let after = Self.contextSwitches(daemon.pid)
-        #expect(after - before == 0, "the idle daemon woke \(after - before) times in 3 s")
-        #expect(daemon.stop() == 0)
+        let after = contextSwitches(daemon.pid)
+        #expect(after - before == 0, "the idle daemon woke \(after - before) times in 3 s", sourceLocation: sourceLocation)
     }
 
     /// Voluntary and involuntary context switches of every thread of `pid`.
