@@ -7,7 +7,9 @@
 # the static Swift standard library, built once under .build/static); the Depends line
 # is worked out by dpkg-shlibdeps from the libraries the binary links (libc, libstdc++,
 # libyaml, ...). The maintainer scripts are contrib/debian/{postinst,prerm,postrm}.
-# lintian must report no errors, or this fails.
+# lintian must report no errors, or this fails; what it reports is kept beside the .deb
+# (jobdir_VERSION_ARCH.lintian, written after it), where the packaging tests read it
+# instead of running lintian (10 s of CPU) a second time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -30,6 +32,7 @@ arch=$(dpkg --print-architecture)
 out=$root/.build/deb
 stage=$out/root
 deb=$out/jobdir_${version}_${arch}.deb
+lint=${deb%.deb}.lintian
 
 Scripts/install.sh --prefix /usr --destdir "$stage.new" >&2 </dev/null
 rm -rf "$stage" && mv "$stage.new" "$stage"
@@ -104,10 +107,11 @@ for script in postinst prerm postrm; do install -m 0755 "contrib/debian/$script"
 (cd "$stage" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
 find "$stage" -type d -exec chmod 0755 {} +
 chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/md5sums"
-rm -f "$deb"
+rm -f "$deb" "$lint"
 dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >&2
 
 # Errors fail the build; warnings are shown.
 report=$(lintian --fail-on error --tag-display-limit 0 "$deb" 2>&1) || { echo "$report" >&2; echo "build-deb.sh: lintian reports errors" >&2; exit 1; }
 [ -z "$report" ] || echo "$report" >&2
+printf '%s' "$report" > "$lint"
 echo "$deb"

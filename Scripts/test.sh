@@ -5,8 +5,9 @@
 #   JOBDIR_PYTHON        the virtual environment's Python, for the test oracles
 #   JOBDIR_DEB           the .deb, for the packaging tests (lint, unpack, run)
 #   JOBDIR_STATIC_BINARY the release binary built with the static Swift standard library
-# The packaging tests (lintian alone takes 10 s of CPU) run after the rest, so that
-# they do not slow the timing-sensitive end-to-end tests on a 2-core machine.
+# lintian (10 s of CPU) runs once, in build-deb.sh: the packaging tests read the report
+# it keeps beside the .deb. They run after the rest, so that unpacking and running the
+# package does not slow the timing-sensitive end-to-end tests on a 2-core machine.
 # Arguments go to one `swift test` instead (e.g. --filter PackagingTests).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,8 +1,8 @@
 import BuildInfo
 import Foundation
 
-/// `daemon.json`: who holds the lock (a daemon is alive while it holds it), and whether
-/// the state directory takes its writes.
+/// `daemon.json`: who holds the lock (a daemon is alive while it holds it), what it is
+/// (version and commit, for `jobdir metrics`), and whether the state directory takes its writes.
 struct DaemonInfo: Encodable {
     static let version = BuildInfo.version
 
@@ -26,7 +26,7 @@ struct DaemonInfo: Encodable {
     var stateFailure: StateFailure?
 
     enum CodingKeys: String, CodingKey {
-        case schema, pid, host, version, startedAt = "started_at", jobsDirectory = "jobs_dir", stateDirectory = "state_dir"
+        case schema, pid, host, version, commit, startedAt = "started_at", jobsDirectory = "jobs_dir", stateDirectory = "state_dir"
         case stateWritable = "state_writable", stateFailure = "state_failure"
     }
 
@@ -36,6 +36,7 @@ struct DaemonInfo: Encodable {
         try container.encode(pid, forKey: .pid)
         try container.encode(host, forKey: .host)
         try container.encode(Self.version, forKey: .version)
+        try container.encode(BuildInfo.commit, forKey: .commit)
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(jobsDirectory, forKey: .jobsDirectory)
         try container.encode(stateDirectory, forKey: .stateDirectory)

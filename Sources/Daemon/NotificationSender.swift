@@ -123,6 +123,7 @@ final class NotificationSender {
         var request = request
         request.timeout = DeliverySchedule.attemptTimeout
         request.connectTimeout = DeliverySchedule.attemptTimeout
+        request.maxKeptBodyBytes = NotificationAttempt.answerBytes
         http.start(request, completion: completion)
     }
 
@@ -173,7 +174,8 @@ final class NotificationSender {
         var error = response.error
         if error == nil && !response.succeeded { error = "HTTP \(response.status.map(String.init) ?? "?")" }
         return NotificationAttempt(target: delivery.target.name, event: delivery.event, attempt: 1, at: started,
-                                   ok: response.succeeded, httpStatus: response.status, error: error)
+                                   ok: response.succeeded, httpStatus: response.status, error: error,
+                                   answer: NotificationAttempt.answer(from: response.body))
     }
 
     private static func attempt(from outcome: RunOutcome, started: Date, delivery: PlannedDelivery) -> NotificationAttempt {

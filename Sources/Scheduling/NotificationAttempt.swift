@@ -3,6 +3,10 @@ import Foundation
 /// One try to tell someone about an execution, appended to its record under
 /// `notifications` (SPEC section 10): which target, when, whether it worked, the HTTP
 /// status or exit code, and the error. Never a header value or a secret.
+///
+/// `answer`, the start of what an HTTP server said back, is for the person running
+/// `jobdir notify-test` and is not encoded: the record keeps `http_status` and `error`,
+/// and a server's text (which may echo what it was sent, or more) stays out of state files.
 package struct NotificationAttempt: Hashable, Sendable, Codable {
     /// `webhook`, `command`, `mail`, `ping`, `ping/start` or `ping/fail`.
     package var target: String
@@ -17,9 +21,15 @@ package struct NotificationAttempt: Hashable, Sendable, Codable {
     package var error: String?
     /// When the next try is due, when one follows.
     package var retryAt: Date?
+    /// The start of an HTTP server's answer body as one printable line (`answer(from:)`);
+    /// nil when it sent none. Not encoded.
+    package var answer: String?
+
+    /// How many bytes of an answer body are kept.
+    package static let answerBytes = 200
 
     package init(target: String, event: String, attempt: Int, at: Date, ok: Bool, httpStatus: Int? = nil,
-                 exitCode: Int32? = nil, error: String? = nil, retryAt: Date? = nil) {
+                 exitCode: Int32? = nil, error: String? = nil, retryAt: Date? = nil, answer: String? = nil) {
         self.target = target
         self.event = event
         self.attempt = attempt
@@ -29,6 +39,27 @@ package struct NotificationAttempt: Hashable, Sendable, Codable {
         self.exitCode = exitCode
         self.error = error
         self.retryAt = retryAt
+        self.answer = answer
+    }
+
+    /// The first `answerBytes` of `body` as one line a terminal shows safely: invalid
+    /// UTF-8 and a character cut at the end dropped, control characters and runs of
+    /// white space made one space, trimmed; nil when nothing is left.
+    package static func answer(from body: [UInt8]) -> String? {
+        var text = String(decoding: body.prefix(answerBytes), as: UTF8.self)
+        while text.hasSuffix("\u{FFFD}") { text.removeLast() }
+        var line = ""
+        var pendingSpace = false
+        for scalar in text.unicodeScalars where scalar != "\u{FFFD}" {
+            if scalar.properties.isWhitespace || scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
+                pendingSpace = !line.isEmpty
+            } else {
+                if pendingSpace { line.append(" ") }
+                pendingSpace = false
+                line.unicodeScalars.append(scalar)
+            }
+        }
+        return line.isEmpty ? nil : line
     }
 
     enum CodingKeys: String, CodingKey {

@@ -8,7 +8,7 @@ import StateStore
 struct DaemonPresence {
     /// A daemon holds the lock now.
     var isRunning: Bool
-    /// `daemon.json` as written by the daemon (pid, host, version, started_at, jobs_dir),
+    /// `daemon.json` as written by the daemon (pid, host, version, commit, started_at, jobs_dir),
     /// if present; stale when `isRunning` is false.
     var info: [String: Any] { file.object }
     private var file: DaemonFile

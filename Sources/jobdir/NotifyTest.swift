@@ -39,19 +39,37 @@ struct NotifyTest: AsyncParsableCommand {
         let record = NotificationTest.sample(of: definition, event: chosen, host: ProcessInfo.processInfo.hostName, now: Date())
         let attempts = try NotificationTest.send(deliveries, record: record, definition: definition, sendmail: sendmail, environment: ProcessInfo.processInfo.environment)
         if json {
-            print(try JSONOutput.render(encoding: attempts), terminator: "")
+            print(try JSONOutput.render(encoding: attempts.map(TestedAttempt.init)), terminator: "")
         } else {
-            for attempt in attempts {
-                var answer = attempt.ok ? "ok" : "FAILED"
-                if let status = attempt.httpStatus { answer += " HTTP \(status)" }
-                if let error = attempt.error {
-                    answer += ": \(error)"
-                } else if let code = attempt.exitCode {
-                    answer += " (exit \(code))"
-                }
-                print("\(attempt.target) (\(attempt.event)): \(answer)")
-            }
+            for attempt in attempts { print(Self.line(attempt)) }
         }
         if attempts.contains(where: { !$0.ok }) { throw ExitCode(1) }
+    }
+
+    /// `webhook (failure): FAILED HTTP 403: invalid_token`: the outcome, the HTTP status or
+    /// exit code, the error (unless it only repeats the status) and the start of the
+    /// server's answer.
+    static func line(_ attempt: NotificationAttempt) -> String {
+        var outcome = attempt.ok ? "ok" : "FAILED"
+        if let status = attempt.httpStatus { outcome += " HTTP \(status)" }
+        var details: [String] = []
+        if let error = attempt.error, error != attempt.httpStatus.map({ "HTTP \($0)" }) { details.append(error) }
+        if let answer = attempt.answer { details.append(answer) }
+        if details.isEmpty, attempt.error == nil, let code = attempt.exitCode { outcome += " (exit \(code))" }
+        return "\(attempt.target) (\(attempt.event)): " + ([outcome] + details).joined(separator: ": ")
+    }
+
+    /// One attempt as `--json` prints it: the record's `notifications` entry plus `answer`,
+    /// which records do not keep.
+    struct TestedAttempt: Encodable {
+        var attempt: NotificationAttempt
+
+        enum CodingKeys: String, CodingKey { case answer }
+
+        func encode(to encoder: any Encoder) throws {
+            try attempt.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(attempt.answer, forKey: .answer)
+        }
     }
 }

@@ -188,6 +188,40 @@ import TestSupport
         #expect(daemon.stop() == 0)
     }
 
+    @Test func metricsNameTheRunningDaemonsBuildAndTakeNoJobsDirectory() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        let cli = try ProcessRunner.jobdir(["--version"]).stdout
+        let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state)
+        let daemonFile = setup.state + "/daemon.json"
+        func info() -> [String: Any]? {
+            FileManager.default.contents(atPath: daemonFile).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        }
+        #expect(await waitUntil { info()?["commit"] != nil }, "\(daemon.log)")
+        let written = try #require(info())
+        #expect(cli == "jobdir \(written["version"] as? String ?? "?") (commit \(written["commit"] as? String ?? "?"))\n", "\(written)")
+
+        // Another build's daemon (as an upgrade leaves one running until its restart): its
+        // version and commit, not the command's.
+        var other = written
+        other["version"] = "9.9.9"
+        other["commit"] = "0123456789ab"
+        try JSONSerialization.data(withJSONObject: other).write(to: URL(fileURLWithPath: daemonFile), options: .atomic)
+        let running = try await ProcessRunner.runDetached(ProcessRunner.jobdirBinary, ["metrics", "--state", setup.state])
+        #expect(running.status == 0, "\(running.stderr)")
+        #expect(PrometheusSamples(running.stdout).value("jobdir_build_info", ["version": "9.9.9", "commit": "0123456789ab"]) == 1, "\(running.stdout)")
+
+        #expect(daemon.stop() == 0)
+        try JSONSerialization.data(withJSONObject: other).write(to: URL(fileURLWithPath: daemonFile), options: .atomic)
+        let stopped = try await ProcessRunner.runDetached(ProcessRunner.jobdirBinary, ["metrics", "--state", setup.state])
+        let build = try #require(PrometheusSamples(stopped.stdout).all("jobdir_build_info").first, "\(stopped.stdout)")
+        #expect(cli == "jobdir \(build.labels["version"] ?? "?") (commit \(build.labels["commit"] ?? "?"))\n", "no daemon: the command's own")
+
+        // The jobs directory is no input of the metrics.
+        let withJobs = try await ProcessRunner.runDetached(ProcessRunner.jobdirBinary, ["metrics", "--state", setup.state, "--jobs", setup.jobs])
+        #expect(withJobs.status != 0 && withJobs.stderr.contains("--jobs"), "\(withJobs.stderr)")
+    }
+
     @Test func versionNamesTheCommit() throws {
         let result = try ProcessRunner.jobdir(["--version"])
         #expect(result.status == 0)

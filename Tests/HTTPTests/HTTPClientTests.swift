@@ -63,6 +63,25 @@ import TestSupport
         #expect(!loop.timerArmed)
     }
 
+    @Test func aConnectionKeptAliveIsNotWatchedAndTheTimerIsDisarmed() throws {
+        let server = try ScriptedHTTPServer { number, _ in .answer(200, body: "answer \(number)\n", keepAlive: true) }
+        defer { server.stop() }
+        let loop = try Loop()
+        for number in 0..<2 {
+            var response: HTTPResponse?
+            loop.client.start(HTTPRequest(method: "POST", url: server.url("/x"), body: Array("hi".utf8))) { response = $0 }
+            loop.run(seconds: 10) { response != nil }
+            #expect(String(decoding: response?.body ?? [], as: UTF8.self) == "answer \(number)\n")
+            // libcurl keeps the connection for the next request, and neither watches it
+            // nor sets a timer for it meanwhile.
+            #expect(server.openConnections == 1)
+            #expect(loop.client.inFlight == 0)
+            #expect(loop.watched.isEmpty)
+            #expect(!loop.timerArmed)
+        }
+        #expect(server.requests.count == 2)
+    }
+
     @Test func onlyHTTPAndHTTPSAreSent() throws {
         let loop = try Loop()
         var response: HTTPResponse?

@@ -5,7 +5,8 @@ import Synchronization
 /// A small HTTP/1.1 server on 127.0.0.1 for tests: it accepts, reads each request
 /// (headers and a Content-Length body), keeps it, and answers as the script says for
 /// that request's number: a status, or nothing at all (the connection stays open).
-/// One connection per request (`Connection: close`).
+/// One connection per request (`Connection: close`), unless a reply keeps it alive: then
+/// the next request is read from the same connection, until the client closes it.
 package final class ScriptedHTTPServer: Sendable {
     package struct Request: Sendable {
         package var method: String
@@ -19,7 +20,11 @@ package final class ScriptedHTTPServer: Sendable {
     }
 
     package enum Reply: Sendable {
+        /// The status with `status N` as its text, then the connection is closed.
         case status(Int)
+        /// The status with `body` as its text; with `keepAlive` the connection stays open
+        /// for the client's next request (`Connection: keep-alive`) instead of being closed.
+        case answer(Int, body: String, keepAlive: Bool = false)
         /// Reads the request and never answers.
         case silence
         /// A 200 with a chunked body: each piece sent on its own, `pause` apart.
@@ -62,6 +67,9 @@ package final class ScriptedHTTPServer: Sendable {
 
     /// The requests received so far, in order.
     package var requests: [Request] { state.withLock { $0.requests } }
+
+    /// Connections accepted and not yet closed (by either side).
+    package var openConnections: Int { state.withLock { $0.open.count } }
 
     /// Stops listening and closes every connection; the port is free again.
     package func stop() {
@@ -106,18 +114,27 @@ package final class ScriptedHTTPServer: Sendable {
     }
 
     private func serve(_ fd: Int32) {
-        guard let request = Self.readRequest(fd) else { return finish(fd) }
+        while let request = Self.readRequest(fd) {
+            if !answer(request, on: fd) { return }
+        }
+        finish(fd)
+    }
+
+    /// Answers `request`; whether the connection stays open for another request.
+    private func answer(_ request: Request, on fd: Int32) -> Bool {
         let number = state.withLock { state -> Int in
             state.requests.append(request)
             return state.requests.count - 1
         }
         switch script(number, request) {
         case .silence:
-            return  // left open until `stop()`
+            return false  // left open until `stop()`
         case .status(let code):
-            let body = "status \(code)\n"
-            let text = "HTTP/1.1 \(code) Scripted\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-            Self.send(fd, text)
+            Self.send(fd, Self.response(code, body: "status \(code)\n", keepAlive: false))
+            finish(fd)
+        case .answer(let code, let body, let keepAlive):
+            Self.send(fd, Self.response(code, body: body, keepAlive: keepAlive))
+            if keepAlive { return true }
             finish(fd)
         case .stream(let pieces, let pause):
             Self.send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
@@ -128,6 +145,12 @@ package final class ScriptedHTTPServer: Sendable {
             Self.send(fd, "0\r\n\r\n")
             finish(fd)
         }
+        return false
+    }
+
+    private static func response(_ code: Int, body: String, keepAlive: Bool) -> String {
+        "HTTP/1.1 \(code) Scripted\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n"
+            + "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n\(body)"
     }
 
     private static func send(_ fd: Int32, _ text: String) {
