@@ -420,16 +420,21 @@ import TestSupport
         try setup.job("once.yaml", "command: \"true\"\nnotify: {on: [always], webhook: \"\(server.url("/hook"))\"}\nping: \(server.url("/ping"))\n")
         let daemon = try Self.daemon(setup)
         #expect(await waitUntil { setup.files.result("once") != nil }, "\(daemon.log)")
+        // A run of `true` may end before its `/start` ping is sent: then that ping is dropped
+        // (healthchecks.io must never see a start after the end), so a run has 2 or 3 attempts.
+        func delivered(_ runs: Int) -> Bool {
+            let records = setup.files.executions("once")
+            let attempts = records.map { Self.notifications($0).count }
+            return records.count == runs && attempts.allSatisfy { (2...3).contains($0) } && server.requests.count == attempts.reduce(0, +)
+        }
         try setup.trigger("once")
-        #expect(await waitUntil { setup.files.executions("once").first.map { Self.notifications($0).count == 3 } == true }, "\(daemon.log)")
-        #expect(server.requests.count == 3)
+        #expect(await waitUntil { delivered(1) }, "\(daemon.log)")
         #expect(server.openConnections >= 1, "libcurl kept a connection to the server")
         try await Self.expectIdle(daemon, setup)
         #expect(server.openConnections >= 1, "the idle connection is still kept")
         // The kept connection serves the next delivery.
         try setup.trigger("once")
-        #expect(await waitUntil { setup.files.executions("once").count == 2 && setup.files.executions("once").allSatisfy { Self.notifications($0).count == 3 } }, "\(daemon.log)")
-        #expect(server.requests.count == 6)
+        #expect(await waitUntil { delivered(2) }, "\(daemon.log)")
         try await Self.expectIdle(daemon, setup)
         #expect(daemon.stop() == 0)
     }
