@@ -251,11 +251,16 @@ extension Daemon {
         case .joined:
             claimWhatWaits(fleet)
         case .fenced(let reason):
+            // Every occurrence whose claim went with the lease ends here: running, queued, or
+            // awaiting approval (approved later, it would run on a claim it no longer holds).
             let lost = fleet.dropHeld()
             for id in runs.running.keys.sorted() where runs.running[id].map({ lost[$0.record.occurrence] != nil }) == true {
                 cancelExecution(id, reason: "self-fenced: \(reason)")
             }
             for id in runs.waiting.keys.sorted() where runs.waiting[id].map({ lost[$0.record.occurrence] != nil }) == true {
+                cancelExecution(id, reason: "self-fenced: \(reason)")
+            }
+            for id in approvals.ids(of: Set(lost.keys)) {
                 cancelExecution(id, reason: "self-fenced: \(reason)")
             }
         case .runningEnded(let job):
@@ -277,12 +282,15 @@ extension Daemon {
         }
     }
 
-    /// Another host's claim went without a done mark: this host takes the occurrence after
-    /// a random jitter of at most 1 s if it never started, or if it had started and the
-    /// job's `retries` allow another attempt; the claim txn still refuses a done one.
+    /// A claim went without a done mark: this host takes the occurrence after a random
+    /// jitter of at most 1 s if it never started, or if it had started and the job's
+    /// `retries` allow another attempt; the claim txn still refuses a done one. The claim
+    /// may be this host's own, made on a lease it has since given up (it fenced itself):
+    /// only one on the lease it holds now is still its to end (a one-host fleet would
+    /// otherwise lose the occurrence).
     private func considerTakeover(_ occurrence: OccurrenceKey, previous: EtcdKeyValue) {
         guard let fleet, let object = (try? JSONSerialization.jsonObject(with: Data(previous.value))) as? [String: Any],
-              let from = object["host"] as? String, from != host,
+              let from = object["host"] as? String, from != host || previous.lease != fleet.member.lease,
               let job = JobID(object["job"] as? String ?? ""), let definition = jobs.definition(job), definition.enabled,
               definition.fleetMode == .once, definition.mayRun(onHostLabelled: fleet.settings.labels),
               let kindName = object["kind"] as? String, !kindName.isEmpty else { return }

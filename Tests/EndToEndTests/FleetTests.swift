@@ -503,6 +503,41 @@ struct FleetTests {
         #expect(fleet.files(survivor).executions("slow").isEmpty)
     }
 
+    @Test func aFencedHostCancelsItsAwaitingApprovalOccurrenceAndTakesItBackOnItsNewLease() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        // A one-host fleet: nobody else can take the occurrence.
+        let daemon = try fleet.start("a", ttl: "3s")
+        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") })
+        try fleet.job("gated.yaml", "command: 'true'\nat: '\(Self.soon(1))'\napproval: required\n")
+        #expect(await waitUntil(timeout: .seconds(15)) { !fleet.files("a").executions("gated", state: "awaiting_approval").isEmpty }, "\(fleet.logs())")
+        let first = try #require(fleet.files("a").executions("gated").first)
+        #expect(await waitUntil(timeout: .seconds(10)) {
+            let status = try? ProcessRunner.jobdir(["status", "--fleet", "--json", "--jobs", fleet.jobs, "--state", fleet.state("a")])
+            let claims = ((try? JSONSerialization.jsonObject(with: Data((status?.stdout ?? "").utf8))) as? [String: Any])?["claims"] as? [[String: Any]]
+            return claims?.first?["state"] as? String == "claimed"
+        })
+        // Paused past its lease: etcd ends the lease and the claim with it.
+        kill(daemon.pid, SIGSTOP)
+        let expired = await waitUntil(timeout: .seconds(15)) { fleet.keys("claims/").isEmpty }
+        kill(daemon.pid, SIGCONT)
+        #expect(expired, "\(fleet.keys(""))")
+        // Back, it fences itself: the approval it waited for is canceled (approved later, it
+        // would run on a claim gone); then, on its new lease, it takes its own lost claim.
+        #expect(await waitUntil(timeout: .seconds(15)) { !fleet.files("a").executions("gated", state: "canceled").isEmpty }, "\(daemon.log)")
+        let canceled = try #require(fleet.files("a").executions("gated", state: "canceled").first)
+        #expect(canceled["id"] as? String == first["id"] as? String)
+        let message = (canceled["error"] as? [String: Any])?["message"] as? String
+        #expect(message?.hasPrefix("self-fenced: ") == true, "\(canceled)")
+        #expect(await waitUntil(timeout: .seconds(15)) { !fleet.files("a").executions("gated", state: "awaiting_approval").isEmpty }, "\(daemon.log)")
+        let taken = try #require(fleet.files("a").executions("gated", state: "awaiting_approval").first)
+        #expect(taken["occurrence"] as? String == first["occurrence"] as? String && taken["attempt"] as? Int == 1)
+        #expect((taken["trigger"] as? [String: Any])?["taken_over_from"] as? String == "a")
+        let pending = fleet.files("a").executions("gated", state: "awaiting_approval").count
+        print("fleet self-fenced awaiting approval: 1 slot, 1 canceled, \(pending) awaiting again on the new lease, \(max(0, pending - 1)) doubled, \(pending == 0 ? 1 : 0) lost")
+        #expect(pending == 1)
+    }
+
     @Test func aPausedHostsRunIsEndedByItsSupervisorBeforeAnotherHostTakesOver() async throws {
         let fleet = try await Fleet()
         defer { fleet.stop() }
