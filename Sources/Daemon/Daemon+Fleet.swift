@@ -220,7 +220,7 @@ extension Daemon {
         guard let fleet, let job = JobID(record.job), let claim = fleet.markStarted(record.occurrence, attempt: record.attempt) else { return }
         let entry = FleetBook.Waiting(job: job, trigger: record.trigger, occurrence: record.occurrence, requestEnvironment: [:], since: Date(), reason: "")
         fleet.update(record.occurrence.rawValue, fence: claim.fence,
-                            value: claimValue(entry, attempt: record.attempt, started: true, execution: record.id.rawValue))
+                     value: claimValue(entry, attempt: record.attempt, started: true, execution: record.id.rawValue))
     }
 
     /// A terminal record: when no retry follows, its occurrence is marked done in etcd and
@@ -238,7 +238,7 @@ extension Daemon {
         let value = FleetMember.json(["host": host, "execution": record.id.rawValue, "state": record.state.rawValue,
                                       "attempt": record.attempt, "finished_at": Timestamp.format(record.finishedAt ?? Date())])
         fleet.finish(record.occurrence.rawValue, fence: claim.fence, value: value,
-                            runningKey: claim.running ? fleet.runningKey(claim.job.rawValue) : nil)
+                     runningKey: claim.running ? fleet.runningKey(claim.job.rawValue) : nil)
         if let definition = jobs.definition(claim.job), fleet.takePruneDue(claim.job, keep: definition.history.keep) {
             fleet.pruneDone(prefix: claim.job.rawValue + ":", keep: definition.history.keep)
         }
