@@ -66,4 +66,9 @@ struct ApprovalDesk {
     func ids(of job: JobID) -> [ExecutionID] {
         pending.values.filter { $0.record.job == job.rawValue }.map(\.record.id).sorted()
     }
+
+    /// The pending executions whose occurrence is one of `occurrences`.
+    func ids(of occurrences: Set<OccurrenceKey>) -> [ExecutionID] {
+        pending.values.filter { occurrences.contains($0.record.occurrence) }.map(\.record.id).sorted()
+    }
 }

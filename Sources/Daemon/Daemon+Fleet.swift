@@ -16,11 +16,11 @@ extension Daemon {
         let client = EtcdClient(endpoints: settings.endpoints, http: http)
         let member = FleetMember(
             fleet: settings.name, host: host, labels: settings.labels, client: client, ttl: settings.leaseTTL,
-            margin: settings.fenceMargin, monotonicNow: TimerDescriptor.monotonicNow,
+            margin: settings.fenceMargin, fenceFile: FenceFile(directory: store.layout.root + "/fleet"), monotonicNow: TimerDescriptor.monotonicNow,
             log: { [log] name, fields in log.event(name, fields: fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) },
             onEvent: { [unowned self] event in self.handle(fleetEvent: event) })
-        member.fenceFile = FenceFile(directory: store.layout.root + "/fleet")
-        fleet = FleetBook(member: member, settings: settings)
+        let fleet = FleetBook(member: member, settings: settings)
+        self.fleet = fleet
         log.event("fleet", ["name": settings.name, "host": host, "endpoints": settings.endpoints.joined(separator: ","),
                             "labels": settings.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
         let written = (FileManager.default.contents(atPath: store.layout.root + "/fleet.json"))
@@ -30,11 +30,11 @@ extension Daemon {
         for owed in written?["owed_finishes"] as? [[String: Any]] ?? [] {
             guard let occurrence = owed["occurrence"] as? String, let fence = (owed["fence"] as? NSNumber)?.int64Value,
                   let value = owed["value"] as? String else { continue }
-            member.finish(occurrence, fence: fence, value: Array(value.utf8), runningKey: owed["running_key"] as? String)
+            fleet.finish(occurrence, fence: fence, value: Array(value.utf8), runningKey: owed["running_key"] as? String)
         }
         // The lease an earlier daemon on this state directory held, if etcd still has it.
         let previous = (written?["lease"] as? String).flatMap { Int64($0, radix: 16) }
-        member.start(adopting: previous)
+        fleet.start(adopting: previous)
     }
 
     /// After recovery: the `once` runs an earlier daemon started (re-attached, or waiting)
@@ -74,11 +74,11 @@ extension Daemon {
     /// (no record); unanswered, it waits for etcd.
     private func claim(_ entry: FleetBook.Waiting, overlapChecked: Bool = false, skipBecause busyHost: String? = nil) {
         guard let fleet, let definition = jobs.definition(entry.job) else { return }
-        guard fleet.member.mayClaim else { return keepWaiting(entry, reason: fleet.member.waitReason ?? "no fleet lease", definition: definition) }
+        guard fleet.mayClaim else { return keepWaiting(entry, reason: fleet.waitReason ?? "no fleet lease", definition: definition) }
         fleet.beginClaim(entry.occurrence)
         let asked = TimerDescriptor.monotonicNow()
-        let runningKey = definition.overlap == .allow || overlapChecked ? nil : fleet.member.keyspace.running(entry.job.rawValue)
-        fleet.member.claim(entry.occurrence.rawValue, value: claimValue(entry, attempt: 1, started: true), runningKey: runningKey) { [unowned self] answer in
+        let runningKey = definition.overlap == .allow || overlapChecked ? nil : fleet.runningKey(entry.job.rawValue)
+        fleet.claim(entry.occurrence.rawValue, value: claimValue(entry, attempt: 1, started: true), runningKey: runningKey) { [unowned self] answer in
             let latency = Double(TimerDescriptor.monotonicNow() - asked) / 1e6
             switch answer {
             case .busy(let holder):
@@ -165,7 +165,7 @@ extension Daemon {
     /// claim of: the supervisor stops the run past it, even while this daemon is paused.
     func fleetFenceFile(for record: ExecutionRecord) -> String? {
         guard let fleet, fleet.held[record.occurrence] != nil else { return nil }
-        return fleet.member.currentFenceFile
+        return fleet.currentFenceFile
     }
 
     /// Whether a `queued` record of a claimed occurrence must be claimed again before it
@@ -174,13 +174,13 @@ extension Daemon {
     func fleetHoldsBack(_ record: ExecutionRecord, definition: JobDefinition) -> Bool {
         guard let fleet, record.trigger.extra["fence"] != nil, fleet.held[record.occurrence] == nil else { return false }
         guard !fleet.knows(record.occurrence) else { return true }
-        guard fleet.member.mayClaim else {
+        guard fleet.mayClaim else {
             fleet.waitRetry(record)
             return true
         }
         fleet.beginClaim(record.occurrence)
         let entry = FleetBook.Waiting(job: definition.id, trigger: record.trigger, occurrence: record.occurrence, requestEnvironment: [:], since: Date(), reason: "")
-        fleet.member.claim(record.occurrence.rawValue, value: claimValue(entry, attempt: record.attempt, started: true)) { [unowned self] answer in
+        fleet.claim(record.occurrence.rawValue, value: claimValue(entry, attempt: record.attempt, started: true)) { [unowned self] answer in
             if case .unavailable(let reason) = answer {
                 fleet.endClaim(record.occurrence, won: nil, job: definition.id)
                 log.event("retry_waiting", ["job": record.job, "execution": record.id.rawValue, "reason": reason])
@@ -210,7 +210,7 @@ extension Daemon {
         if runs.running.values.contains(where: { $0.record.occurrence == entry.occurrence }) {
             _ = fleet.markStarted(entry.occurrence, attempt: attempt)
         } else {
-            fleet.member.update(entry.occurrence.rawValue, fence: claim.fence, value: claimValue(entry, attempt: attempt, started: false))
+            fleet.update(entry.occurrence.rawValue, fence: claim.fence, value: claimValue(entry, attempt: attempt, started: false))
         }
     }
 
@@ -219,8 +219,8 @@ extension Daemon {
     func fleetRunStarted(_ record: ExecutionRecord) {
         guard let fleet, let job = JobID(record.job), let claim = fleet.markStarted(record.occurrence, attempt: record.attempt) else { return }
         let entry = FleetBook.Waiting(job: job, trigger: record.trigger, occurrence: record.occurrence, requestEnvironment: [:], since: Date(), reason: "")
-        fleet.member.update(record.occurrence.rawValue, fence: claim.fence,
-                            value: claimValue(entry, attempt: record.attempt, started: true, execution: record.id.rawValue))
+        fleet.update(record.occurrence.rawValue, fence: claim.fence,
+                     value: claimValue(entry, attempt: record.attempt, started: true, execution: record.id.rawValue))
     }
 
     /// A terminal record: when no retry follows, its occurrence is marked done in etcd and
@@ -232,15 +232,15 @@ extension Daemon {
         // A run its supervisor ended at the lease's deadline (or never started past it) may
         // be read before this daemon, resumed from a pause, has fenced itself: fenced first,
         // its claim is not held any more and no done mark keeps another host from taking it.
-        fleet.member.fenceIfPastDeadline()
+        fleet.fenceIfPastDeadline()
         let recordedFence: Int64? = if case .int(let fence)? = record.trigger.extra["fence"] { fence } else { nil }
         guard let claim = fleet.release(record.occurrence, recordedFence: recordedFence, job: job) else { return }
         let value = FleetMember.json(["host": host, "execution": record.id.rawValue, "state": record.state.rawValue,
                                       "attempt": record.attempt, "finished_at": Timestamp.format(record.finishedAt ?? Date())])
-        fleet.member.finish(record.occurrence.rawValue, fence: claim.fence, value: value,
-                            runningKey: claim.running ? fleet.member.keyspace.running(claim.job.rawValue) : nil)
+        fleet.finish(record.occurrence.rawValue, fence: claim.fence, value: value,
+                     runningKey: claim.running ? fleet.runningKey(claim.job.rawValue) : nil)
         if let definition = jobs.definition(claim.job), fleet.takePruneDue(claim.job, keep: definition.history.keep) {
-            fleet.member.pruneDone(prefix: claim.job.rawValue + ":", keep: definition.history.keep)
+            fleet.pruneDone(prefix: claim.job.rawValue + ":", keep: definition.history.keep)
         }
     }
 
@@ -251,11 +251,16 @@ extension Daemon {
         case .joined:
             claimWhatWaits(fleet)
         case .fenced(let reason):
+            // Every occurrence whose claim went with the lease ends here: running, queued, or
+            // awaiting approval (approved later, it would run on a claim it no longer holds).
             let lost = fleet.dropHeld()
             for id in runs.running.keys.sorted() where runs.running[id].map({ lost[$0.record.occurrence] != nil }) == true {
                 cancelExecution(id, reason: "self-fenced: \(reason)")
             }
             for id in runs.waiting.keys.sorted() where runs.waiting[id].map({ lost[$0.record.occurrence] != nil }) == true {
+                cancelExecution(id, reason: "self-fenced: \(reason)")
+            }
+            for id in approvals.ids(of: Set(lost.keys)) {
                 cancelExecution(id, reason: "self-fenced: \(reason)")
             }
         case .runningEnded(let job):
@@ -265,7 +270,7 @@ extension Daemon {
             considerTakeover(OccurrenceKey(rawValue: occurrence), previous: previous)
         case .reachability:
             // Back with the same lease: what waited is claimed now.
-            if fleet.member.mayClaim && fleet.member.unreachableSince == nil { claimWhatWaits(fleet) }
+            if fleet.mayClaim && fleet.unreachableSince == nil { claimWhatWaits(fleet) }
         }
     }
 
@@ -277,12 +282,15 @@ extension Daemon {
         }
     }
 
-    /// Another host's claim went without a done mark: this host takes the occurrence after
-    /// a random jitter of at most 1 s if it never started, or if it had started and the
-    /// job's `retries` allow another attempt; the claim txn still refuses a done one.
+    /// A claim went without a done mark: this host takes the occurrence after a random
+    /// jitter of at most 1 s if it never started, or if it had started and the job's
+    /// `retries` allow another attempt; the claim txn still refuses a done one. The claim
+    /// may be this host's own, made on a lease it has since given up (it fenced itself):
+    /// only one on the lease it holds now is still its to end (a one-host fleet would
+    /// otherwise lose the occurrence).
     private func considerTakeover(_ occurrence: OccurrenceKey, previous: EtcdKeyValue) {
         guard let fleet, let object = (try? JSONSerialization.jsonObject(with: Data(previous.value))) as? [String: Any],
-              let from = object["host"] as? String, from != host,
+              let from = object["host"] as? String, from != host || previous.lease != fleet.lease,
               let job = JobID(object["job"] as? String ?? ""), let definition = jobs.definition(job), definition.enabled,
               definition.fleetMode == .once, definition.mayRun(onHostLabelled: fleet.settings.labels),
               let kindName = object["kind"] as? String, !kindName.isEmpty else { return }
@@ -301,13 +309,13 @@ extension Daemon {
 
     private func takeOver(_ takeover: FleetBook.Takeover) {
         guard let fleet, let definition = jobs.definition(takeover.job) else { return }
-        guard fleet.member.mayClaim else { return takeLater(takeover, reason: fleet.member.waitReason ?? "no fleet lease", definition: definition) }
+        guard fleet.mayClaim else { return takeLater(takeover, reason: fleet.waitReason ?? "no fleet lease", definition: definition) }
         let attempt = takeover.started ? takeover.attempt + 1 : takeover.attempt
         let entry = FleetBook.Waiting(job: takeover.job, trigger: takeover.trigger, occurrence: takeover.occurrence, requestEnvironment: [:], since: Date(), reason: "")
         fleet.beginClaim(takeover.occurrence)
         // `overlap` holds across the fleet for a takeover too: the job's running key is part of the claim.
-        let runningKey = definition.overlap == .allow || takeover.skipBecause != nil ? nil : fleet.member.keyspace.running(takeover.job.rawValue)
-        fleet.member.claim(takeover.occurrence.rawValue, value: claimValue(entry, attempt: attempt, started: true),
+        let runningKey = definition.overlap == .allow || takeover.skipBecause != nil ? nil : fleet.runningKey(takeover.job.rawValue)
+        fleet.claim(takeover.occurrence.rawValue, value: claimValue(entry, attempt: attempt, started: true),
                            runningKey: runningKey) { [unowned self] answer in
             if case .busy(let holder) = answer {
                 fleet.endClaim(takeover.occurrence, won: nil, job: takeover.job)
@@ -378,7 +386,7 @@ extension Daemon {
     /// The fleet's timers: lease renewals and deadline, rejoining, takeovers after their jitter.
     func fleetTick() {
         guard let fleet else { return }
-        fleet.member.tick()
+        fleet.tick()
         for takeover in fleet.takeDueTakeovers(now: TimerDescriptor.monotonicNow()) { takeOver(takeover) }
     }
 
@@ -399,7 +407,7 @@ extension Daemon {
     /// Writes `fleet.json` when something shown in it changed.
     func fleetEndTurn() {
         guard let fleet, fleet.mustWrite else { return }
-        if enqueueWrite(FleetStatusFile(fleet, host: host), to: store.layout.root + "/fleet.json") { fleet.written(owed: fleet.member.owedFinishCount) }
+        if enqueueWrite(FleetStatusFile(fleet, host: host), to: store.layout.root + "/fleet.json") { fleet.written(owed: fleet.owedFinishCount) }
     }
 
     /// Whether a stopping daemon may exit as far as the fleet goes: the done marks are sent
@@ -407,8 +415,8 @@ extension Daemon {
     /// need not wait for it (not with `--on-stop detach` leaving runs on their claims).
     func fleetSettled() -> Bool {
         guard let fleet else { return true }
-        if fleet.member.owedFinishCount > 0 && fleet.member.unreachableSince == nil { return false }
+        if fleet.owedFinishCount > 0 && fleet.unreachableSince == nil { return false }
         if configuration.onStop == .detach && !runs.isIdle { return true }
-        return fleet.member.leave()
+        return fleet.leave()
     }
 }

@@ -53,7 +53,9 @@ final class FleetBook {
         var skipBecause: String? = nil
     }
 
-    let member: FleetMember
+    /// Driven only through the methods below: the book keeps what is held here in step
+    /// with what is claimed, updated and ended in etcd.
+    private let member: FleetMember
     let settings: FleetSettings
     private(set) var waiting: [OccurrenceKey: Waiting] = [:]
     private(set) var claiming: Set<OccurrenceKey> = []
@@ -243,6 +245,48 @@ final class FleetBook {
         for takeover in due { takeovers[takeover.occurrence] = nil }
         return due
     }
+
+    // MARK: - This host's member (its lease; claims in etcd)
+
+    /// Whether claims can be made now (`FleetMember.mayClaim`).
+    var mayClaim: Bool { member.mayClaim }
+    /// Why claims cannot be made now; nil when they can.
+    var waitReason: String? { member.waitReason }
+    var unreachableSince: Date? { member.unreachableSince }
+    /// The lease held now; 0 for none.
+    var lease: Int64 { member.lease }
+    /// The member's lease and reachability, for `fleet.json`.
+    var standing: FleetMember.Standing { member.standing }
+    var owedFinishCount: Int { member.owedFinishCount }
+    var owedFinishList: [(occurrence: String, fence: Int64, value: [UInt8], runningKey: String?)] { member.owedFinishList }
+    /// The deadline file of the current lease, for a run's supervisor; nil without a lease.
+    var currentFenceFile: String? { member.currentFenceFile }
+
+    /// The key of `job`'s run across the fleet (`overlap`).
+    func runningKey(_ job: String) -> String { member.keyspace.running(job) }
+
+    /// Joins, adopting the lease of the daemon before this one if etcd still has it.
+    func start(adopting previous: Int64?) { member.start(adopting: previous) }
+
+    func claim(_ occurrence: String, value: [UInt8], runningKey: String? = nil, completion: @escaping (FleetMember.ClaimAnswer) -> Void) {
+        member.claim(occurrence, value: value, runningKey: runningKey, completion: completion)
+    }
+
+    func update(_ occurrence: String, fence: Int64, value: [UInt8]) { member.update(occurrence, fence: fence, value: value) }
+
+    func finish(_ occurrence: String, fence: Int64, value: [UInt8], runningKey: String? = nil) {
+        member.finish(occurrence, fence: fence, value: value, runningKey: runningKey)
+    }
+
+    func pruneDone(prefix: String, keep: Int) { member.pruneDone(prefix: prefix, keep: keep) }
+
+    /// Fences now if the lease is past its deadline and the member has not ticked since.
+    func fenceIfPastDeadline() { member.fenceIfPastDeadline() }
+
+    func tick() { member.tick() }
+
+    /// Ends the lease on a clean stop: true once it is gone (call again until then).
+    func leave() -> Bool { member.leave() }
 
     /// The earliest monotonic instant something here is due.
     var nextWake: UInt64? {

@@ -46,14 +46,14 @@ struct FleetStatusFile: Encodable {
     var writtenAt: String
 
     init(_ book: FleetBook, host: String) {
-        let member = book.member
+        let member = book.standing
         fleet = book.settings.name
         self.host = host
         labels = book.settings.labels
         endpoints = book.settings.endpoints
         phase = member.phase.rawValue
         lease = member.lease == 0 ? nil : String(member.lease, radix: 16)
-        leaseTTLSeconds = Int64(member.clock.ttl / 1_000_000_000)
+        leaseTTLSeconds = member.ttlSeconds
         renewedAt = member.renewedAt.map(Timestamp.format)
         joinedAt = member.joinedAt.map(Timestamp.format)
         unreachableSince = member.unreachableSince.map(Timestamp.format)
@@ -63,7 +63,7 @@ struct FleetStatusFile: Encodable {
         waiting = book.waiting.values.sorted { $0.occurrence.rawValue < $1.occurrence.rawValue }
             .map { Waiting(occurrence: $0.occurrence.rawValue, job: $0.job.rawValue, since: Timestamp.format($0.since), reason: $0.reason) }
         held = Dictionary(uniqueKeysWithValues: book.held.map { ($0.key.rawValue, $0.value.fence) })
-        owedFinishes = member.owedFinishList.map {
+        owedFinishes = book.owedFinishList.map {
             OwedFinish(occurrence: $0.occurrence, fence: $0.fence, value: String(decoding: $0.value, as: UTF8.self), runningKey: $0.runningKey)
         }
         writtenAt = Timestamp.format(Date())

@@ -63,7 +63,7 @@ package final class FleetMember {
     package private(set) var fencings = 0
 
     /// Where runs' supervisors read the lease's deadline; nil to write none.
-    package var fenceFile: FenceFile?
+    package let fenceFile: FenceFile?
     private var granting = false
     private var leaving = false
     private var renewing = false
@@ -94,9 +94,10 @@ package final class FleetMember {
     private var claimRevisions: [String: Int64] = [:]
 
     package init(fleet: String, host: String, labels: [String: String], client: EtcdClient, ttl: Duration, margin: Duration,
-                 monotonicNow: @escaping () -> UInt64, log: @escaping (String, [String: String]) -> Void,
+                 fenceFile: FenceFile? = nil, monotonicNow: @escaping () -> UInt64, log: @escaping (String, [String: String]) -> Void,
                  onEvent: @escaping (Event) -> Void) {
         keyspace = FleetKeyspace(fleet: fleet)
+        self.fenceFile = fenceFile
         self.host = host
         self.labels = labels
         self.client = client
@@ -104,6 +105,25 @@ package final class FleetMember {
         self.log = log
         self.onEvent = onEvent
         clock = LeaseClock(ttlNanoseconds: Self.nanoseconds(ttl), marginNanoseconds: Self.nanoseconds(margin))
+    }
+
+    /// What `status` shows of this member, read at once.
+    package struct Standing: Sendable {
+        package var phase: Phase
+        /// The lease held now; 0 for none.
+        package var lease: Int64
+        package var ttlSeconds: Int64
+        package var renewedAt: Date?
+        package var joinedAt: Date?
+        package var unreachableSince: Date?
+        package var lastError: String?
+        package var fencedAt: Date?
+        package var fencings: Int
+    }
+
+    package var standing: Standing {
+        Standing(phase: phase, lease: lease, ttlSeconds: Int64(clock.ttl / 1_000_000_000), renewedAt: renewedAt, joinedAt: joinedAt,
+                 unreachableSince: unreachableSince, lastError: lastError, fencedAt: fencedAt, fencings: fencings)
     }
 
     /// Whether claims can be made now: a lease held and its deadline not past (a host resumed

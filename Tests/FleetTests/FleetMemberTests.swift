@@ -32,9 +32,9 @@ struct FleetMemberTests {
             return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
         }
 
-        func member(_ host: String, ttl: Duration = .seconds(10)) -> FleetMember {
+        func member(_ host: String, ttl: Duration = .seconds(10), fenceFile: FenceFile? = nil) -> FleetMember {
             let member = FleetMember(fleet: "t", host: host, labels: [:], client: EtcdClient(endpoints: [etcd.members[0].clientURL], http: loop.client),
-                                     ttl: ttl, margin: .seconds(3), monotonicNow: { [unowned self] in Self.monotonicNow() + self.skew },
+                                     ttl: ttl, margin: .seconds(3), fenceFile: fenceFile, monotonicNow: { [unowned self] in Self.monotonicNow() + self.skew },
                                      log: { [unowned self] name, _ in self.logged.append(name) },
                                      onEvent: { [unowned self] event in self.events.append("\(event)") })
             return member
@@ -90,6 +90,25 @@ struct FleetMemberTests {
 
     static func fence(_ answer: FleetMember.ClaimAnswer?) -> Int64? {
         if case .won(let fence)? = answer { fence } else { nil }
+    }
+
+    @Test func theFenceFileGivenAtInitHoldsTheLeasesDeadlineAndGoesWithTheLease() async throws {
+        let etcd = try await EtcdCluster()
+        defer { etcd.stop() }
+        let h = try Harness(etcd)
+        let dir = try TemporaryDirectory("jobdir-fence-file")
+        defer { dir.remove() }
+        let member = h.joined(h.member("a", fenceFile: FenceFile(directory: dir.path + "/fleet")))
+        #expect(member.mayClaim, "\(h.logged)")
+        let path = try #require(member.currentFenceFile)
+        #expect(path == dir.path + "/fleet/lease-\(String(member.lease, radix: 16)).deadline")
+        let written = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(written != nil && written == member.clock.deadline)
+        // Resumed past its deadline (a pause), the member fences itself: the file goes with the lease.
+        h.skew = 60_000_000_000
+        h.turn([member], seconds: 5) { h.events.contains { $0.hasPrefix("fenced") } }
+        #expect(h.events.contains { $0.hasPrefix("fenced") }, "\(h.events)")
+        #expect(access(path, F_OK) != 0, "the given-up lease's deadline file is gone")
     }
 
     @Test func aDoneMarkDeletesTheRunningKeyOnlyWhenItCameWithItsClaim() async throws {

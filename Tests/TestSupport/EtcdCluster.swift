@@ -83,7 +83,13 @@ package final class EtcdCluster: @unchecked Sendable {
 
     /// Starts member `index` again on its data; waits until the cluster answers.
     package func restart(member index: Int) async throws {
-        try launch(index)
+        try await restart(members: [index])
+    }
+
+    /// Starts the members `indices` again on their data, all before waiting (a cluster all
+    /// of whose members stopped answers only once a quorum is back); waits until it answers.
+    package func restart(members indices: [Int]) async throws {
+        for index in indices { try launch(index) }
         _ = await waitUntil(timeout: .seconds(20)) { self.isHealthy }
     }
 
