@@ -81,6 +81,13 @@ package final class FleetMember {
     /// When done marks and claim updates etcd did not take are sent again (a second after a
     /// failure; sooner when etcd answers another call, and at each renewal).
     private var owedRetryAt: UInt64?
+    /// Leases this host gave up (fenced) that etcd may still hold, with the claims and
+    /// running keys on them: revoked once a new lease is held and no done mark is owed, so
+    /// others need not wait for them to expire (a new leader gives them their full TTL again).
+    private var abandonedLeases: Set<Int64> = []
+    private var revoking = false
+    /// The lease `joined` is to be announced for once the revocations under way are answered.
+    private var announceJoin: Int64?
     private var finishing: Set<String> = []
     /// Claim values not yet known written (`update`): occurrence → the latest one, with its
     /// claim's fence and lease; `serial` tells a value set while another was on its way.
@@ -170,6 +177,7 @@ package final class FleetMember {
         if !renewing, let due = clock.renewDue, now >= due { renew() }
         if watchRequest == nil, let retry = watchRetryAt, now >= retry { startWatch() }
         if !relisting, let relist = relistAt, now >= relist { relistClaims() }
+        revokeAbandonedIfDue()
         if let retry = owedRetryAt, now >= retry {
             owedRetryAt = nil
             retryOwed()
@@ -227,6 +235,16 @@ package final class FleetMember {
         if watchedRevision == 0 { watchedRevision = revision }
         watchRetryAt = 0
         startWatch()
+        // Claims are asked for once the leases given up before are revoked: their running
+        // keys would otherwise make the first occurrences look busy until they expire.
+        announceJoin = id
+        revokeAbandonedIfDue()
+        if !revoking { announceJoined() }
+    }
+
+    private func announceJoined() {
+        guard let id = announceJoin, id == lease else { return }
+        announceJoin = nil
         onEvent(.joined(lease: id))
     }
 
@@ -294,6 +312,7 @@ package final class FleetMember {
         let why = reason ?? "the lease was not renewed in time (last acknowledged renewal \(renewedAt.map(Self.wallTime) ?? "never"))"
         log("fleet_fenced", ["lease": String(lease, radix: 16), "reason": why])
         fenceFile?.remove(lease: lease)
+        abandonedLeases.insert(lease)
         lease = 0
         clock.lost()
         phase = .fenced
@@ -306,6 +325,24 @@ package final class FleetMember {
         if let request = watchRequest?.request { client.cancel(request) }
         watchRequest = nil
         onEvent(.fenced(reason: why))
+    }
+
+    /// Revokes a lease given up before, once a new one is held and no done mark is owed
+    /// (one owed may still land on the old claim): its claims and running keys go now.
+    private func revokeAbandonedIfDue() {
+        guard lease != 0, !revoking, owedFinishes.isEmpty, let abandoned = abandonedLeases.min() else { return }
+        revoking = true
+        client.call("/v3/lease/revoke", body: EtcdRequests.revoke(lease: abandoned)) { [weak self] answer in
+            guard let self else { return }
+            self.revoking = false
+            // Revoked, or already gone (etcd answers NotFound): either way nothing is left on it.
+            if case .success = answer {
+                self.abandonedLeases.remove(abandoned)
+                self.log("fleet_lease_revoked", ["lease": String(abandoned, radix: 16), "note": "given up before; its claims go now"])
+                self.revokeAbandonedIfDue()
+            }
+            if !self.revoking { self.announceJoined() }
+        }
     }
 
     /// Ends the lease on a clean stop, so others need not wait for it to expire: true once
