@@ -38,6 +38,7 @@ extension StateStore {
         // The result may have been written before its job's lists were known (owed writes
         // replayed at start): it is looked at on its own.
         let result = layout.resultFile(job: job), file = readers.isEmpty ? nil : AccessList(readers: readers, directory: false)
+        if !readers.isEmpty, job.contains("/") { try openResultPath(to: result) }
         do throws(Errno) {
             if access(result, F_OK) == 0, try Sys.attribute(result, AccessList.accessAttribute) != file?.bytes {
                 changed = true
@@ -83,6 +84,22 @@ extension StateStore {
                 try Sys.chmod(parent, mode | 0o001)
             }
             parent = AtomicFile.split(parent).directory
+        }
+    }
+
+    /// `results/reports/` holds only the results of the jobs below `reports` (each 0600,
+    /// or with its own ACL): others may pass through it to the result of a job they read.
+    private func openResultPath(to result: String) throws(StateStoreError) {
+        var parent = AtomicFile.split(result).directory
+        try makeDirectories(parent)
+        do throws(Errno) {
+            while parent != layout.resultsDirectory, parent.count > layout.root.count {
+                let mode = try Sys.status(parent).st_mode & 0o7777
+                if mode & 0o001 == 0 { try Sys.chmod(parent, mode | 0o001) }
+                parent = AtomicFile.split(parent).directory
+            }
+        } catch {
+            throw StateStoreError(error, path: parent)
         }
     }
 
