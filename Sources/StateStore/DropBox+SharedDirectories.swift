@@ -31,7 +31,7 @@ extension DropBox {
             path = path.isEmpty ? name : path + "/" + name
             let found = try? Sys.status(in: fd, name)
             var foreign: (fd: Int32, info: stat)?
-            if let found, found.st_mode & S_IFMT != S_IFDIR || found.st_uid != geteuid() {
+            if let found, !Self.isShared(found) {
                 let aside = "\(name).foreign-\(found.st_ino)"
                 try Sys.renameat(fd, name, fd, aside)
                 let asideFD = found.st_mode & S_IFMT == S_IFDIR ? try? Sys.openat(fd, aside, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) : nil
@@ -53,14 +53,25 @@ extension DropBox {
             Sys.close(fd)
             fd = next
             let info = try Sys.status(fd)
-            guard info.st_uid == geteuid() else { throw Errno(EPERM, call: "mkdir") }
-            if info.st_mode & 0o7777 != 0o1733, Glibc.fchmod(fd, 0o1733) != 0 { throw Errno(errno, call: "fchmod") }
+            guard Self.isShared(info) else { throw Errno(EPERM, call: "mkdir") }
+            if info.st_uid == geteuid(), info.st_mode & 0o7777 != 0o1733, Glibc.fchmod(fd, 0o1733) != 0 {
+                throw Errno(errno, call: "fchmod")
+            }
             if let foreign {
                 defer { Sys.close(foreign.fd) }
                 moved[moved.count - 1].requestsKept = keepRequests(of: foreign.info.st_uid, from: foreign.fd, into: fd)
             }
         }
         return moved
+    }
+
+    /// A directory the daemon keeps: its own (its mode is then made 1733), or root's when
+    /// sticky and open to every user (`jobdir trigger` run by root, for a daemon that is not
+    /// root, makes it so; root is trusted anyway).
+    private static func isShared(_ info: stat) -> Bool {
+        guard info.st_mode & S_IFMT == S_IFDIR else { return false }
+        if info.st_uid == geteuid() { return true }
+        return info.st_uid == 0 && info.st_mode & S_ISVTX != 0 && info.st_mode & 0o003 == 0o003
     }
 
     /// Moves the regular files of `owner` with one name from directory `source` into

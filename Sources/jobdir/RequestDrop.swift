@@ -52,8 +52,8 @@ enum RequestDrop {
     /// so the request survives a crash. Existing directories are left as they are (the
     /// daemon makes those of the jobs it loaded its own and sticky, 1733). A new one is
     /// 0700, or 1733 in a sticky directory of the caller's own (the drop box, when the
-    /// caller is the daemon's user or root): as the daemon would make it, so other users'
-    /// requests for the jobs below it still count.
+    /// caller is the daemon's user) or when the caller is root: as the daemon would make
+    /// it, so other users' requests for the jobs below it still count.
     static func makeDirectories(_ path: String) throws(SystemError) {
         var prefix = ""
         for segment in path.split(separator: "/") {
@@ -61,7 +61,9 @@ enum RequestDrop {
             prefix = prefix.isEmpty ? (path.hasPrefix("/") ? "/" : "") + segment : prefix + "/" + segment
             if mkdir(prefix, 0o700) == 0 {
                 var info = stat()
-                if stat(parent, &info) == 0, info.st_mode & S_ISVTX != 0, info.st_uid == geteuid() { chmod(prefix, 0o1733) }
+                if stat(parent, &info) == 0, info.st_mode & S_ISVTX != 0, info.st_uid == geteuid() || geteuid() == 0 {
+                    chmod(prefix, 0o1733)
+                }
                 syncDirectory(parent)
                 continue
             }
