@@ -162,6 +162,8 @@ struct RequestsFromOthersTests {
         #expect(history.status == 0 && history.stdout.contains(ids["x/y"]!), "an operator reads its records: \(history.stderr)")
         let log = try asNobody("/bin/cat", [setup.state + "/logs/x/y/\(ids["x/y"]!).log"])
         #expect(log.status == 0 && log.stdout == "operated by nobody\n", "and its logs: \(log.stderr)")
+        let logs = try asNobody(setup, ["logs", ids["x/y"]!])
+        #expect(logs.status == 0 && logs.stdout == "operated by nobody\n", "found by the jobs directory's ids: \(logs.stderr)")
         let status = try asNobody(setup, ["status", "x/y", "--json"])
         #expect(status.status == 0 && status.stdout.contains(ids["x/y"]!), "and its result: \(status.stdout) \(status.stderr)")
         for file in ["executions/x/\(ids["x"]!).json", "logs/x/\(ids["x"]!).log"] {
