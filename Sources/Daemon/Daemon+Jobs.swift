@@ -97,6 +97,25 @@ extension Daemon {
         updateWakeTime(id, now: now)
         installWatch(definition, firstInstall: firstInstall)
         grantReaders(definition)
+        shareTriggerDirectories(definition)
+    }
+
+    /// The directories of a nested job's triggers (`triggers/reports/` for `reports/build`)
+    /// are made the daemon's and sticky like the drop box (SPEC section 11), so that no
+    /// user makes one first and so refuses everyone else's triggers for the jobs below it.
+    private func shareTriggerDirectories(_ definition: JobDefinition) {
+        let id = definition.id.rawValue
+        guard id.contains("/") else { return }
+        do {
+            for moved in try DropBox(directory: store.layout.triggersDirectory).makeSharedDirectories(for: id) {
+                log.event("trigger_directory_moved_aside", ["job": id, "directory": "triggers/" + moved.path,
+                                                            "to": "triggers/" + moved.movedTo, "owner": "\(moved.owner)",
+                                                            "requests_kept": "\(moved.requestsKept)"])
+            }
+        } catch {
+            log.event("trigger_directory_not_made", ["job": id, "error": "\(error)",
+                                                     "note": "requests for it from users other than the directory's owner may be refused"])
+        }
     }
 
     /// Lets the job's user and operators read its records, logs and result (SPEC section 11).

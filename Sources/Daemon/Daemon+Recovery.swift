@@ -121,16 +121,38 @@ extension Daemon {
         return true
     }
 
-    /// The live supervisor whose command line is `jobdir-supervisor v1 --id ID ...`.
+    /// The live supervisor whose command line is `jobdir-supervisor v1 --id ID ...` and
+    /// that runs as the daemon's effective user from a supervisor binary (`isSupervisor`).
     static func findSupervisor(of id: ExecutionID) -> SupervisorProcess? {
         for name in directoryNames("/proc") {
             guard let pid = Int32(name), let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { continue }
             let arguments = data.split(separator: 0, omittingEmptySubsequences: false).prefix(4).map { String(decoding: $0, as: UTF8.self) }
-            guard arguments.count == 4, (arguments[0] as NSString).lastPathComponent == SupervisorLauncher.binaryName,
-                  arguments[2] == "--id", arguments[3] == id.rawValue, let start = ProcessTable.startTime(of: pid) else { continue }
+            let status = FileManager.default.contents(atPath: "/proc/\(name)/status").map { String(decoding: $0, as: UTF8.self) }
+            let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(name)/exe")
+            guard isSupervisor(arguments: arguments, status: status, executable: executable, of: id, daemonUID: geteuid()),
+                  let start = ProcessTable.startTime(of: pid) else { continue }
             return SupervisorProcess(pid: pid, startTime: start)
         }
         return nil
+    }
+
+    /// Whether a process is the supervisor of `id`: its command line starts
+    /// `jobdir-supervisor v1 --id ID`, its effective uid (`Uid:` in `/proc/PID/status`)
+    /// is the daemon's, and its executable (`/proc/PID/exe`) is a file named
+    /// `jobdir-supervisor`. Any user may start a process with that command line; taken for
+    /// a run's supervisor, it would hold the run (and its outcome) in its hands. The
+    /// executable's directory is not compared with the daemon's own: an upgrade may
+    /// install the binaries elsewhere while the old supervisors go on (or leave them on a
+    /// replaced file, ` (deleted)`).
+    static func isSupervisor(arguments: [String], status: String?, executable: String?, of id: ExecutionID, daemonUID: UInt32) -> Bool {
+        guard arguments.count >= 4, (arguments[0] as NSString).lastPathComponent == SupervisorLauncher.binaryName,
+              arguments[2] == "--id", arguments[3] == id.rawValue else { return false }
+        // Real, effective, saved and filesystem uids.
+        guard let uids = status?.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") })?.split(whereSeparator: \.isWhitespace),
+              uids.count >= 3, UInt32(uids[2]) == daemonUID else { return false }
+        guard var executable else { return false }
+        if executable.hasSuffix(" (deleted)") { executable.removeLast(" (deleted)".count) }
+        return (executable as NSString).lastPathComponent == SupervisorLauncher.binaryName
     }
 
     /// Records the outcome a supervisor wrote while no daemon watched; false when there is none.

@@ -85,8 +85,13 @@ extension RunIdentity {
 extension RunIdentity {
     /// The names of every group `user` belongs to (primary and supplementary).
     package static func groupNames(of user: PasswdEntry) -> Set<String> {
+        Set(groupIDs(of: user).map(groupName))
+    }
+
+    /// The ids of every group `user` belongs to (primary and supplementary).
+    package static func groupIDs(of user: PasswdEntry) -> Set<UInt32> {
         let identity = RunIdentity(uid: user.uid, gid: user.gid, userName: user.name, groupName: "", home: user.home,
                                    shell: user.shell, switches: false)
-        return Set(identity.supplementaryGroups.map(groupName))
+        return Set(identity.supplementaryGroups)
     }
 }

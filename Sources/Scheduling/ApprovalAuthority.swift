@@ -12,17 +12,34 @@ package enum ApprovalAuthority {
         package var ownerName: String
         /// Names of every group the owner belongs to.
         package var ownerGroups: Set<String>
+        /// Ids of every group the owner belongs to.
+        package var ownerGroupIDs: Set<UInt32>
         /// How many names (hard links) the file has.
         package var linkCount: UInt
 
         package init(isRegularFile: Bool, isSymlink: Bool, ownerUID: UInt32, ownerName: String, ownerGroups: Set<String>,
-                     linkCount: UInt = 1) {
+                     ownerGroupIDs: Set<UInt32> = [], linkCount: UInt = 1) {
             self.isRegularFile = isRegularFile
             self.isSymlink = isSymlink
             self.ownerUID = ownerUID
             self.ownerName = ownerName
             self.ownerGroups = ownerGroups
+            self.ownerGroupIDs = ownerGroupIDs
             self.linkCount = linkCount
+        }
+
+        /// Whether an entry of `operators:` or `approvers:` names the owner: `@group` a
+        /// group of theirs, anything else the owner. A number is an id (uid, or gid after
+        /// `@`), as when the readers of a job's state are resolved (`StateReaders`): the
+        /// databases are asked for a number as an id before as a name.
+        package func isNamed(by principal: String) -> Bool {
+            if principal.hasPrefix("@") {
+                let group = String(principal.dropFirst())
+                if let gid = UInt32(group) { return ownerGroupIDs.contains(gid) }
+                return ownerGroups.contains(group)
+            }
+            if let uid = UInt32(principal) { return uid == ownerUID }
+            return principal == ownerName
         }
 
         /// Why the file cannot be a request whoever owns it, or nil.
@@ -41,13 +58,7 @@ package enum ApprovalAuthority {
             if marker.ownerUID == daemonUID || marker.ownerUID == 0 { return nil }
             return "owned by \(marker.ownerName), who is neither the daemon's user nor root (the job lists no approvers)"
         }
-        for approver in approvers {
-            if approver.hasPrefix("@") {
-                if marker.ownerGroups.contains(String(approver.dropFirst())) { return nil }
-            } else if approver == marker.ownerName {
-                return nil
-            }
-        }
+        if approvers.contains(where: marker.isNamed(by:)) { return nil }
         return "owned by \(marker.ownerName), who is not among the approvers (\(approvers.joined(separator: ", ")))"
     }
 

@@ -14,13 +14,7 @@ package enum OperatorAuthority {
                                 daemonUID: UInt32) -> String? {
         if let refusal = request.kindRefusal { return refusal }
         if isAlwaysAllowed(ownerUID: request.ownerUID, jobUserUID: jobUserUID, daemonUID: daemonUID) { return nil }
-        for name in operators {
-            if name.hasPrefix("@") {
-                if request.ownerGroups.contains(String(name.dropFirst())) { return nil }
-            } else if name == request.ownerName {
-                return nil
-            }
-        }
+        if operators.contains(where: request.isNamed(by:)) { return nil }
         let listed = operators.isEmpty ? "the job lists no operators" : "operators: \(operators.joined(separator: ", "))"
         return "owned by \(request.ownerName), who is neither the job's user, root, nor one of its operators (\(listed))"
     }

@@ -21,6 +21,7 @@ package struct StateStore: Sendable {
         try makeDirectories(layout.root)
         for directory in layout.topLevelDirectories { try makeDirectories(directory) }
         try openDropBoxes()
+        try closeJobFilesToOthers()
         return try removeStrayTemporaries()
     }
 
@@ -106,11 +107,15 @@ package struct StateStore: Sendable {
 
     /// Results and approval requests are the daemon's user's (0600) in directories others
     /// may list; their ACLs name who else reads them. Pending notifications are the
-    /// daemon's alone (0600). Records are 0644 in their job's own directory (0700, or with
-    /// the job's ACL, whose mask their group bits become).
+    /// daemon's alone (0600). Records are their job's (`jobFileMode`): a job's directory
+    /// may be traversable by others when a job below it has readers.
     func permissions(of path: String) -> mode_t {
         let daemonOnly = [layout.resultsDirectory, layout.approvalsDirectory, layout.notificationsDirectory]
-        return daemonOnly.contains { path.hasPrefix($0 + "/") } ? 0o600 : 0o644
+        if daemonOnly.contains(where: { path.hasPrefix($0 + "/") }) { return 0o600 }
+        if path.hasPrefix(layout.executionsDirectory + "/") || path.hasPrefix(layout.logsDirectory + "/") {
+            return Self.jobFileMode(directory: AtomicFile.split(path).directory)
+        }
+        return 0o644
     }
 
     package func record(job: String, id: ExecutionID) throws(StateStoreError) -> ExecutionRecord? {

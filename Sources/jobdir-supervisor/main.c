@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -219,6 +220,21 @@ static int read_signals(int sfd, int *child) {
     return cancel;
 }
 
+// The mode of the log: 0640 where its directory carries its job's ACL (the group bits of a
+// file made under a default ACL become its mask, so the job's readers read it), 0600
+// otherwise (the owning group is the daemon's, and others may pass through the directory
+// to reach a job below it).
+static mode_t log_mode(const char *log_path) {
+    const char *slash = strrchr(log_path, '/');
+    if (!slash || slash == log_path) return 0600;
+    size_t length = (size_t)(slash - log_path);
+    char *directory = strndup(log_path, length);
+    struct stat info;
+    int has_group = directory && stat(directory, &info) == 0 && (info.st_mode & 0050);
+    free(directory);
+    return has_group ? 0640 : 0600;
+}
+
 static void show_id(const char *id) {
     // The kernel keeps 15 bytes of the name; the end of an execution id (trigger kind
     // and random part) tells runs apart best. The full id is in argv.
@@ -256,7 +272,7 @@ int main(int argc, char **argv) {
         return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     }
 
-    int log_fd = open(inv.log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    int log_fd = open(inv.log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, log_mode(inv.log_path));
     if (log_fd < 0) {
         int e = errno;
         set_failure(&failure, KIND_LOG, inv.log_path, e, "log %s: %s", inv.log_path, strerror(e));

@@ -20,7 +20,7 @@ struct Cancel: AsyncParsableCommand {
             Console.out("requested cancel of \(execution) (\(path)); the daemon acts on it if you may cancel its job\n")
             return
         }
-        let record = try reader.requireRecord(execution)
+        let record = try reader.requireRecord(execution, jobs: { ClosestMatch.jobs(in: directories.jobs).match.ids })
         guard !record.state.isTerminal else {
             let when = record.finishedAt.map { " at \(Timestamp.format($0))" } ?? ""
             throw Console.failure("cancel", "\(execution) of \(record.job) already ended: \(record.state.rawValue)\(when); nothing to cancel")

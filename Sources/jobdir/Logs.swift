@@ -10,7 +10,7 @@ struct Logs: AsyncParsableCommand {
 
     func run() async throws {
         let reader = StateReader(root: directories.state, verb: "logs")
-        var follower = LogFollower(reader: reader, record: try reader.requireRecord(execution))
+        var follower = LogFollower(reader: reader, record: try reader.requireRecord(execution, jobs: { ClosestMatch.jobs(in: directories.jobs).match.ids }))
         if follow && !follower.record.state.isTerminal {
             if !DaemonPresence(layout: reader.layout).isRunning {
                 Console.notice("logs", "no daemon is running on this state directory; \(execution) stays \(follower.record.state.rawValue) until `jobdir run` starts")

@@ -11,7 +11,7 @@ import Watching
 /// file (the daemon acts on IN_CLOSE_WRITE or IN_MOVED_TO) would miss it: the new name is
 /// then opened for writing and closed, writing nothing, which raises IN_CLOSE_WRITE.
 enum RequestDrop {
-    /// Creates `path` holding `bytes`, with its missing directories (mode 0700).
+    /// Creates `path` holding `bytes`, with its missing directories (`makeDirectories`).
     /// Returns false, writing nothing, when `path` already exists.
     static func createOnce(_ bytes: [UInt8], at path: String) throws(SystemError) -> Bool {
         let slash = path.lastIndex(of: "/")
@@ -48,14 +48,22 @@ enum RequestDrop {
         if fd >= 0 { close(fd) }
     }
 
-    /// `mkdir -p` with mode 0700 for the directories that are missing; each new one's
-    /// parent is fsynced so the request survives a crash.
+    /// `mkdir -p` for the directories that are missing; each new one's parent is fsynced
+    /// so the request survives a crash. Existing directories are left as they are (the
+    /// daemon makes those of the jobs it loaded its own and sticky, 1733). A new one is
+    /// 0700, or 1733 in a sticky directory of the caller's own (the drop box, when the
+    /// caller is the daemon's user) or when the caller is root: as the daemon would make
+    /// it, so other users' requests for the jobs below it still count.
     static func makeDirectories(_ path: String) throws(SystemError) {
         var prefix = ""
         for segment in path.split(separator: "/") {
             let parent = prefix.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : prefix
             prefix = prefix.isEmpty ? (path.hasPrefix("/") ? "/" : "") + segment : prefix + "/" + segment
             if mkdir(prefix, 0o700) == 0 {
+                var info = stat()
+                if stat(parent, &info) == 0, info.st_mode & S_ISVTX != 0, info.st_uid == geteuid() || geteuid() == 0 {
+                    chmod(prefix, 0o1733)
+                }
                 syncDirectory(parent)
                 continue
             }

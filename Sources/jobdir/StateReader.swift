@@ -86,10 +86,16 @@ struct StateReader {
         terminalStateNames.contains { data.range(of: $0) != nil }
     }
 
-    /// The record with this id, whichever job it belongs to.
-    func record(id: ExecutionID) -> ExecutionRecord? {
-        for job in directories(under: layout.executionsDirectory)
-        where FileManager.default.fileExists(atPath: layout.executionFile(job: job, id: id)) {
+    /// The record with this id, whichever job it belongs to. `jobs` names jobs to look in
+    /// besides those found by listing `executions/`: another user may pass through a job's
+    /// directory to the jobs below it without listing it (SPEC section 11).
+    func record(id: ExecutionID, jobs: () -> [String] = { [] }) -> ExecutionRecord? {
+        let listed = directories(under: layout.executionsDirectory)
+        for job in listed where FileManager.default.fileExists(atPath: layout.executionFile(job: job, id: id)) {
+            if let record = decodedRecord(job: job, id: id) { return record }
+        }
+        for job in jobs() where !listed.contains(job) && StateLayout.isSafeJobID(job)
+            && FileManager.default.fileExists(atPath: layout.executionFile(job: job, id: id)) {
             if let record = decodedRecord(job: job, id: id) { return record }
         }
         return nil
@@ -174,13 +180,14 @@ extension StateReader {
         }
     }
 
-    /// The record whose id is `text`, or a failure saying there is none.
-    func requireRecord(_ text: String) throws(ExitCode) -> ExecutionRecord {
+    /// The record whose id is `text`, or a failure saying there is none; `jobs` as for
+    /// `record(id:jobs:)`, asked only when listing found none.
+    func requireRecord(_ text: String, jobs: () -> [String] = { [] }) throws(ExitCode) -> ExecutionRecord {
         guard let id = ExecutionID(rawValue: text) else {
             throw Console.failure(verb, "`\(text)` is not an execution id (they look like 20261123T013000.000Z-cron-7f3a); "
                 + "`jobdir history JOB` lists a job's executions")
         }
-        guard let record = record(id: id) else {
+        guard let record = record(id: id, jobs: jobs) else {
             if !canReadRecords {
                 throw Console.failure(verb, "cannot read every job's records in \(layout.executionsDirectory): Permission denied; "
                     + "a job's records and logs are readable by the daemon's user, the user it runs as and its operators only: "

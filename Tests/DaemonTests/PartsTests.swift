@@ -256,3 +256,30 @@ import Testing
         #expect(cyclic2 == [Policy.jobID("a"), Policy.jobID("b"), Policy.jobID("c")])
     }
 }
+
+/// Recovery follows a run's supervisor found by its command line only if it is the
+/// daemon's own process running a supervisor binary: anyone may imitate the line.
+@Suite struct SupervisorRecognitionTests {
+    let id = ExecutionID(rawValue: "20261123T013000.000Z-cron-7f3a")!
+    var arguments: [String] { ["/usr/lib/jobdir/jobdir-supervisor", "v1", "--id", id.rawValue] }
+    func status(uids: String) -> String { "Name:\tjobdir-supervis\nUmask:\t0022\nUid:\t\(uids)\nGid:\t0\t0\t0\t0\n" }
+
+    @Test func theDaemonsOwnSupervisorIsRecognisedEvenOnAReplacedBinary() {
+        for executable in ["/usr/lib/jobdir/jobdir-supervisor", "/usr/lib/jobdir/jobdir-supervisor (deleted)", "/opt/new/jobdir-supervisor"] {
+            #expect(Daemon.isSupervisor(arguments: arguments, status: status(uids: "0\t0\t0\t0"), executable: executable, of: id, daemonUID: 0))
+        }
+    }
+
+    @Test func anImitationByAnotherUserOrProgramIsNot() {
+        let root = status(uids: "0\t0\t0\t0")
+        #expect(!Daemon.isSupervisor(arguments: arguments, status: status(uids: "65534\t65534\t65534\t65534"),
+                                     executable: "/tmp/jobdir-supervisor", of: id, daemonUID: 0), "another user's copy")
+        #expect(!Daemon.isSupervisor(arguments: arguments, status: status(uids: "0\t65534\t0\t65534"),
+                                     executable: "/usr/lib/jobdir/jobdir-supervisor", of: id, daemonUID: 0), "effective uid counts")
+        #expect(!Daemon.isSupervisor(arguments: arguments, status: root, executable: "/usr/bin/python3", of: id, daemonUID: 0))
+        #expect(!Daemon.isSupervisor(arguments: arguments, status: root, executable: nil, of: id, daemonUID: 0))
+        #expect(!Daemon.isSupervisor(arguments: arguments, status: nil, executable: arguments[0], of: id, daemonUID: 0))
+        let other = ["/usr/lib/jobdir/jobdir-supervisor", "v1", "--id", "20261123T013000.000Z-cron-0000"]
+        #expect(!Daemon.isSupervisor(arguments: other, status: root, executable: other[0], of: id, daemonUID: 0))
+    }
+}

@@ -50,6 +50,10 @@ import TestSupport
         #expect(problems("command: x\nlimits: {open_files: 2}\n") == ["job.yaml:2:22: `limits.open_files` must be between 3 and 1048576; found 2"])
         #expect(problems("command: x\nuser: 'a b'\n") == ["job.yaml:2:7: `user` must be a user name or a number; found `a b`"])
         #expect(problems("command: x\noperators: ['@']\n") == ["job.yaml:2:13: `operators`: `@` is not a user name or @group"])
+        // A uid is quoted: unquoted, it is an integer, not a name.
+        #expect(problems("command: x\noperators: [65534]\n")
+                == ["job.yaml:2:13: `operators` must be a string; found an integer (quote it to make it a string)"])
+        #expect(problems("command: x\noperators: ['65534', '@65534']\n").isEmpty)
     }
 
     func identity(_ text: String, owner: UInt32, daemon: UInt32) -> Result<RunIdentity, Diagnostics> {

@@ -143,6 +143,67 @@ struct RequestsFromOthersTests {
         #expect(daemon.stop() == 0)
     }
 
+    @Test func aJobWithReadersBelowAnotherOpensNoneOfTheOthersFiles() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        try setup.job("x.yaml", "command: echo secret of root\n")
+        try setup.job("x/y.yaml", "command: echo operated by nobody\noperators: [nobody]\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { ["x", "x/y"].allSatisfy { setup.files.result($0) != nil } }, "\(daemon.log)")
+        var ids: [String: String] = [:]
+        for job in ["x", "x/y"] {
+            let triggered = try ProcessRunner.run(ProcessRunner.jobdirBinary, ["trigger", job, "--jobs", setup.jobs, "--state", setup.state])
+            #expect(triggered.status == 0, "\(triggered.stderr)")
+            #expect(await waitUntil { setup.files.executions(job, state: "succeeded").count == 1 }, "\(daemon.log)")
+            ids[job] = try #require(setup.files.executions(job).first?["id"] as? String)
+        }
+
+        let history = try asNobody(setup, ["history", "x/y", "--json"])
+        #expect(history.status == 0 && history.stdout.contains(ids["x/y"]!), "an operator reads its records: \(history.stderr)")
+        let log = try asNobody("/bin/cat", [setup.state + "/logs/x/y/\(ids["x/y"]!).log"])
+        #expect(log.status == 0 && log.stdout == "operated by nobody\n", "and its logs: \(log.stderr)")
+        let logs = try asNobody(setup, ["logs", ids["x/y"]!])
+        #expect(logs.status == 0 && logs.stdout == "operated by nobody\n", "found by the jobs directory's ids: \(logs.stderr)")
+        let status = try asNobody(setup, ["status", "x/y", "--json"])
+        #expect(status.status == 0 && status.stdout.contains(ids["x/y"]!), "and its result: \(status.stdout) \(status.stderr)")
+        for file in ["executions/x/\(ids["x"]!).json", "logs/x/\(ids["x"]!).log"] {
+            let cat = try asNobody("/bin/cat", [setup.state + "/" + file])
+            #expect(cat.status != 0 && !cat.stdout.contains("secret of root"), "\(file) is root's: \(cat.stdout)")
+        }
+        let refused = try asNobody(setup, ["logs", ids["x"]!])
+        #expect(refused.status == 1 && !refused.stdout.contains("secret of root"), "\(refused.stdout)")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aTriggerDirectoryMadeFirstByAUserIsTakenBackWhenItsJobLoads() async throws {
+        let setup = try setup()
+        defer { setup.dir.remove() }
+        try setup.job("solo.yaml", "command: echo solo\n")
+        let first = try setup.start()
+        #expect(await waitUntil { setup.files.result("solo") != nil }, "\(first.log)")
+        #expect(first.stop() == 0)
+        // While no daemon runs, nobody makes triggers/reports/ and drops a request in it,
+        // then the job below it appears.
+        let made = try asNobody("/bin/mkdir", ["-m", "0755", setup.state + "/triggers/reports"])
+        #expect(made.status == 0, "\(made.stderr)")
+        try nobodyDrops(setup, "reports/build", "")
+        try setup.job("reports/build.yaml", "command: echo built\noperators: [nobody]\n")
+
+        let daemon = try setup.start()
+        #expect(await waitUntil { daemon.log.contains("trigger_directory_moved_aside") }, "\(daemon.log)")
+        var info = stat()
+        #expect(lstat(setup.state + "/triggers/reports", &info) == 0 && info.st_uid == 0 && info.st_mode & 0o7777 == 0o1733)
+        #expect(daemon.log.contains("requests_kept=1"), "\(daemon.log)")
+        #expect(await waitUntil { setup.files.executions("reports/build", state: "succeeded").count == 1 }, "nobody's request is kept: \(daemon.log)")
+
+        // root's request for the job below counts, in the directory nobody can no longer hold.
+        let triggered = try ProcessRunner.run(ProcessRunner.jobdirBinary, ["trigger", "reports/build", "--jobs", setup.jobs, "--state", setup.state])
+        #expect(triggered.status == 0, "\(triggered.stderr)")
+        #expect(await waitUntil { setup.files.executions("reports/build", state: "succeeded").count == 2 }, "\(daemon.log)")
+        #expect(!daemon.log.contains("trigger_refused"), "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+    }
+
     /// nobody drops `content` as `triggers/NAME`.
     func nobodyDrops(_ setup: Setup, _ name: String, _ content: String) throws {
         let dropped = try asNobody("/bin/sh", ["-c", "printf '%s' \"$1\" > \"$2\"", "sh", content, setup.state + "/triggers/" + name])

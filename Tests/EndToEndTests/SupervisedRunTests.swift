@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import TestSupport
 
@@ -207,6 +208,48 @@ import TestSupport
         #expect(await record(setup, "early", state: "interrupted") != nil, "\(restarted.log)")
         #expect(!groups.isEmpty)
         #expect(await waitUntil { groups.allSatisfy { !DaemonTests.isAlive($0) } }, "its processes are ended")
+        #expect(restarted.stop() == 0)
+    }
+
+    /// A daemon killed before its run's supervisor reached the record finds it by its
+    /// command line, which any user can imitate: nobody's process with that line is not
+    /// taken for the supervisor of root's run.
+    @Test(.enabled(if: geteuid() == 0, "needs root: the imitation runs as the user nobody"))
+    func anotherUsersProcessImitatingTheSupervisorIsNotFollowed() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        chmod(setup.dir.path, 0o755)
+        let daemon = try setup.start()
+        try setup.job("early.yaml", "command: [/bin/sh, -c, \"kill -9 \(daemon.pid); exec sleep 60.019\"]\n")
+        #expect(await waitUntil { setup.files.result("early") != nil })
+        try setup.trigger("early")
+        let running = try await killedByItsRun(setup, "early", daemon)
+        let id = try #require(running["id"] as? String)
+        try #require(running["supervisor"] == nil || running["supervisor"] is NSNull, "the daemon died before the supervisor was recorded")
+        // The real supervisor and its run go; nobody's imitation takes their place.
+        let supervisor = try #require(try ProcessRunner.run("/usr/bin/pgrep", ["-f", "jobdir-supervisor v1 --id \(id)"])
+            .stdout.split(separator: "\n").first.flatMap { Int32($0) })
+        #expect(kill(supervisor, SIGKILL) == 0)
+        _ = try ProcessRunner.run("/usr/bin/pkill", ["-KILL", "-f", "^sleep 60.019$"])
+        let script = try setup.dir.write("imitation.sh", "sleep 60.021\n")
+        chmod(script, 0o755)
+        let imitation = Process()
+        imitation.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        imitation.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", "/bin/bash", "-c",
+                               "exec -a jobdir-supervisor /bin/sh \"$0\" --id \"$1\"", script, id]
+        try imitation.run()
+        defer {
+            imitation.terminate()
+            _ = try? ProcessRunner.run("/usr/bin/pkill", ["-KILL", "-f", "^sleep 60.021$"])
+        }
+        #expect(await waitUntil {
+            let line = (try? String(contentsOfFile: "/proc/\(imitation.processIdentifier)/cmdline", encoding: .utf8)) ?? ""
+            return line.hasPrefix("jobdir-supervisor\0") && line.contains("--id\0\(id)")
+        }, "the imitation's command line is in place")
+
+        let restarted = try setup.start()
+        #expect(await record(setup, "early", state: "interrupted") != nil, "\(restarted.log)")
+        #expect(!restarted.log.contains("reattached job=early"), "\(restarted.log)")
         #expect(restarted.stop() == 0)
     }
 

@@ -2,8 +2,25 @@ import Testing
 @testable import Scheduling
 
 @Suite struct OperatorAuthorityTests {
-    func request(uid: UInt32 = 1000, name: String = "alice", groups: Set<String> = ["alice"], links: UInt = 1) -> ApprovalAuthority.Marker {
-        ApprovalAuthority.Marker(isRegularFile: true, isSymlink: false, ownerUID: uid, ownerName: name, ownerGroups: groups, linkCount: links)
+    func request(uid: UInt32 = 1000, name: String = "alice", groups: Set<String> = ["alice"], gids: Set<UInt32> = [1000],
+                 links: UInt = 1) -> ApprovalAuthority.Marker {
+        ApprovalAuthority.Marker(isRegularFile: true, isSymlink: false, ownerUID: uid, ownerName: name, ownerGroups: groups,
+                                 ownerGroupIDs: gids, linkCount: links)
+    }
+
+    @Test func aNumberNamesTheUserOrGroupOfThatIdAsForReadingTheJobsState() {
+        let alice = request(uid: 1000, name: "alice", groups: ["alice", "staff"], gids: [1000, 50])
+        for listed in [["1000"], ["@50"], ["@staff"], ["alice"]] {
+            #expect(OperatorAuthority.refusal(of: alice, jobUserUID: 0, operators: listed, daemonUID: 0) == nil, "\(listed)")
+            #expect(ApprovalAuthority.refusal(of: alice, approvers: listed, daemonUID: 0) == nil, "\(listed)")
+        }
+        for listed in [["1001"], ["@1000000"], ["@1001"]] {
+            #expect(OperatorAuthority.refusal(of: alice, jobUserUID: 0, operators: listed, daemonUID: 0) != nil, "\(listed)")
+            #expect(ApprovalAuthority.refusal(of: alice, approvers: listed, daemonUID: 0) != nil, "\(listed)")
+        }
+        // A user named by digits is named by their id: the databases are asked for a number as an id first.
+        let digits = request(uid: 1002, name: "1000", groups: [], gids: [])
+        #expect(OperatorAuthority.refusal(of: digits, jobUserUID: 0, operators: ["1000"], daemonUID: 0) != nil)
     }
 
     @Test func aFileWithMoreThanOneNameNeverCountsNotEvenRoots() {

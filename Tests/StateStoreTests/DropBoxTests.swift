@@ -110,3 +110,58 @@ import Testing
         #expect(sticky.directoryOpenToOthers(daemonUID: geteuid()) == nil)
     }
 }
+
+/// The directories of nested jobs' requests are the daemon's and sticky, whoever made
+/// them first.
+@Suite struct SharedDropBoxDirectoryTests {
+    func mode(_ path: String) -> (uid: uid_t, mode: mode_t)? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return (info.st_uid, info.st_mode & 0o7777)
+    }
+
+    @Test func missingDirectoriesAreMadeStickyAndOursAndOursAreMadeSo() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.file("box/a"), withIntermediateDirectories: true)
+        chmod(dir.file("box/a"), 0o700)
+        let box = DropBox(directory: dir.file("box"))
+        #expect(try box.makeSharedDirectories(for: "a/b/job").isEmpty)
+        for path in ["box/a", "box/a/b"] {
+            #expect(mode(dir.file(path))?.mode == 0o1733, "\(path)")
+            #expect(mode(dir.file(path))?.uid == geteuid())
+        }
+        #expect(mode(dir.file("box/a/b/job")) == nil, "the last component is the request's name")
+        #expect(try box.makeSharedDirectories(for: "flat").isEmpty)
+    }
+
+    @Test func aSymlinkInTheWayIsMovedAsideNotFollowed() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.file("box"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir.file("outside"), withIntermediateDirectories: true)
+        chmod(dir.file("outside"), 0o755)
+        try FileManager.default.createSymbolicLink(atPath: dir.file("box/a"), withDestinationPath: dir.file("outside"))
+        let moved = try DropBox(directory: dir.file("box")).makeSharedDirectories(for: "a/job")
+        #expect(moved.count == 1 && moved.first?.path == "a" && moved.first?.movedTo.hasPrefix("a.foreign-") == true)
+        #expect(mode(dir.file("box/a"))?.mode == 0o1733)
+        #expect(mode(dir.file("outside"))?.mode == 0o755, "the symlink's target is untouched")
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "needs root to make a directory of another user's"))
+    func anotherUsersDirectoryIsMovedAsideKeepingOnlyItsOwnersRequests() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir.file("box/a"), withIntermediateDirectories: true)
+        for name in ["mine", "roots", "linked"] { fm.createFile(atPath: dir.file("box/a/\(name)"), contents: Data()) }
+        link(dir.file("box/a/linked"), dir.file("box/linked-elsewhere"))
+        for name in ["a", "a/mine", "a/linked"] { chown(dir.file("box/\(name)"), 65534, 65534) }
+        let moved = try DropBox(directory: dir.file("box")).makeSharedDirectories(for: "a/job")
+        #expect(moved.count == 1 && moved.first?.owner == 65534 && moved.first?.requestsKept == 1)
+        #expect(mode(dir.file("box/a"))?.uid == 0 && mode(dir.file("box/a"))?.mode == 0o1733)
+        #expect(fm.fileExists(atPath: dir.file("box/a/mine")), "its owner's request is kept")
+        #expect(!fm.fileExists(atPath: dir.file("box/a/roots")), "a file of someone else's in it stays aside")
+        #expect(!fm.fileExists(atPath: dir.file("box/a/linked")), "so does one with another name")
+    }
+}

@@ -89,6 +89,44 @@ import Testing
         #expect(st.st_mode & 0o7777 == 0o700)
     }
 
+    @Test func aJobsFilesStayItsOwnWhenOthersPassThroughItsDirectoryToAJobBelow() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        try store.prepare()
+        try store.write(sampleRecord(job: "x"))
+        let records = store.layout.executionsDirectory(job: "x")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: records).first { $0.hasSuffix(".json") })
+        func mode(_ path: String) -> mode_t {
+            var st = stat()
+            stat(path, &st)
+            return st.st_mode & 0o7777
+        }
+        #expect(mode(records + "/" + name) == 0o600, "a job without readers has its records to the daemon's user")
+        // One made 0644 by an earlier version, in a directory others may now pass through.
+        let old = records + "/" + String(name.dropLast(5)) + "a.json"
+        #expect(FileManager.default.createFile(atPath: old, contents: Data("{}".utf8)) && chmod(old, 0o644) == 0)
+        guard (try? store.grant(StateReaders(users: [65534], groups: []), job: "x/y")) != nil else {
+            Issue.record("the filesystem of \(dir.path) takes no POSIX ACLs")
+            return
+        }
+        #expect(mode(records) == 0o701, "others pass through x to x/y")
+        #expect(mode(old) == 0o600, "but read none of x's files")
+        try store.write(sampleRecord(job: "x", minutes: 1))
+        for file in try FileManager.default.contentsOfDirectory(atPath: records) where file.hasSuffix(".json") {
+            #expect(mode(records + "/" + file) == 0o600, "\(file)")
+        }
+        // A record of a job with readers is 0640: its group bits are its ACL's mask.
+        try store.write(sampleRecord(job: "x/y"))
+        let below = store.layout.executionsDirectory(job: "x/y")
+        for file in try FileManager.default.contentsOfDirectory(atPath: below) where file.hasSuffix(".json") {
+            #expect(mode(below + "/" + file) == 0o640, "\(file)")
+        }
+        chmod(old, 0o644)
+        try store.prepare()
+        #expect(mode(old) == 0o600, "and at start")
+    }
+
     @Test func anAccessListIsTheKernelsFormatSortedByTagAndID() {
         let bytes = AccessList(readers: StateReaders(users: [1001, 7], groups: [50]), directory: false).bytes
         // Header (version 2), then tag/permissions/id triples: owner rw, users 7 and 1001 r,
