@@ -157,7 +157,8 @@ static int signal_fd = -1;
 /// Writes the outcome. When the state directory refuses it (a full disk), the outcome is
 /// not dropped: it is handed to the daemon on the report pipe (`outcome LENGTH\n` and the
 /// JSON), and kept, the file tried again with a backoff of 50 ms doubling to 2 s, until
-/// it lands or the daemon says it has recorded it (SIGUSR1).
+/// it lands or the daemon says it has recorded it (SIGUSR1), or the outcome's directory
+/// is gone.
 static int finish(const struct invocation *inv, struct outcome *o, int64_t start_ns, int64_t started_at_ms) {
     int64_t elapsed = monotonic_ns() - start_ns;
     o->execution = inv->id;
@@ -194,6 +195,12 @@ static int finish(const struct invocation *inv, struct outcome *o, int64_t start
                 if (info[i].ssi_signo == SIGUSR1) return 0;
         }
         if (write_outcome(inv->outcome_path, o) == 0) return 0;
+        // The outcome's directory is gone (the state directory removed or unmounted):
+        // nothing can ever record it there, and no daemon took it over the pipe.
+        if (errno == ENOENT) {
+            fprintf(stderr, "jobdir-supervisor: %s: its directory is gone; giving the outcome up\n", inv->outcome_path);
+            return 1;
+        }
         if (backoff < 2000 * NS_PER_MS) backoff *= 2;
     }
 }

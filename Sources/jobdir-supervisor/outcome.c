@@ -149,7 +149,12 @@ int write_outcome(const char *path, const struct outcome *o) {
         fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0 && errno != EEXIST) break;
     }
-    if (fd < 0) { free(b.data); return -1; }
+    if (fd < 0) {
+        int saved = errno;
+        free(b.data);
+        errno = saved;
+        return -1;
+    }
     int failed = write_all(fd, b.data, b.length) != 0 || fsync(fd) != 0;
     int saved = errno;
     close(fd);
