@@ -34,11 +34,10 @@ if [[ "$target" == env-file ]]; then
     # which checks each variable; lookup.c brings set_failure. UBSan stops at the first report.
     out="$scratch/c"
     mkdir -p "$out"
-    cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fuse-ld=lld
-        -I"$root/Sources/jobdir-supervisor")
+    cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$root/Sources/jobdir-supervisor")
     nice -n 19 clang "${cflags[@]}" -Dsetenv=envfile_fuzz_setenv -c "$root/Sources/jobdir-supervisor/envfile.c" -o "$out/envfile.o"
     nice -n 19 clang "${cflags[@]}" -c "$root/Sources/jobdir-supervisor/lookup.c" -o "$out/lookup.o"
-    nice -n 19 clang "${cflags[@]}" "$root/Fuzz/c/envfile_fuzz.c" "$out/envfile.o" "$out/lookup.o" -o "$out/envfile-fuzz"
+    nice -n 19 clang "${cflags[@]}" -fuse-ld=lld "$root/Fuzz/c/envfile_fuzz.c" "$out/envfile.o" "$out/lookup.o" -o "$out/envfile-fuzz"
     binary="$out/envfile-fuzz"
     # C has no runtime caches: LeakSanitizer is on here.
     sanitizers="detect_leaks=1:halt_on_error=1"
