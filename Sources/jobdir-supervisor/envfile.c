@@ -125,7 +125,7 @@ int apply_env_file(const char *path, char *const *keep, int keep_count, struct s
             set_failure(f, KIND_ENV_FILE, path, 0, "%s:%d: %s", path, line_number, problem);
             goto refuse;
         }
-        // The name in full, however long (the value's own buffer is taken).
+        // The name in full, however long.
         size_t name_length = (size_t)(key_end - line);
         char *name = malloc(name_length + 1);
         if (!name) abort();
