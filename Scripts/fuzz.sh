@@ -8,8 +8,9 @@
 # (Fuzz/README.md).
 # Seeds: Fuzz/corpus/TARGET/ (committed). Inputs the run adds: .build-fuzz/corpus/TARGET/.
 # The fuzzer runs in fork mode and goes on after a finding: a crash, a broken property, a timeout (10 s for one input) or an input using more than
-# 2 GiB is written to Fuzz/findings/TARGET/; the unit tests (FuzzTargetsTests) replay
-# every file there, so a finding fails `swift test` until it is fixed.
+# 2 GiB is written to Fuzz/findings/TARGET/; the unit tests (FuzzTargetsTests; for env-file,
+# SupervisorChildTests through the real supervisor) replay every file there, so a finding
+# fails `swift test` until it is fixed.
 # The run's log, with libFuzzer's `cov:` and `exec/s` figures, is .build-fuzz/logs/TARGET.log.
 set -euo pipefail
 
