@@ -78,7 +78,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"])]
         ),
         // The fuzz targets: every byte stream jobdir reads that someone else may write.
-        .target(name: "FuzzTargets", dependencies: ["Definitions", "Cron", "Scheduling", "StateStore", "Execution"]),
+        .target(name: "FuzzTargets", dependencies: ["Definitions", "Cron", "Scheduling", "StateStore", "Execution", "Fleet"]),
         // Scripts/fuzz.sh builds this with libFuzzer; a normal build replays files through a target.
         .executableTarget(name: "jobdir-fuzz", dependencies: ["FuzzTargets"]),
         // Helpers shared by the test targets: temp dirs, running processes, waiting on conditions.

@@ -17,6 +17,8 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     case cron
     /// A run supervisor's outcome file (`executions/<job>/<id>.outcome`).
     case outcome
+    /// An answer of etcd's JSON gateway, or its watch stream.
+    case etcd
 
     package func run(_ bytes: [UInt8]) {
         switch self {
@@ -27,6 +29,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .tzif: TZifTarget.run(bytes)
         case .cron: CronTarget.run(bytes)
         case .outcome: OutcomeTarget.run(bytes)
+        case .etcd: EtcdTarget.run(bytes)
         }
     }
 }

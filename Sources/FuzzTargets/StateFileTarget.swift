@@ -2,8 +2,9 @@ import Foundation
 import Scheduling
 import StateStore
 
-/// The first byte picks the kind (modulo 4): execution record, result, approval file,
-/// `daemon.json`; the rest is the file. Decoded with the readers the daemon and the
+/// The first byte picks the kind (modulo 5): execution record, result, approval file,
+/// `daemon.json`, pending notifications (`notifications/<execution-id>.json`, read back
+/// at start); the rest is the file. Decoded with the readers the daemon and the
 /// command line use. What is accepted must survive the daemon writing it back: it
 /// encodes (to Foundation's bytes exactly), the encoding decodes, and a second round
 /// gives the same bytes.
@@ -11,11 +12,12 @@ enum StateFileTarget {
     static func run(_ bytes: [UInt8]) {
         guard let selector = bytes.first else { return }
         let file = Array(bytes.dropFirst())
-        switch selector % 4 {
+        switch selector % 5 {
         case 0: roundTrip(ExecutionRecord.self, file)
         case 1: roundTrip(JobResult.self, file)
         case 2: roundTrip(ApprovalFile.self, file)
-        default: daemonFile(file)
+        case 3: daemonFile(file)
+        default: roundTrip(PendingNotifications.self, file)
         }
     }
 

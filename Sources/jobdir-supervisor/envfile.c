@@ -84,14 +84,14 @@ int apply_env_file(const char *path, char *const *keep, int keep_count, struct s
             int e = errno;
             close(fd);
             set_failure(f, KIND_ENV_FILE, path, e, "%s: %s", path, strerror(e));
-            return -1;
+            goto refuse;
         }
         if (got == 0 || (size += (size_t)got) > ENV_FILE_MAX) break;
     }
     close(fd);
     if (size > ENV_FILE_MAX) {
         set_failure(f, KIND_ENV_FILE, path, EFBIG, "%s: larger than 1 MiB", path);
-        return -1;
+        goto refuse;
     }
     int line_number = 0;
     for (const char *line = data; line < data + size;) {
@@ -109,28 +109,37 @@ int apply_env_file(const char *path, char *const *keep, int keep_count, struct s
         const char *equals = memchr(line, '=', (size_t)(end - line));
         if (!equals) {
             set_failure(f, KIND_ENV_FILE, path, 0, "%s:%d: expected KEY=VALUE", path, line_number);
-            return -1;
+            goto refuse;
         }
         const char *key_end = equals;
         while (key_end > line && is_blank(key_end[-1])) key_end--;
         if (!is_name(line, (size_t)(key_end - line))) {
             set_failure(f, KIND_ENV_FILE, path, 0, "%s:%d: invalid variable name `%.*s`", path, line_number,
                         (int)(key_end - line > 64 ? 64 : key_end - line), line);
-            return -1;
+            goto refuse;
         }
         const char *rest = equals + 1;
         while (rest < end && is_blank(*rest)) rest++;
         const char *problem = parse_value(rest, end, value);
         if (problem) {
             set_failure(f, KIND_ENV_FILE, path, 0, "%s:%d: %s", path, line_number, problem);
-            return -1;
+            goto refuse;
         }
-        char name[256];
-        snprintf(name, sizeof name, "%.*s", (int)(key_end - line), line);
+        // The name in full, however long.
+        size_t name_length = (size_t)(key_end - line);
+        char *name = malloc(name_length + 1);
+        if (!name) abort();
+        memcpy(name, line, name_length);
+        name[name_length] = '\0';
         if (!protected_name(name, keep, keep_count)) setenv(name, value, 1);
+        free(name);
         line = next;
     }
     free(data);
     free(value);
     return 0;
+refuse:
+    free(data);
+    free(value);
+    return -1;
 }

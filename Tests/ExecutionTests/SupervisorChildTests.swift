@@ -79,6 +79,40 @@ import Scheduling
         #expect(outcome.error?.path == "/nonexistent.env")
     }
 
+    @Test func aNameLongerThan255CharactersIsSetInFull() throws {
+        let name = String(repeating: "LONG_", count: 60) + "NAME"
+        let (outcome, env) = try environment(after: [("long.env", "export \(name)=set in full\n")])
+        #expect(outcome.termination == .exited && outcome.exitCode == 0, "\(outcome)")
+        #expect(env[name] == "set in full")
+        #expect(env[String(name.prefix(255))] == nil)
+    }
+
+    /// The env-file fuzz target's seeds and findings (Fuzz/corpus/env-file, Fuzz/findings/env-file),
+    /// each as the one env file of a run: the command runs, or the run fails naming the env file.
+    @Test func theEnvFileFuzzInputsRunOrFailAsEnvFileProblems() throws {
+        let fuzz = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz").path
+        var inputs: [String] = []
+        for kind in ["corpus", "findings"] {
+            let directory = fuzz + "/" + kind + "/env-file"
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            inputs += names.filter { !$0.hasPrefix(".") }.sorted().map { directory + "/" + $0 }
+        }
+        #expect(inputs.count >= 5)
+        for input in inputs {
+            let dir = TempDirectory()
+            defer { dir.remove() }
+            try Data(contentsOf: URL(fileURLWithPath: input)).write(to: URL(fileURLWithPath: dir.file("input.env")))
+            var request = SpawnRequest(id: "env", arguments: ["/usr/bin/env"], environment: basicEnvironment, workingDirectory: dir.path,
+                                       logPath: dir.file("env.log"), timeout: .seconds(30))
+            request.child = ChildSetup(envFiles: [dir.file("input.env")])
+            let (_, outcome) = try SupervisorHarness(dir: dir).run(request)
+            let ran = outcome.termination == .exited && outcome.exitCode == 0
+            let refused = outcome.termination == .spawnFailed && outcome.error?.kind == "env_file"
+            #expect(ran || refused, "\(input): \(outcome)")
+        }
+    }
+
     @Test func umaskAndLimitsAreTheCommands() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
