@@ -40,6 +40,18 @@ struct FleetTests {
         }
 
         /// The keys under `prefix` of the fleet's keyspace (`/jobdir/test/<prefix>`), as etcd has them now.
+        /// The values of the keys under `prefix`, as JSON objects, as etcd has them now.
+        func values(_ prefix: String) -> [[String: Any]] {
+            let start = Array("/jobdir/test/\(prefix)".utf8)
+            var end = start
+            end[end.count - 1] += 1
+            let body = "{\"key\":\"\(Data(start).base64EncodedString())\",\"range_end\":\"\(Data(end).base64EncodedString())\"}"
+            guard let result = try? ProcessRunner.run("/usr/bin/curl", ["-s", "-m", "2", etcd.members[0].clientURL + "/v3/kv/range", "-d", body]),
+                  let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else { return [] }
+            return (object["kvs"] as? [[String: Any]] ?? []).compactMap { ($0["value"] as? String).flatMap { Data(base64Encoded: $0) } }
+                .compactMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }
+        }
+
         func keys(_ prefix: String) -> [String] {
             let start = Array("/jobdir/test/\(prefix)".utf8)
             var end = start
@@ -417,32 +429,41 @@ struct FleetTests {
             second = fleet.files(dead).executions("flaky", state: "running").first { $0["attempt"] as? Int == 2 && $0["pid"] is Int }
             return second != nil
         }, "\(fleet.logs())")
-        try await Task.sleep(for: .milliseconds(300))
+        // The claim says attempt 2 (rewritten when it started) before the host dies.
+        #expect(await waitUntil(timeout: .seconds(10)) {
+            fleet.values("claims/").contains { $0["job"] as? String == "flaky" && $0["attempt"] as? Int == 2 }
+        }, "\(fleet.logs())")
         Self.killHost(fleet, dead, commandPID: Int32(try #require(second?["pid"] as? Int)))
         // Its claim said attempt 2 had started: with no retry left, the survivor does not run it.
         #expect(await waitUntil(timeout: .seconds(20)) { fleet.daemons[survivor]?.log.contains("takeover_refused job=flaky") == true }, "\(fleet.logs())")
         #expect(fleet.files(survivor).executions("flaky").isEmpty, "\(fleet.logs())")
     }
 
-    @Test func aDeadHostsOccurrenceThatNeverStartedIsTakenOver() async throws {
-        let fleet = try await Fleet()
-        defer { fleet.stop() }
+    /// Hosts a and b (TTL 3 s); a `gated` job's occurrence is claimed by one of them and
+    /// waits there for a person: it has not started, and its claim says so (rewritten right
+    /// after the claim, which says started). Returns that host and the other one.
+    static func gatedOccurrenceClaimedOnOneOfTwo(_ fleet: Fleet) async throws -> (holder: String, other: String) {
         for host in ["a", "b"] { try fleet.start(host, ttl: "3s") }
         #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") && fleet.joined("b") })
-        // Claimed, then waiting for a person: it has not started.
         try fleet.job("gated.yaml", "command: 'true'\nat: '\(Self.soon(1))'\napproval: required\n")
         var holder: String?
         #expect(await waitUntil(timeout: .seconds(15)) {
             holder = ["a", "b"].first { !fleet.files($0).executions("gated", state: "awaiting_approval").isEmpty }
             return holder != nil
         }, "\(fleet.logs())")
-        let dead = try #require(holder), survivor = dead == "a" ? "b" : "a"
-        // The claim says it has not started (rewritten right after the claim, which says started).
+        let claimed = try #require(holder)
         #expect(await waitUntil(timeout: .seconds(10)) {
-            let status = try? ProcessRunner.jobdir(["status", "--fleet", "--json", "--jobs", fleet.jobs, "--state", fleet.state(dead)])
+            let status = try? ProcessRunner.jobdir(["status", "--fleet", "--json", "--jobs", fleet.jobs, "--state", fleet.state(claimed)])
             let claims = ((try? JSONSerialization.jsonObject(with: Data((status?.stdout ?? "").utf8))) as? [String: Any])?["claims"] as? [[String: Any]]
             return claims?.first?["state"] as? String == "claimed"
         })
+        return (claimed, claimed == "a" ? "b" : "a")
+    }
+
+    @Test func aDeadHostsOccurrenceThatNeverStartedIsTakenOver() async throws {
+        let fleet = try await Fleet()
+        defer { fleet.stop() }
+        let (dead, survivor) = try await Self.gatedOccurrenceClaimedOnOneOfTwo(fleet)
         if let daemon = fleet.daemons[dead] { kill(daemon.pid, SIGKILL); daemon.stop() }
         // No retries, yet it is taken over: it never ran. It waits for approval on the survivor.
         #expect(await waitUntil(timeout: .seconds(15)) { !fleet.files(survivor).executions("gated", state: "awaiting_approval").isEmpty }, "\(fleet.logs())")
@@ -454,20 +475,7 @@ struct FleetTests {
     @Test func aTakeoverEtcdDidNotAnswerIsAskedAgain() async throws {
         let fleet = try await Fleet()
         defer { fleet.stop() }
-        for host in ["a", "b"] { try fleet.start(host, ttl: "3s") }
-        #expect(await waitUntil(timeout: .seconds(15)) { fleet.joined("a") && fleet.joined("b") })
-        try fleet.job("gated.yaml", "command: 'true'\nat: '\(Self.soon(1))'\napproval: required\n")
-        var holder: String?
-        #expect(await waitUntil(timeout: .seconds(15)) {
-            holder = ["a", "b"].first { !fleet.files($0).executions("gated", state: "awaiting_approval").isEmpty }
-            return holder != nil
-        }, "\(fleet.logs())")
-        let dead = try #require(holder), survivor = dead == "a" ? "b" : "a"
-        #expect(await waitUntil(timeout: .seconds(10)) {
-            let status = try? ProcessRunner.jobdir(["status", "--fleet", "--json", "--jobs", fleet.jobs, "--state", fleet.state(dead)])
-            let claims = ((try? JSONSerialization.jsonObject(with: Data((status?.stdout ?? "").utf8))) as? [String: Any])?["claims"] as? [[String: Any]]
-            return claims?.first?["state"] as? String == "claimed"
-        })
+        let (dead, survivor) = try await Self.gatedOccurrenceClaimedOnOneOfTwo(fleet)
         if let daemon = fleet.daemons[dead] { kill(daemon.pid, SIGKILL); daemon.stop() }
         // The claim goes with the dead host's lease; etcd stops right then, before the
         // survivor's takeover (after a jitter of up to 1 s) is claimed: it waits for etcd
