@@ -294,8 +294,8 @@ struct FailingStateDiskTests {
         let pid = Int(daemon.pid)
         #expect(await waitUntil { disk.files.json("daemon.json")?["pid"] as? Int == pid }, "\(daemon.log)")
         #expect(await waitUntil { daemon.log.contains("started pid=\(pid)") }, "\(daemon.log)")
-        // Recovery is done within the start-up turn; give it a moment to write what it decides.
-        try await Task.sleep(for: .milliseconds(500))
+        // Recovery is done within the start-up turn; what it decides is written then.
+        #expect(await waitUntil { disk.files.executions("long").first?["state"] as? String != "running" }, "\(daemon.log)")
         let record = try #require(disk.files.executions("long").first)
         #expect(record["state"] as? String == "failed", "\(record) \(daemon.log)")
         #expect(record["exit_code"] as? Int == 7)

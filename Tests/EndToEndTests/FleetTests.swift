@@ -482,7 +482,7 @@ struct FleetTests {
         // (the survivor fences itself meanwhile and rejoins), then takes the occurrence.
         #expect(await waitUntil(timeout: .seconds(15)) { fleet.keys("claims/").isEmpty })
         fleet.etcd.stop(member: 0)
-        try await Task.sleep(for: .seconds(3))
+        #expect(await waitUntil(timeout: .seconds(15)) { !fleet.joined(survivor) }, "the survivor fences itself while etcd is away: \(fleet.logs())")
         try await fleet.etcd.restart(member: 0)
         #expect(await waitUntil(timeout: .seconds(20)) { !fleet.files(survivor).executions("gated", state: "awaiting_approval").isEmpty }, "\(fleet.logs())")
     }
