@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product jobdir >/dev/null
+# Each run's supervisor is a program of its own, found beside the jobdir binary.
+swift build -c release --product jobdir-supervisor >/dev/null
 swift build -c release --product daemon-benchmark >/dev/null
 exec "$(swift build -c release --show-bin-path)/daemon-benchmark" "$@"
