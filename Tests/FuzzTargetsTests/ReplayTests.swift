@@ -19,7 +19,7 @@ struct ReplayTests {
 
     static func replay(_ path: String, through target: FuzzTarget) throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        ReplayDeadline.shared.run("\(target.rawValue) \(path)") { target.run(bytes) }
+        ReplayDeadline.run("\(target.rawValue) \(path)") { target.run(bytes) }
     }
 
     @Test("every target has seeds", arguments: FuzzTarget.allCases)
@@ -38,50 +38,20 @@ struct ReplayTests {
     }
 }
 
-/// A bound on each replayed input: a watchdog thread that, when one input has run for
-/// longer than `seconds`, names it on stderr and aborts the test process. libFuzzer
-/// gives one input 10 s in a release build (Scripts/fuzz.sh); a debug build on a busy
-/// machine gets more.
-final class ReplayDeadline: @unchecked Sendable {
+/// A bound on each replayed input: a watchdog armed for `seconds` when the input starts
+/// and canceled when it ends; if it fires, it names the input on stderr and aborts the
+/// test process. libFuzzer gives one input 10 s in a release build (Scripts/fuzz.sh); a
+/// debug build on a busy machine gets more.
+enum ReplayDeadline {
     static let seconds: Double = 60
-    static let shared = ReplayDeadline()
 
-    private let lock = NSLock()
-    /// The inputs running now (replays run in parallel across targets), with their start.
-    private var running: [Int: (input: String, start: Double)] = [:]
-    private var next = 0
-
-    private init() {
-        let thread = Thread { [unowned self] in
-            while true {
-                Thread.sleep(forTimeInterval: 1)
-                self.check()
-            }
+    static func run(_ input: String, _ body: () -> Void) {
+        let watchdog = DispatchWorkItem {
+            FileHandle.standardError.write(Data("fuzz replay: \(input) ran longer than \(Int(seconds)) s (a timeout finding)\n".utf8))
+            abort()
         }
-        thread.stackSize = 1 << 20
-        thread.start()
-    }
-
-    func run(_ input: String, _ body: () -> Void) {
-        let slot = lock.withLock {
-            next += 1
-            running[next] = (input, Self.now())
-            return next
-        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: watchdog)
         body()
-        lock.withLock { running[slot] = nil }
-    }
-
-    private func check() {
-        let late = lock.withLock { running.values.first { Self.now() - $0.start > Self.seconds } }
-        guard let late else { return }
-        FileHandle.standardError.write(Data("fuzz replay: \(late.input) ran longer than \(Int(Self.seconds)) s (a timeout finding)\n".utf8))
-        abort()
-    }
-
-    private static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        watchdog.cancel()
     }
 }
