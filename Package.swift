@@ -82,7 +82,7 @@ let package = Package(
         // Scripts/fuzz.sh builds this with libFuzzer; a normal build replays files through a target.
         .executableTarget(name: "jobdir-fuzz", dependencies: ["FuzzTargets"]),
         // Helpers shared by the test targets: temp dirs, running processes, waiting on conditions.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CLinux"], path: "Tests/TestSupport"),
         // swift run -c release exec-benchmark: per-run overhead of spawn + record writes.
         .executableTarget(
             name: "exec-benchmark",
@@ -113,7 +113,7 @@ let package = Package(
             dependencies: ["StateStore", "Scheduling"],
             path: "Tests/Fixtures/AtomicWriter"
         ),
-        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling", "jobdir-supervisor"]),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "Scheduling", "jobdir-supervisor", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Scheduling", "Cron", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Metrics", "Scheduling", "StateStore", "TestSupport"]),
         // The HTTP client on a loop of the test's own, against a server on 127.0.0.1.

@@ -9,3 +9,8 @@
 #include <pthread.h>
 // Declared by <pthread.h> only under _GNU_SOURCE.
 int pthread_setname_np(pthread_t thread, const char *name);
+#include <spawn.h>
+// Declared by <spawn.h> and <unistd.h> only under _GNU_SOURCE (glibc ≥ 2.34 and 2.29).
+int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
+int pipe2(int pipefd[2], int flags);

@@ -117,19 +117,13 @@ import TestSupport
     static func runOracle(input: URL, output: URL) async throws -> [String] {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("differential/cronsim_oracle.py")
-        let process = Process()
         let python = ProcessRunner.python
-        process.executableURL = URL(fileURLWithPath: python.executable)
-        process.arguments = python.arguments + [script.path, input.path, output.path]
         let errorsFile = output.deletingLastPathComponent().appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: errorsFile)
         let status: Int32
         do {
-            status = try await withCheckedThrowingContinuation { continuation in
-                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-                do { try process.run() } catch { continuation.resume(throwing: error) }
-            }
+            let child = try ChildProcess(python.executable, python.arguments + [script.path, input.path, output.path],
+                                         stderr: .file(errorsFile.path))
+            status = await child.ended()
         } catch {
             Issue.record("cannot run python3 (\(error)); run Scripts/test.sh, which makes .build/venv with cronsim, or set JOBDIR_PYTHON")
             throw error

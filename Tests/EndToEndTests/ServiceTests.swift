@@ -172,6 +172,8 @@ import TestSupport
         defer { setup.dir.remove() }
         let metricsFile = setup.dir.url("jobdir.prom")
         let daemon = try DaemonProcess(jobs: setup.jobs, state: setup.state, arguments: ["--metrics-file", metricsFile])
+        // The request inbox exists once the daemon has loaded its jobs.
+        #expect(await waitUntil { StateFiles(setup.state).result("broken") != nil }, "\(daemon.log)")
         for job in ["ok", "broken"] {
             try await setup.trigger(job)
             #expect(await waitUntil { setup.terminal(job) == 1 }, "\(daemon.log)")

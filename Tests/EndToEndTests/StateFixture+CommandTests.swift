@@ -131,32 +131,20 @@ func parseJSON(_ text: String) throws -> Any {
 
 /// A process left running while the test acts; its stdout is collected as it comes.
 final class BackgroundRun: @unchecked Sendable {
-    private let process = Process()
+    private let process: ChildProcess
     private let output = OutputBuffer()
 
     init(_ arguments: [String], executable: String = ProcessRunner.jobdirBinary) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = StateFixture.environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
+        process = try ChildProcess(executable, arguments, environment: StateFixture.environment, stdout: .pipe)
         let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { output.append(data) }
-        }
-        try process.run()
+        process.onOutput { output.append($0) }
     }
 
     var stdout: String { output.text }
     var isRunning: Bool { process.isRunning }
-    var status: Int32 { process.terminationStatus }
+    var status: Int32 { process.terminationStatus ?? -1 }
 
-    func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-    }
+    func kill() { process.signal(SIGKILL) }
 }
 
 /// Bytes appended by the pipe's reader thread, read by the test.

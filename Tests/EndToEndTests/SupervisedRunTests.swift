@@ -233,17 +233,14 @@ import TestSupport
         _ = try ProcessRunner.run("/usr/bin/pkill", ["-KILL", "-f", "^sleep 60.019$"])
         let script = try setup.dir.write("imitation.sh", "sleep 60.021\n")
         chmod(script, 0o755)
-        let imitation = Process()
-        imitation.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        imitation.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", "/bin/bash", "-c",
-                               "exec -a jobdir-supervisor /bin/sh \"$0\" --id \"$1\"", script, id]
-        try imitation.run()
+        let imitation = try ChildProcess("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", "/bin/bash", "-c",
+                                                              "exec -a jobdir-supervisor /bin/sh \"$0\" --id \"$1\"", script, id])
         defer {
-            imitation.terminate()
+            imitation.signal(SIGTERM)
             _ = try? ProcessRunner.run("/usr/bin/pkill", ["-KILL", "-f", "^sleep 60.021$"])
         }
         #expect(await waitUntil {
-            let line = (try? String(contentsOfFile: "/proc/\(imitation.processIdentifier)/cmdline", encoding: .utf8)) ?? ""
+            let line = (try? String(contentsOfFile: "/proc/\(imitation.pid)/cmdline", encoding: .utf8)) ?? ""
             return line.hasPrefix("jobdir-supervisor\0") && line.contains("--id\0\(id)")
         }, "the imitation's command line is in place")
 

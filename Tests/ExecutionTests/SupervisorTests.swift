@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import Execution
 import Scheduling
 
@@ -162,17 +163,10 @@ func waitFor(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
-/// Runs a program to its end with Foundation's Process; its status and stderr.
+/// Runs a program to its end; its status and stderr. (`posix_spawn`, not Foundation's
+/// `Process`, whose `run()` crashed in a test process with many descriptors open.)
 func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let err = Pipe()
-    process.standardError = err
-    let done = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in done.signal() }
-    try process.run()
-    let data = err.fileHandleForReading.readDataToEndOfFile()
-    done.wait()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let child = try ChildProcess(path, arguments, stdout: .null, stderr: .pipe)
+    let data = child.readToEnd().stderr
+    return (child.wait(), String(decoding: data, as: UTF8.self))
 }

@@ -5,8 +5,7 @@ package final class DaemonProcess: @unchecked Sendable {
     package let jobs: String
     package let state: String
     package let logFile: String
-    private let process = Process()
-    private let exited = DispatchSemaphore(value: 0)
+    private let process: ChildProcess
 
     /// Starts the daemon; its stderr goes to `logFile`.
     /// `binary` runs instead of the built `jobdir` (a copy, as an upgrade installs it).
@@ -19,39 +18,30 @@ package final class DaemonProcess: @unchecked Sendable {
         logFile = state + ".daemon.log"
         // Emptied in place: a test may have named the file (its device and inode) already.
         close(open(logFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644))
-        process.executableURL = URL(fileURLWithPath: wrapper.first ?? binary)
-        process.arguments = wrapper.dropFirst() + (wrapper.isEmpty ? [] : [binary]) + ["run", "--jobs", jobs, "--state", state] + arguments
+        let arguments = wrapper.dropFirst() + (wrapper.isEmpty ? [] : [binary]) + ["run", "--jobs", jobs, "--state", state] + arguments
         // Started by a test runner that systemd runs, the daemon would log to the journal:
         // it logs to `logFile` unless a test asks for systemd's variables itself.
         var inherited = ProcessInfo.processInfo.environment
         for name in ["NOTIFY_SOCKET", "JOURNAL_STREAM"] { inherited[name] = nil }
-        process.environment = environment ?? inherited
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: logFile)
-        process.standardError = FileHandle(forWritingAtPath: logFile)
-        let exited = self.exited
-        process.terminationHandler = { _ in exited.signal() }
-        try process.run()
+        process = try ChildProcess(wrapper.first ?? binary, Array(arguments), environment: environment ?? inherited,
+                                   stdout: .file(logFile), stderr: .file(logFile))
     }
 
-    package var pid: Int32 { process.processIdentifier }
+    package var pid: Int32 { process.pid }
     package var isRunning: Bool { process.isRunning }
     package var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     /// Sends `signal` and waits up to `timeout` for the daemon to exit; returns its status.
     @discardableResult
     package func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) -> Int32? {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        let seconds = Double(timeout.components.seconds)
-        guard exited.wait(timeout: .now() + seconds) == .success else { return nil }
-        exited.signal()
-        return process.terminationStatus
+        process.signal(signal)
+        return process.wait(seconds: Double(timeout.components.seconds))
     }
 
     deinit {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            _ = exited.wait(timeout: .now() + 5)
+            process.signal(SIGKILL)
+            _ = process.wait(seconds: 5)
         }
     }
 }

@@ -15,7 +15,7 @@ package final class EtcdCluster: @unchecked Sendable {
         package let clientURL: String
         let peerURL: String
         let dataDirectory: String
-        package var process: Process?
+        package var process: ChildProcess?
     }
 
     package private(set) var members: [Member]
@@ -46,21 +46,15 @@ package final class EtcdCluster: @unchecked Sendable {
 
     private func launch(_ index: Int) throws {
         let member = members[index]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = [
+        // Appended to across restarts: a failing test's message shows every start.
+        let log = member.dataDirectory + ".log"
+        let process = try ChildProcess(Self.binary, [
             "--name", member.name, "--data-dir", member.dataDirectory,
             "--listen-client-urls", member.clientURL, "--advertise-client-urls", member.clientURL,
             "--listen-peer-urls", member.peerURL, "--initial-advertise-peer-urls", member.peerURL,
             "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
             "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap",
-        ]
-        let log = member.dataDirectory + ".log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        ], stdout: .file(log), stderr: .file(log))
         members[index].process = process
     }
 
@@ -76,8 +70,8 @@ package final class EtcdCluster: @unchecked Sendable {
     /// Stops member `index` (SIGKILL when `kill`), keeping its data for `restart`.
     package func stop(member index: Int, kill useKill: Bool = false) {
         guard let process = members[index].process, process.isRunning else { return }
-        kill(process.processIdentifier, useKill ? SIGKILL : SIGTERM)
-        process.waitUntilExit()
+        process.signal(useKill ? SIGKILL : SIGTERM)
+        process.wait()
         members[index].process = nil
     }
 
