@@ -152,6 +152,9 @@ extension Daemon {
             service?.resultWritten(result)
         }
         guard !commit.isEmpty else {
+            // Directories made this turn (a job's, as its readers were granted) are durable
+            // at the turn's end even when no document follows them.
+            store.flushNewDirectories()
             // Nothing owed, but short of space after a full disk: look again when due.
             if health.isFailing && health.mayRetry(monotonic: TimerDescriptor.monotonicNow()) { commitLanded() }
             return

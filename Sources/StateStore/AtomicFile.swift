@@ -43,28 +43,39 @@ package enum AtomicFile {
         do { try Sys.fsync(dirFD) } catch { throw StateStoreError(error, path: directory) }
     }
 
-    /// Several files made durable together (group commit): every temp file is written
-    /// and `fdatasync`'d, every rename follows, then each directory touched is fsync'd
-    /// once. Only these files and directories are flushed, never the whole filesystem
-    /// (`syncfs` would also flush whatever other programs have written to it, and wait
-    /// on it). Readers still see whole files only. If a temp file cannot be written, none
-    /// is renamed and the old versions stay.
-    package static func writeGroup(_ documents: [Document]) throws(StateStoreError) {
+    /// Several files made durable together (group commit): every temp file is written,
+    /// all are `fdatasync`'d side by side (`FlushPool`), every rename follows, then each
+    /// directory touched is fsync'd once, again side by side. Only these files and
+    /// directories are flushed, never the whole filesystem (`syncfs` would also flush
+    /// whatever other programs have written to it, and wait on it). Readers still see
+    /// whole files only. If a temp file cannot be written, none is renamed and the old
+    /// versions stay. `alsoFlush` names more directories to fsync in the same pass (new
+    /// directories' parents); their failures are not the commit's.
+    package static func writeGroup(_ documents: [Document], alsoFlush: Set<String> = []) throws(StateStoreError) {
         var written: [(temp: String, path: String)] = []
         func discard() { for entry in written { unlink(entry.temp) } }
-        for document in documents {
-            let (directory, name) = split(document.path)
-            let temp = directory + "/" + temporaryName(for: name)
-            do throws(Errno) {
-                let fd = try Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL, document.permissions)
-                written.append((temp, document.path))
-                defer { Sys.close(fd) }
-                if let access = document.access { grant(access, fd) }
-                try Sys.writeAll(fd, document.bytes)
-                try Sys.fdatasync(fd)
-            } catch {
+        // In chunks, so that a commit of thousands of documents holds few descriptors.
+        for chunk in stride(from: 0, to: documents.count, by: Self.descriptorsPerChunk) {
+            var open: [Int32] = []
+            defer { for fd in open { Sys.close(fd) } }
+            for document in documents[chunk..<min(chunk + Self.descriptorsPerChunk, documents.count)] {
+                let (directory, name) = split(document.path)
+                let temp = directory + "/" + temporaryName(for: name)
+                do throws(Errno) {
+                    let fd = try Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL, document.permissions)
+                    open.append(fd)
+                    written.append((temp, document.path))
+                    if let access = document.access { grant(access, fd) }
+                    try Sys.writeAll(fd, document.bytes)
+                } catch {
+                    discard()
+                    throw StateStoreError(error, path: document.path)
+                }
+            }
+            let synced = flushAll(open.map { .descriptor($0) })
+            if let failed = synced.firstIndex(where: { $0 != nil }) {
                 discard()
-                throw StateStoreError(error, path: document.path)
+                throw StateStoreError(synced[failed]!, path: documents[chunk + failed].path)
             }
         }
         for (index, entry) in written.enumerated() {
@@ -73,15 +84,46 @@ package enum AtomicFile {
                 throw StateStoreError(error, path: entry.path)
             }
         }
-        for directory in Set(written.map { split($0.path).directory }).sorted() {
+        let touched = Set(written.map { split($0.path).directory })
+        let directories = touched.union(alsoFlush).sorted()
+        let flushed = flushAll(directories.map { .directory($0) })
+        for (directory, error) in zip(directories, flushed) {
+            if let error, touched.contains(directory) { throw StateStoreError(error, path: directory) }
+        }
+    }
+
+    static let descriptorsPerChunk = 128
+
+    /// Flushes directories (best effort: a failure is left to the caller's next commit).
+    package static func flushDirectories(_ directories: Set<String>) {
+        _ = flushAll(directories.sorted().map { .directory($0) })
+    }
+
+    private enum Flush: Sendable {
+        case descriptor(Int32)
+        case directory(String)
+    }
+
+    /// Runs the flushes side by side; the error of each, in order.
+    private static func flushAll(_ flushes: [Flush]) -> [Errno?] {
+        let errors = UnsafeMutableBufferPointer<Errno?>.allocate(capacity: flushes.count)
+        errors.initialize(repeating: nil)
+        defer { errors.deallocate() }
+        FlushPool.shared.forEach(flushes.count) { index in
             do throws(Errno) {
-                let fd = try Sys.open(directory, O_RDONLY | O_DIRECTORY)
-                defer { Sys.close(fd) }
-                try Sys.fsync(fd)
+                switch flushes[index] {
+                case .descriptor(let fd):
+                    try Sys.fdatasync(fd)
+                case .directory(let path):
+                    let fd = try Sys.open(path, O_RDONLY | O_DIRECTORY)
+                    defer { Sys.close(fd) }
+                    try Sys.fsync(fd)
+                }
             } catch {
-                throw StateStoreError(error, path: directory)
+                errors[index] = error
             }
         }
+        return Array(errors)
     }
 
     /// One file of a group commit: its bytes, mode and ACL.

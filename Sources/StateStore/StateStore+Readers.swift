@@ -13,7 +13,7 @@ import SystemCalls
 extension StateStore {
     /// Gives `readers` (and nobody else but the daemon's user) read access to the records,
     /// logs and result of `job`; creates its directories so that they never inherit
-    /// another job's list. Returns whether anything changed. Throws when the filesystem
+    /// another job's list (a job id with `/` lies below another's directory). Returns whether anything changed. Throws when the filesystem
     /// takes no ACLs (`EOPNOTSUPP`): then only the daemon's user reads them, as before.
     @discardableResult
     package func grant(_ readers: StateReaders, job: String) throws(StateStoreError) -> Bool {
@@ -21,6 +21,10 @@ extension StateStore {
         let wanted = readers.isEmpty ? nil : AccessList(readers: readers, directory: true)
         var changed = false
         for directory in directories {
+            // A job without readers whose directory is not made yet has nothing to take
+            // away, and its directory, made at its first run in `executions/` or `logs/`
+            // (which never carry a default ACL), inherits no list: it is made then.
+            if readers.isEmpty && !job.contains("/") && access(directory, F_OK) != 0 { continue }
             try makeDirectories(directory)
             do throws(Errno) {
                 guard try Sys.attribute(directory, AccessList.defaultAttribute) != wanted?.bytes else { continue }

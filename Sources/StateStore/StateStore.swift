@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Scheduling
+import Synchronization
 import SystemCalls
 
 /// The daemon's access to state/: creates the layout, writes every file atomically,
@@ -8,6 +9,9 @@ import SystemCalls
 /// so any number of threads may use one store (each path has one writer: the daemon).
 package struct StateStore: Sendable {
     package let layout: StateLayout
+    /// Directories made whose entries in their parents are not durable yet: flushed with
+    /// the next commit (`writeBatch`) instead of one parent `fsync` per new directory.
+    private let newDirectories = NewDirectories()
 
     package init(root: String) {
         layout = StateLayout(root: root)
@@ -22,7 +26,10 @@ package struct StateStore: Sendable {
         for directory in layout.topLevelDirectories { try makeDirectories(directory) }
         try openDropBoxes()
         try closeJobFilesToOthers()
-        return try removeStrayTemporaries()
+        let removed = try removeStrayTemporaries()
+        // The entries of directories an earlier daemon made may not have been flushed yet.
+        AtomicFile.flushDirectories(newDirectories.take().union([layout.root] + layout.topLevelDirectories))
+        return removed
     }
 
     /// SPEC section 11: `triggers/`, `cancel/` and `approvals/` take requests from every
@@ -86,6 +93,13 @@ package struct StateStore: Sendable {
         let bytes = try StateJSON.encode(value, path: path)
         try makeDirectories(AtomicFile.split(path).directory)
         try AtomicFile.write(bytes, to: path, permissions: permissions(of: path))
+        flushNewDirectories()
+    }
+
+    /// Makes the entries of the directories created since the last commit durable.
+    package func flushNewDirectories() {
+        let directories = newDirectories.take()
+        if !directories.isEmpty { AtomicFile.flushDirectories(directories) }
     }
 
     /// One record, or nil if it does not exist.
@@ -98,10 +112,16 @@ package struct StateStore: Sendable {
         let files = documents.map {
             AtomicFile.Document(path: $0.path, bytes: $0.bytes, permissions: permissions(of: $0.path), access: access[$0.path])
         }
-        if files.count == 1 {
-            try AtomicFile.write(files[0].bytes, to: files[0].path, permissions: files[0].permissions, access: files[0].access)
-        } else {
-            try AtomicFile.writeGroup(files)
+        let parents = newDirectories.take()
+        do {
+            if files.count == 1 && parents.isEmpty {
+                try AtomicFile.write(files[0].bytes, to: files[0].path, permissions: files[0].permissions, access: files[0].access)
+            } else {
+                try AtomicFile.writeGroup(files, alsoFlush: parents)
+            }
+        } catch {
+            newDirectories.add(parents)
+            throw error
         }
     }
 
@@ -212,7 +232,8 @@ package struct StateStore: Sendable {
     }
 
     /// `mkdir -p` with mode 0700: creates `path` and missing parents. Each new entry is
-    /// fsync'd in its parent (so it survives a crash) unless `sync` is false (log
+    /// made durable in its parent by the next commit (`newDirectories`; so it survives a
+    /// crash before anything written into it is acknowledged) unless `sync` is false (log
     /// directories, which need not be durable).
     func makeDirectories(_ path: String, sync: Bool = true) throws(StateStoreError) {
         if let st = try? Sys.status(path) {
@@ -225,7 +246,7 @@ package struct StateStore: Sendable {
             if error.code != EEXIST { throw StateStoreError(error, path: path) }
             return
         }
-        if sync { try? syncDirectory(parent) }
+        if sync { newDirectories.add([parent]) }
     }
 
     private func syncDirectory(_ path: String) throws(StateStoreError) {
@@ -235,4 +256,13 @@ package struct StateStore: Sendable {
             try Sys.fsync(fd)
         } catch { throw StateStoreError(error, path: path) }
     }
+}
+
+/// The parents of directories made and not yet flushed (see `StateStore.newDirectories`).
+private final class NewDirectories: Sendable {
+    private let directories = Mutex<Set<String>>([])
+
+    func add(_ paths: Set<String>) { directories.withLock { $0.formUnion(paths) } }
+
+    func take() -> Set<String> { directories.withLock { set in defer { set.removeAll() }; return set } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 @testable import StateStore
 
@@ -96,5 +97,64 @@ import Testing
             #expect(error.path == path)
         }
         #expect(dir.read("a.json") == "v1")
+    }
+}
+
+/// The group commit: many documents flushed side by side, all or none renamed.
+@Suite struct GroupCommitWriteTests {
+    @Test func aGroupOfManyDocumentsIsWrittenWholeAcrossChunks() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        mkdir(dir.file("a"), 0o700)
+        mkdir(dir.file("b"), 0o700)
+        let count = AtomicFile.descriptorsPerChunk * 2 + 7
+        let documents = (0..<count).map { AtomicFile.Document(path: dir.file("\($0 % 2 == 0 ? "a" : "b")/\($0).json"), bytes: Array("doc \($0)\n".utf8)) }
+        try AtomicFile.writeGroup(documents, alsoFlush: [dir.path])
+        for index in 0..<count {
+            #expect(dir.read("\(index % 2 == 0 ? "a" : "b")/\(index).json") == "doc \(index)\n")
+        }
+        #expect(dir.names("a").count + dir.names("b").count == count, "no temp file is left")
+    }
+
+    @Test func aGroupWithADocumentThatCannotBeWrittenRenamesNone() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        try AtomicFile.write(Array("old\n".utf8), to: dir.file("kept.json"))
+        let documents = [AtomicFile.Document(path: dir.file("kept.json"), bytes: Array("new\n".utf8))]
+            + (0..<200).map { AtomicFile.Document(path: dir.file("n\($0).json"), bytes: [1]) }
+            + [AtomicFile.Document(path: dir.file("missing/x.json"), bytes: [1])]
+        #expect(throws: StateStoreError.self) { try AtomicFile.writeGroup(documents) }
+        #expect(dir.read("kept.json") == "old\n")
+        #expect(dir.names() == ["kept.json"], "no document of the group and no temp file is left")
+    }
+}
+
+/// The threads that flush a group commit's files side by side.
+@Suite struct FlushPoolTests {
+    @Test func everyItemRunsExactlyOnceInEveryRound() {
+        let pool = FlushPool(threads: 3)
+        for round in 0..<200 {
+            let count = round % 37
+            let calls = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+            calls.initialize(repeating: 0)
+            defer { calls.deallocate() }
+            let lock = NSLock()
+            pool.forEach(count) { index in lock.withLock { calls[index] += 1 } }
+            #expect((0..<count).allSatisfy { calls[$0] == 1 }, "round \(round)")
+        }
+    }
+
+    @Test func itemsRunSideBySide() {
+        let pool = FlushPool(threads: 3)
+        let lock = NSLock()
+        nonisolated(unsafe) var inFlight = 0, mostInFlight = 0
+        pool.forEach(4) { _ in
+            lock.withLock { inFlight += 1; mostInFlight = max(mostInFlight, inFlight) }
+            // Each item waits (bounded) until two are in flight: only threads side by side get there.
+            let deadline = Date().addingTimeInterval(10)
+            while lock.withLock({ mostInFlight }) < 2 && Date() < deadline { sched_yield() }
+            lock.withLock { inFlight -= 1 }
+        }
+        #expect(mostInFlight >= 2)
     }
 }
