@@ -50,8 +50,9 @@ struct ChildReaper {
                     continue
                 }
                 // Someone else's child is first in line: make sure ours are not starved
-                // behind it, then give its owner time to reap it.
+                // behind it (leaders, and orphans of our groups), then give its owner time.
                 sweepLeaders()
+                sweepOrphans()
                 usleep(backoffMicroseconds)
                 backoffMicroseconds = min(backoffMicroseconds * 2, 50_000)
                 if unknownSince.count > 1024 { unknownSince.removeAll() }
@@ -79,6 +80,30 @@ struct ChildReaper {
     private func sweepLeaders() {
         let pids = supervisor.state.withLock { Array($0.leaders.keys) }
         for pid in pids { _ = reapIfLeader(pid) }
+    }
+
+    /// Reaps every ended orphan of our process groups (`waitid(P_PGID)`), which
+    /// `waitid(P_ALL)` would not show while another's zombie is first in line.
+    private func sweepOrphans() {
+        let groups = supervisor.state.withLock { Array($0.knownGroups) }
+        for group in groups {
+            while true {
+                // Peeked first: a run leader that ended meanwhile keeps its status for its run.
+                var info = siginfo_t()
+                let peeked = waitid(P_PGID, id_t(group), &info, WEXITED | WNOHANG | WNOWAIT)
+                if peeked < 0 && errno == EINTR { continue }
+                let pid = info._sifields._sigchld.si_pid
+                guard peeked == 0, pid > 0 else { break }
+                if supervisor.state.withLock({ $0.leaders[pid] != nil }) {
+                    guard reapIfLeader(pid) else { break }
+                } else {
+                    reapAndDiscard(pid)
+                }
+            }
+            if !ProcessTable.groupExists(group) {
+                supervisor.state.withLock { _ = $0.knownGroups.remove(group) }
+            }
+        }
     }
 
     private func reapAndDiscard(_ pid: Int32) {
