@@ -162,26 +162,46 @@ extension Daemon {
         // Owed writes wait for their backoff (or for space freed) before they are tried again.
         guard health.mayRetry(monotonic: TimerDescriptor.monotonicNow()) else { return }
         let batch = commit.take()
+        // The supervisors start now, gated: their exec overlaps the flush of their records,
+        // and each starts its command only once its gate opens, after the commit.
+        var started: [ExecutionID: SupervisorProcess?] = [:]
         do throws(StateStoreError) {
             for spawn in batch.spawns { _ = try store.prepareLog(job: spawn.run.record.job, id: spawn.run.record.id) }
+            for spawn in batch.spawns {
+                let record = spawn.run.record
+                // One that cannot start is started again after the commit, where a failure is its run's outcome.
+                if let process = try? supervisors.launch(spawn.request, id: record.id,
+                                                          outcomePath: store.layout.outcomeFile(job: record.job, id: record.id), gated: true) {
+                    started[record.id] = process
+                }
+            }
             try store.writeBatch(batch.documents.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) },
                                  access: accessLists(for: batch.documents.keys))
         } catch {
+            for id in started.keys { supervisors.abandon(id) }
             commitRefused(batch, error: error)
             return
         }
-        for spawn in batch.spawns { launch(spawn) }
+        for spawn in batch.spawns { launch(spawn, started: started[spawn.run.record.id]) }
         for path in batch.removals { unlink(path) }
         for id in batch.acknowledgements { supervisors.acknowledge(id) }
         commitLanded()
     }
 
-    /// Starts the supervisor of a run whose `running` record is durable.
-    private func launch(_ spawn: GroupCommit.Spawn) {
+    /// Starts the supervisor of a run whose `running` record is durable, or opens the
+    /// gate of the one `started` during the commit.
+    private func launch(_ spawn: GroupCommit.Spawn, started: SupervisorProcess?? = nil) {
         let record = spawn.run.record
         let outcomePath = store.layout.outcomeFile(job: record.job, id: record.id)
         do {
-            runs.supervisorLaunched(record.id, try supervisors.launch(spawn.request, id: record.id, outcomePath: outcomePath))
+            let process: SupervisorProcess?
+            if let started {
+                supervisors.openGate(record.id)
+                process = started
+            } else {
+                process = try supervisors.launch(spawn.request, id: record.id, outcomePath: outcomePath)
+            }
+            runs.supervisorLaunched(record.id, process)
             // The result follows in the next commit: only the record must be durable before
             // the spawn, so the result's flushes are not between the trigger and the start.
             if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue, at: record.startedAt) } }
@@ -205,8 +225,12 @@ extension Daemon {
             runEnded(id, outcome: outcome.runOutcome)
             commit.acknowledgeWhenDurable(id)
         case .ended(let id):
-            supervisors.forget(id)
-            guard let run = runs.running[id] else { return }
+            let reported = supervisors.forget(id)
+            guard let run = runs.running[id] else {
+                // Its end came over the report pipe: the outcome file it wrote meanwhile goes.
+                if let reported { commit.removeWhenDurable(reported) }
+                return
+            }
             let outcomePath = store.layout.outcomeFile(job: run.record.job, id: id)
             do {
                 let outcome = try SupervisorOutcome.read(outcomePath)

@@ -19,8 +19,9 @@ final class RunSupervisors {
     enum Event {
         /// The command runs, with this pid (leader of its own session and group).
         case commandStarted(ExecutionID, pid: Int32)
-        /// The supervisor could not write its outcome (a full disk) and handed it over;
-        /// it waits for `acknowledge` (or for the file to land) before it exits.
+        /// The supervisor's outcome, said on the report pipe before it writes the file; when
+        /// the file cannot be written (a full disk) it waits for `acknowledge` (or for the
+        /// file to land) before it exits.
         case outcome(ExecutionID, SupervisorOutcome)
         /// The supervisor is gone: its outcome is written, or it died without one.
         case ended(ExecutionID)
@@ -31,6 +32,11 @@ final class RunSupervisors {
         var report: Int32?
         var pending: [UInt8] = []
         var isChild: Bool
+        /// The daemon's end of a gated supervisor's gate, until `openGate` or `abandon`.
+        var gate: Int32? = nil
+        /// Where it writes its outcome, once it has said that outcome on the report pipe.
+        var reportedOutcome: String? = nil
+        var outcomePath: String? = nil
     }
 
     private let loop: EventLoop
@@ -47,27 +53,76 @@ final class RunSupervisors {
 
     func owns(_ fd: Int32) -> Bool { owners[fd] != nil }
 
-    /// Starts the supervisor of `request` (whose outcome goes to `outcomePath`).
-    func launch(_ request: SpawnRequest, id: ExecutionID, outcomePath: String) throws(SpawnFailure) -> SupervisorProcess? {
-        var fds: [Int32] = [-1, -1]
+    /// Starts the supervisor of `request` (whose outcome goes to `outcomePath`). A `gated`
+    /// one waits, before it does anything, until `openGate` (or exits at `abandon`): it
+    /// is started while its run's record is flushed, so that its exec overlaps the flush.
+    func launch(_ request: SpawnRequest, id: ExecutionID, outcomePath: String, gated: Bool = false) throws(SpawnFailure) -> SupervisorProcess? {
         // The loop thread is the only one that spawns, and spawns close every other descriptor.
-        guard Glibc.pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0,
-              fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0 else {
-            let code = errno
-            throw SpawnFailure(kind: SpawnFailure.other, message: "report pipe: \(String(cString: strerror(code)))", errno: code)
+        let report = try Self.pipe(nonblockingRead: true, what: "report pipe")
+        var gate: (read: Int32, write: Int32)?
+        if gated {
+            do { gate = try Self.pipe(nonblockingRead: false, what: "gate") } catch {
+                Sys.close(report.read)
+                Sys.close(report.write)
+                throw error
+            }
         }
-        let pipe = (read: fds[0], write: fds[1])
         let launched: LaunchedSupervisor
         do {
-            launched = try launcher.launch(request, outcomePath: outcomePath, reportFD: pipe.write)
+            launched = try launcher.launch(request, outcomePath: outcomePath, reportFD: report.write, gateFD: gate?.read)
         } catch {
-            Sys.close(pipe.read)
-            Sys.close(pipe.write)
+            for fd in [report.read, report.write, gate?.read, gate?.write].compactMap({ $0 }) { Sys.close(fd) }
             throw error
         }
-        Sys.close(pipe.write)
-        add(Entry(pidfd: launched.pidfd, report: pipe.read, isChild: true), for: id)
+        Sys.close(report.write)
+        if let gate { Sys.close(gate.read) }
+        add(Entry(pidfd: launched.pidfd, report: report.read, isChild: true, gate: gate?.write, outcomePath: outcomePath), for: id)
         return launched.startTime.map { SupervisorProcess(pid: launched.pid, startTime: $0) }
+    }
+
+    /// Lets a gated supervisor start its run (its record is durable). A supervisor gone
+    /// meanwhile is reported ended, as any other.
+    func openGate(_ id: ExecutionID) {
+        guard let gate = entries[id]?.gate else { return }
+        entries[id]?.gate = nil
+        var go = UInt8(ascii: "g")
+        // A socket, so that a supervisor gone already is EPIPE, not SIGPIPE.
+        _ = send(gate, &go, 1, Int32(MSG_NOSIGNAL))
+        Sys.close(gate)
+    }
+
+    /// Ends a gated supervisor whose run will not start (its record was not made
+    /// durable): it is killed and reaped before anything of the run began.
+    func abandon(_ id: ExecutionID) {
+        guard let entry = entries[id], let gate = entry.gate else { return }
+        Sys.close(gate)
+        _ = try? entry.pidfd.signal(SIGKILL)
+        var info = siginfo_t()
+        while waitid(idtype_t(rawValue: 3), id_t(entry.pidfd.fd), &info, WEXITED) < 0 && errno == EINTR {}
+        forget(id)
+    }
+
+    /// A pair of connected descriptors above the supervisor's fixed numbers (3, 4), both
+    /// close-on-exec: a pipe, or for a gate a socket pair (see `openGate`).
+    private static func pipe(nonblockingRead: Bool, what: String) throws(SpawnFailure) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        let made = nonblockingRead ? Glibc.pipe(&fds) : socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+        guard made == 0 else {
+            let code = errno
+            throw SpawnFailure(kind: SpawnFailure.other, message: "\(what): \(String(cString: strerror(code)))", errno: code)
+        }
+        for index in 0..<2 where fds[index] <= 4 {
+            let moved = fcntl(fds[index], F_DUPFD_CLOEXEC, 5)
+            Sys.close(fds[index])
+            fds[index] = moved
+        }
+        guard fds.allSatisfy({ $0 >= 0 }), fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0,
+              !nonblockingRead || fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0 else {
+            let code = errno
+            for fd in fds where fd >= 0 { Sys.close(fd) }
+            throw SpawnFailure(kind: SpawnFailure.other, message: "\(what): \(String(cString: strerror(code)))", errno: code)
+        }
+        return (fds[0], fds[1])
     }
 
     /// Follows a supervisor an earlier daemon started; false when it is gone already
@@ -115,7 +170,10 @@ final class RunSupervisors {
                     guard entry.pending.count > newline + length else { break }
                     let body = Array(entry.pending[(newline + 1)...(newline + length)])
                     entry.pending.removeSubrange(...(newline + length))
-                    if let outcome = try? SupervisorOutcome.decode(body, path: "report pipe of \(id)") { events.append(.outcome(id, outcome)) }
+                    if let outcome = try? SupervisorOutcome.decode(body, path: "report pipe of \(id)") {
+                        entry.reportedOutcome = entry.outcomePath
+                        events.append(.outcome(id, outcome))
+                    }
                     continue
                 }
                 entry.pending.removeSubrange(...newline)
@@ -129,12 +187,16 @@ final class RunSupervisors {
         return [.ended(id)]
     }
 
-    /// Closes what is left of an ended supervisor's descriptors.
-    func forget(_ id: ExecutionID) {
-        guard var entry = entries.removeValue(forKey: id) else { return }
+    /// Closes what is left of an ended supervisor's descriptors. Returns the path of its
+    /// outcome file when it said its outcome on the report pipe (then the file, written
+    /// for a daemon that was gone, is the caller's to remove once the run's end is durable).
+    @discardableResult
+    func forget(_ id: ExecutionID) -> String? {
+        guard var entry = entries.removeValue(forKey: id) else { return nil }
         closeReport(&entry)
         loop.remove(entry.pidfd.fd)
         owners[entry.pidfd.fd] = nil
+        return entry.reportedOutcome
     }
 
     /// Supervisors this daemon follows.

@@ -2,7 +2,7 @@
 ///
 ///     jobdir-supervisor v1 --id ID --log PATH --outcome PATH --max-output BYTES
 ///                       --kill-grace-ms MS [--timeout-ms MS] [--workdir DIR]
-///                       [--report-fd FD] [--fence-file PATH] [--stdin PATH] [--uid UID --gid GID --groups GID,...]
+///                       [--report-fd FD] [--gate-fd FD] [--fence-file PATH] [--stdin PATH] [--uid UID --gid GID --groups GID,...]
 ///                       [--umask OCTAL] [--limit NAME=VALUE]... [--nice N] [--io CLASS]
 ///                       [--env-file PATH]... [--env-keep NAME]... -- PROGRAM [ARG...]
 ///
@@ -18,14 +18,15 @@ package struct SupervisorInvocation: Hashable, Sendable {
 
     /// The invocation for `request`, writing its outcome to `outcomePath`; `reportFD`
     /// is a descriptor of the supervisor on which it writes `started PID\n` once the
-    /// command runs.
-    package init(_ request: SpawnRequest, binary: String, outcomePath: String, reportFD: Int32? = nil) {
+    /// command runs; `gateFD` one on which it waits for a go (`g`) before anything else.
+    package init(_ request: SpawnRequest, binary: String, outcomePath: String, reportFD: Int32? = nil, gateFD: Int32? = nil) {
         var arguments = [binary, Self.version, "--id", request.id, "--log", request.logPath, "--outcome", outcomePath,
                          "--max-output", String(request.maxOutputBytes),
                          "--kill-grace-ms", String(Self.milliseconds(request.killGrace))]
         if let timeout = request.timeout { arguments += ["--timeout-ms", String(Self.milliseconds(timeout))] }
         if let workdir = request.workingDirectory { arguments += ["--workdir", workdir] }
         if let reportFD { arguments += ["--report-fd", String(reportFD)] }
+        if let gateFD { arguments += ["--gate-fd", String(gateFD)] }
         if let fenceFile = request.fenceFile { arguments += ["--fence-file", fenceFile] }
         if let stdinPath = request.stdinPath { arguments += ["--stdin", stdinPath] }
         arguments += request.child.arguments

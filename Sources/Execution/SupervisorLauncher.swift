@@ -41,18 +41,22 @@ package struct SupervisorLauncher: Sendable {
     /// Throws when the supervisor itself cannot start or the request cannot be handed
     /// to it (an argument with a NUL byte, a bad environment name); every failure of the
     /// command's own start (missing program, bad workdir, log) is an outcome instead.
-    /// `reportFD` becomes the supervisor's descriptor 3 (see `SupervisorInvocation`).
-    package func launch(_ request: SpawnRequest, outcomePath: String, reportFD: Int32? = nil) throws(SpawnFailure) -> LaunchedSupervisor {
+    /// `reportFD` becomes the supervisor's descriptor 3 (see `SupervisorInvocation`), and
+    /// `gateFD` its descriptor 4: it then waits for a go on it before it starts anything.
+    package func launch(_ request: SpawnRequest, outcomePath: String, reportFD: Int32? = nil,
+                        gateFD: Int32? = nil) throws(SpawnFailure) -> LaunchedSupervisor {
         if let problem = Spawner.validate(request) { throw problem }
+        precondition(gateFD == nil || reportFD != nil, "a gate goes with a report pipe")
         let invocation = SupervisorInvocation(request, binary: binary, outcomePath: outcomePath,
-                                              reportFD: reportFD == nil ? nil : 3)
+                                              reportFD: reportFD == nil ? nil : 3, gateFD: gateFD == nil ? nil : 4)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         if let reportFD { posix_spawn_file_actions_adddup2(&actions, reportFD, 3) }
-        if LibcExtras.canCloseFrom { _ = LibcExtras.addCloseFrom(&actions, reportFD == nil ? 3 : 4) }
+        if let gateFD { posix_spawn_file_actions_adddup2(&actions, gateFD, 4) }
+        if LibcExtras.canCloseFrom { _ = LibcExtras.addCloseFrom(&actions, gateFD != nil ? 5 : reportFD != nil ? 4 : 3) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -2,7 +2,7 @@
 //
 //   jobdir-supervisor v1 --id ID --log PATH --outcome PATH [--max-output BYTES]
 //                     [--timeout-ms MS] [--kill-grace-ms MS] [--workdir DIR]
-//                     [--report-fd FD] [--stdin PATH] -- PROGRAM [ARG...]
+//                     [--report-fd FD] [--gate-fd FD] [--stdin PATH] -- PROGRAM [ARG...]
 //
 //                     [--uid UID --gid GID [--groups GID,GID...]] [--umask OCTAL]
 //                     [--limit NAME=VALUE]... [--nice N] [--io CLASS[:LEVEL]]
@@ -100,6 +100,7 @@ int parse_invocation(int argc, char **argv, struct invocation *inv, char *error,
     inv->timeout_ms = -1;
     inv->kill_grace_ms = 10000;
     inv->report_fd = -1;
+    inv->gate_fd = -1;
     if (argc < 2 || strcmp(argv[1], SUPERVISOR_INVOCATION) != 0) {
         snprintf(error, error_size, "unsupported invocation `%s` (this supervisor speaks %s)",
                  argc < 2 ? "" : argv[1], SUPERVISOR_INVOCATION);
@@ -128,6 +129,7 @@ int parse_invocation(int argc, char **argv, struct invocation *inv, char *error,
         else if (strcmp(option, "--timeout-ms") == 0 && number(value, 0, &n) == 0) inv->timeout_ms = n;
         else if (strcmp(option, "--kill-grace-ms") == 0 && number(value, 0, &n) == 0) inv->kill_grace_ms = n;
         else if (strcmp(option, "--report-fd") == 0 && number(value, 0, &n) == 0 && n < 1 << 20) inv->report_fd = (int)n;
+        else if (strcmp(option, "--gate-fd") == 0 && number(value, 0, &n) == 0 && n < 1 << 20) inv->gate_fd = (int)n;
         else if (strcmp(option, "--uid") == 0 && number(value, 0, &n) == 0 && n < 1LL << 32) inv->uid = n;
         else if (strcmp(option, "--gid") == 0 && number(value, 0, &n) == 0 && n < 1LL << 32) inv->gid = n;
         else if (strcmp(option, "--groups") == 0 && group_list(value, inv) == 0) {}

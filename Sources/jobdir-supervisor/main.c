@@ -8,7 +8,13 @@
 // timeout on CLOCK_MONOTONIC. The invocation is in invocation.c.
 //
 // Exit status: 0 once the outcome is written; 1 if the outcome could not be written;
-// 2 for an invocation it does not understand (nothing is started or written then).
+// 2 for an invocation it does not understand, 3 when its gate closed without a go
+// (nothing is started or written then).
+//
+// --gate-fd: the daemon starts the supervisor while the run's record is being flushed,
+// so that the exec overlaps the flush; the supervisor waits for one byte `g` on the
+// gate before it opens the log or starts anything. The daemon sends it once the record
+// is durable, or closes the gate (or dies) when it is not: then nothing runs.
 #define _GNU_SOURCE
 #include "supervisor.h"
 
@@ -154,36 +160,42 @@ static void drain(struct run *r, int until_empty) {
 /// The signalfd, once made (the outcome's wait for an acknowledgement reads it).
 static int signal_fd = -1;
 
-/// Writes the outcome. When the state directory refuses it (a full disk), the outcome is
-/// not dropped: it is handed to the daemon on the report pipe (`outcome LENGTH\n` and the
-/// JSON), and kept, the file tried again with a backoff of 50 ms doubling to 2 s, until
-/// it lands or the daemon says it has recorded it (SIGUSR1), or the outcome's directory
-/// is gone.
+/// Hands the outcome to the daemon on the report pipe (`outcome LENGTH\n` and the JSON);
+/// whether all of it went. EPIPE when no daemon listens (SIGPIPE is blocked).
+static int report_outcome(int fd, const struct outcome *o) {
+    struct buffer b = {0};
+    render_outcome(&b, o);
+    char head[48];
+    int n = snprintf(head, sizeof head, "outcome %zu\n", b.length);
+    size_t done = 0;
+    if (write(fd, head, (size_t)n) == n) {
+        while (done < b.length) {
+            ssize_t w = write(fd, b.data + done, b.length - done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) break;
+            done += (size_t)w;
+        }
+    }
+    int whole = b.data && done == b.length;
+    free(b.data);
+    return whole;
+}
+
+/// Writes the outcome. A daemon that listens gets it on the report pipe first, so that
+/// it records the run's end while the file is flushed (the file is for a daemon that is
+/// gone or restarts). When the state directory refuses the file (a full disk), the
+/// outcome is not dropped: it is kept, the file tried again with a backoff of 50 ms
+/// doubling to 2 s, until it lands or the daemon says it has recorded it (SIGUSR1), or
+/// the outcome's directory is gone.
 static int finish(const struct invocation *inv, struct outcome *o, int64_t start_ns, int64_t started_at_ms) {
     int64_t elapsed = monotonic_ns() - start_ns;
     o->execution = inv->id;
     o->started_at_ms = started_at_ms;
     o->duration_ms = elapsed / NS_PER_MS;
     o->finished_at_ms = started_at_ms + elapsed / NS_PER_MS;
+    if (inv->report_fd >= 0) report_outcome(inv->report_fd, o);
     if (write_outcome(inv->outcome_path, o) == 0) return 0;
     fprintf(stderr, "jobdir-supervisor: cannot write the outcome %s: %s; keeping it until it can be\n", inv->outcome_path, strerror(errno));
-    if (inv->report_fd >= 0) {
-        struct buffer b = {0};
-        render_outcome(&b, o);
-        char head[48];
-        int n = snprintf(head, sizeof head, "outcome %zu\n", b.length);
-        // EPIPE when no daemon listens (SIGPIPE is blocked): the file is then the only way.
-        if (write(inv->report_fd, head, (size_t)n) == n) {
-            size_t done = 0;
-            while (done < b.length) {
-                ssize_t w = write(inv->report_fd, b.data + done, b.length - done);
-                if (w < 0 && errno == EINTR) continue;
-                if (w <= 0) break;
-                done += (size_t)w;
-            }
-        }
-        free(b.data);
-    }
     int64_t backoff = 50 * NS_PER_MS;
     for (;;) {
         struct timespec wait = {.tv_sec = backoff / 1000000000LL, .tv_nsec = backoff % 1000000000LL};
@@ -272,6 +284,17 @@ int main(int argc, char **argv) {
     sigprocmask(SIG_BLOCK, &handled, NULL);
     int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
     signal_fd = sfd;
+
+    if (inv.gate_fd >= 0) {
+        char go = 0;
+        ssize_t n;
+        do n = read(inv.gate_fd, &go, 1); while (n < 0 && errno == EINTR);
+        close(inv.gate_fd);
+        if (n != 1 || go != 'g') return 3;
+        // The run starts now, not when the supervisor did.
+        start_ns = monotonic_ns();
+        started_at_ms = wall_ms();
+    }
 
     struct spawn_failure failure = {0};
     if (sfd < 0) {

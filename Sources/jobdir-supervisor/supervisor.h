@@ -24,6 +24,7 @@ struct invocation {
     long long timeout_ms;       // < 0: none
     long long kill_grace_ms;
     int report_fd;              // < 0: none
+    int gate_fd;                // < 0: none; else wait for `g` on it before anything else
     // A fleet lease's deadline (SPEC section 13): the file holds a CLOCK_MONOTONIC instant
     // in nanoseconds, moved on by the daemon after each acknowledged renewal; past it the
     // run is stopped, even while the daemon is paused or gone. NULL: none.

@@ -370,6 +370,35 @@ import TestSupport
         #expect(restarted.stop() == 0)
     }
 
+    /// The supervisor says its outcome on the report pipe before it writes the file (for
+    /// a daemon that is gone): the daemon records the end from the pipe, and the file,
+    /// written meanwhile, goes once the supervisor has exited. Runs that end with output
+    /// and without, one after the other and side by side.
+    @Test func aRunsEndComesOverThePipeAndItsOutcomeFileGoes() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        try setup.job("quick.yaml", "command: \"true\"\noverlap: allow\n")
+        try setup.job("talks.yaml", "command: echo said; exit 3\noverlap: allow\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { setup.files.result("quick") != nil && setup.files.result("talks") != nil })
+        for round in 0..<5 {
+            try setup.trigger("quick")
+            try setup.trigger("talks")
+            #expect(await waitUntil { setup.files.executions("quick", state: "succeeded").count == round + 1
+                && setup.files.executions("talks", state: "failed").count == round + 1 }, "\(daemon.log)")
+        }
+        let failed = try #require(setup.files.executions("talks").last)
+        #expect(failed["exit_code"] as? Int == 3)
+        #expect(setup.files.log(failed) == "said\n")
+        func outcomes() -> [String] {
+            ["quick", "talks"].flatMap { job in
+                ((try? FileManager.default.contentsOfDirectory(atPath: setup.state + "/executions/" + job)) ?? []).filter { $0.hasSuffix(".outcome") }
+            }
+        }
+        #expect(await waitUntil { outcomes().isEmpty }, "outcome files left: \(outcomes())")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func theSupervisorShowsTheExecutionIdInPs() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }

@@ -129,6 +129,44 @@ import Scheduling
         #expect(String(decoding: buffer[0..<max(n, 0)], as: UTF8.self) == "started \(outcome.pid ?? -1)\n")
     }
 
+    /// Started while its record is flushed, a gated supervisor does nothing until its go:
+    /// a closed gate (a commit the disk refused, a daemon gone) starts nothing, writes no
+    /// log and no outcome; a go starts the run, timed from the go.
+    @Test(arguments: [false, true])
+    func aGatedSupervisorStartsItsRunOnlyOnItsGo(_ go: Bool) throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let harness = SupervisorHarness(dir: dir)
+        var report: [Int32] = [-1, -1], gate: [Int32] = [-1, -1]
+        #expect(pipe(&report) == 0)
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &gate) == 0)
+        let launched = try harness.launcher.launch(shell("echo ran > ran", in: dir, id: "g"), outcomePath: harness.outcomePath("g"),
+                                                   reportFD: report[1], gateFD: gate[1])
+        close(report[1])
+        close(gate[1])
+        defer { close(report[0]) }
+        // Waiting at the gate: nothing of the run exists yet.
+        #expect(try !launched.pidfd.wait(milliseconds: 200), "the supervisor waits for its go")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        let released = Date()
+        if go {
+            var byte = UInt8(ascii: "g")
+            #expect(write(gate[0], &byte, 1) == 1)
+        }
+        close(gate[0])
+        let status = try harness.finish(launched)
+        if go {
+            #expect(status == 0)
+            let outcome = try SupervisorOutcome.read(harness.outcomePath("g"))
+            #expect(outcome.exitCode == 0)
+            #expect(outcome.startedAt >= released.addingTimeInterval(-0.01), "the run is timed from its go")
+            #expect(dir.read("ran") == "ran\n")
+        } else {
+            #expect(status == 3 << 8, "exit status 3: gate closed without a go")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "no log, no outcome, no run")
+        }
+    }
+
     @Test func noZombieIsLeftAndNoTempFile() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
