@@ -148,7 +148,8 @@ extension Daemon {
     /// refuses is a refused commit like any other.
     func flushWrites() {
         defer { keepOwedOutside() }
-        for result in results.takeChanged(now: Date()) where enqueueWrite(result, to: store.layout.resultFile(job: result.job)) {
+        for result in results.takeChanged(now: Date(), monotonic: stopping ? nil : TimerDescriptor.monotonicNow())
+            where enqueueWrite(result, to: store.layout.resultFile(job: result.job)) {
             service?.resultWritten(result)
         }
         guard !commit.isEmpty else {
@@ -202,9 +203,14 @@ extension Daemon {
                 process = try supervisors.launch(spawn.request, id: record.id, outcomePath: outcomePath)
             }
             runs.supervisorLaunched(record.id, process)
-            // The result follows in the next commit: only the record must be durable before
-            // the spawn, so the result's flushes are not between the trigger and the start.
-            if let job = JobID(record.job) { results.update(job) { $0.noteStarted(record.id.rawValue, at: record.startedAt) } }
+            // The result follows later: only the record must be durable before the spawn, so
+            // the result's flushes are not between the trigger and the start; and it waits as
+            // the pid does, so that a short run writes its result once, with its end.
+            if let job = JobID(record.job) {
+                results.updateStart(job, heldUntil: TimerDescriptor.monotonicNow() + Self.pidWriteDelay) {
+                    $0.noteStarted(record.id.rawValue, at: record.startedAt)
+                }
+            }
         } catch {
             // Nothing started: that is the run's outcome.
             runEnded(record.id, outcome: .spawnFailed(error))

@@ -242,7 +242,7 @@ package final class Daemon {
 
     private func armTimers() {
         edges.wallTimer.arm(at: stopping ? nil : nextWallWake())
-        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake, health.wake, fleetWake, runs.nextPIDWrite].compactMap { $0 }.min())
+        edges.monotonicTimer.arm(atNanoseconds: [jobFiles.nextDeadline, watches.nextDeadline, shutdown.wake, health.wake, fleetWake, runs.nextPIDWrite, results.nextHeldWrite].compactMap { $0 }.min())
     }
 
     /// The earliest wall-clock moment something is due: a slot, a retry, an approval's

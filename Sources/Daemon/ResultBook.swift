@@ -12,6 +12,8 @@ struct ResultBook {
     private var current: [JobID: JobResult] = [:]
     private var written: [JobID: JobResult] = [:]
     private var dirty: Set<JobID> = []
+    /// Jobs whose only change waiting is a run's start, held until then (`updateStart`).
+    private var heldUntil: [JobID: UInt64] = [:]
     /// Reads the result an earlier daemon wrote, if any.
     private let loadWritten: (JobID) -> JobResult?
 
@@ -35,6 +37,7 @@ struct ResultBook {
         change(&result)
         current[job] = result
         dirty.insert(job)
+        heldUntil[job] = nil
     }
 
     /// Changes the job's result, starting from `fresh` when it has none in memory.
@@ -43,13 +46,37 @@ struct ResultBook {
         change(&result)
         current[job] = result
         dirty.insert(job)
+        heldUntil[job] = nil
     }
 
+    /// Changes the job's result by a run's start. Unless another change waits to be
+    /// written, the write is held until `due` (monotonic nanoseconds) or the job's next
+    /// other change, whichever comes first: a run that ends sooner has its start and its
+    /// end in one write of the result instead of two.
+    mutating func updateStart(_ job: JobID, heldUntil due: UInt64, _ change: (inout JobResult) -> Void) {
+        guard var result = current[job] else { return }
+        change(&result)
+        current[job] = result
+        let otherChangeWaits = dirty.contains(job) && heldUntil[job] == nil
+        dirty.insert(job)
+        if !otherChangeWaits { heldUntil[job] = min(heldUntil[job] ?? due, due) }
+    }
+
+    /// When the next held write is due (monotonic nanoseconds).
+    var nextHeldWrite: UInt64? { heldUntil.values.min() }
+
     /// The results changed since the last call that differ from what was written, stamped
-    /// `now`; they count as written from here on.
-    mutating func takeChanged(now: Date) -> [JobResult] {
+    /// `now`; they count as written from here on. Writes held past `monotonic` stay
+    /// owed (all are taken when `monotonic` is nil: the daemon stops).
+    mutating func takeChanged(now: Date, monotonic: UInt64? = nil) -> [JobResult] {
         var changed: [JobResult] = []
+        var stillHeld: Set<JobID> = []
         for id in dirty.sorted() {
+            if let monotonic, let due = heldUntil[id], due > monotonic {
+                stillHeld.insert(id)
+                continue
+            }
+            heldUntil[id] = nil
             guard var result = current[id] else { continue }
             if let last = written[id], last.withoutTimestamp == result.withoutTimestamp { continue }
             result.updatedAt = now
@@ -57,7 +84,7 @@ struct ResultBook {
             written[id] = result
             changed.append(result)
         }
-        dirty.removeAll()
+        dirty = stillHeld
         return changed
     }
 

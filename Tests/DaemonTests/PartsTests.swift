@@ -49,6 +49,36 @@ import Testing
         #expect(written.first?.consecutiveFailures == 1)
     }
 
+    /// A run's start waits as its pid does: a run that ends sooner writes its result once.
+    @Test func aStartIsHeldUntilItsDueOrTheNextOtherChange() {
+        var book = ResultBook { _ in nil }
+        book.update(a, orCreate: { JobResult(job: "a", file: "a.yaml", updatedAt: Policy.at(0)) }) { $0.loaded = true }
+        _ = book.takeChanged(now: Policy.at(1), monotonic: 0)
+
+        // Held: not written before its due; due then.
+        book.updateStart(a, heldUntil: 250) { $0.noteStarted("x") }
+        #expect(book.nextHeldWrite == 250)
+        #expect(book.takeChanged(now: Policy.at(2), monotonic: 100).isEmpty)
+        #expect(book.takeChanged(now: Policy.at(3), monotonic: 250).map(\.running) == [["x"]])
+        #expect(book.nextHeldWrite == nil)
+
+        // The run ends before the due: one write, with the start and the end.
+        let short = Policy.record("a", slot: 4, state: .succeeded)
+        book.updateStart(a, heldUntil: 500) { $0.noteStarted(short.id.rawValue, at: Policy.at(4)) }
+        #expect(book.takeChanged(now: Policy.at(4), monotonic: 300).isEmpty)
+        book.update(a) { $0.noteFinished(short) }
+        let once = book.takeChanged(now: Policy.at(5), monotonic: 310)
+        #expect(once.count == 1 && once.first?.lastStartedAt == Policy.at(4) && once.first?.running == ["x"])
+        #expect(book.nextHeldWrite == nil)
+
+        // A start after another change that waits goes with it; a stop takes everything.
+        book.update(a) { $0.enabled = false }
+        book.updateStart(a, heldUntil: 900) { $0.noteStarted("z") }
+        #expect(book.takeChanged(now: Policy.at(6), monotonic: 400).first?.running.contains("z") == true)
+        book.updateStart(a, heldUntil: 2000) { $0.noteStarted("w") }
+        #expect(book.takeChanged(now: Policy.at(7), monotonic: nil).first?.running.contains("w") == true)
+    }
+
     @Test func updateWithoutAResultChangesNothing() {
         var book = ResultBook { _ in nil }
         book.update(a) { $0.loaded = true }
