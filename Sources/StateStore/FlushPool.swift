@@ -55,7 +55,9 @@ package final class FlushPool: @unchecked Sendable {
             self.count = count
             next = 0
             unfinished = count
-            pthread_cond_broadcast(workReady)
+            // As many helpers as there are items beyond the caller's first: no thread
+            // wakes for nothing (each wake is a context switch).
+            for _ in 0..<min(count - 1, threads) { pthread_cond_signal(workReady) }
             work()
             while unfinished > 0 { pthread_cond_wait(workDone, mutex) }
             self.body = nil
