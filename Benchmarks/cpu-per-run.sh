@@ -24,10 +24,14 @@ one_round() {  # mode
   "${wrapper[@]}" "$JOBDIR" run --jobs "$root/jobs" --state "$root/state" > "$root/log" 2>&1 &
   pid=$!
   for _ in $(seq 600); do [ -f "$root/state/results/t.json" ] && break; sleep 0.05; done
+  # One run first, so that every thread the daemon uses for runs (the flush pool's) exists
+  # when strace or perf attach to its threads.
+  : > "$root/state/.warm"; mv "$root/state/.warm" "$root/state/triggers/t@warm"
+  for _ in $(seq 600); do grep -q '"succeeded" : 1\b' "$root/state/results/t.json" 2>/dev/null && break; sleep 0.05; done
   [ "$mode" = callgrind ] && { sleep 1; callgrind_control -z "$pid" >/dev/null; }
   case $mode in
     strace) strace -c -o "$root/strace" $(for t in /proc/$pid/task/*; do printf -- '-p %s ' "${t##*/}"; done) 2>/dev/null & tracer=$! ;;
-    perf) perf record -q -F 4000 -g -t "$(ls /proc/$pid/task | sed -n 2p)" -o "$root/perf.data" 2>/dev/null & tracer=$! ;;
+    perf) perf record -q -F 4000 -g -p "$pid" -o "$root/perf.data" 2>/dev/null & tracer=$! ;;
   esac
   sleep 0.3
   local before after user_before user_after
@@ -35,7 +39,7 @@ one_round() {  # mode
   user_before=$(cat /proc/$pid/task/*/stat | awk '{s += $14} END {print s}')
   local gap=0.02; [ "$mode" = callgrind ] && gap=0.05
   for i in $(seq "$runs"); do : > "$root/state/.d$i"; mv "$root/state/.d$i" "$root/state/triggers/t@$i"; sleep $gap; done
-  for _ in $(seq 2400); do grep -q "\"succeeded\" : $runs\b" "$root/state/results/t.json" 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 2400); do grep -q "\"succeeded\" : $((runs + 1))\b" "$root/state/results/t.json" 2>/dev/null && break; sleep 0.05; done
   [ "$mode" = callgrind ] && { callgrind_control -d "$pid" >/dev/null; sleep 1; }
   after=$(cat /proc/$pid/task/*/stat | awk '{s += $14 + $15} END {print s}')
   user_after=$(cat /proc/$pid/task/*/stat | awk '{s += $14} END {print s}')
@@ -47,7 +51,7 @@ one_round() {  # mode
     "$(echo "scale=3; ($user_after - $user_before) * 1000 / $ticks / $runs" | bc)" "$runs"
   case $mode in
     strace) echo "system calls per run (daemon threads):"
-            awk -v n="$runs" 'NR > 2 && $NF != "total" && $1 !~ /^-/ {calls = ($4 ~ /^[0-9]+$/) ? $4 : $3; printf "  %-16s %6.2f\n", $NF, calls / n}' "$root/strace" | sort -k2 -nr | head -25 ;;
+            awk -v n="$runs" 'NR > 2 && $NF != "total" && $1 !~ /^-/ {calls = ($4 ~ /^[0-9]+$/) ? $4 : $3; printf "  %-16s %6.2f\n", $NF, calls / n}' "$root/strace" | sort -k2 -nr | head -40 ;;
     perf) perf report -q -i "$root/perf.data" --children --sort sym -g none 2>/dev/null | head -40 | swift demangle --simplified --compact | cut -c1-150 ;;
     callgrind)
       local dump; dump=$(ls "$root"/callgrind.* | sort | tail -1)

@@ -163,11 +163,10 @@ extension Daemon {
         // Owed writes wait for their backoff (or for space freed) before they are tried again.
         guard health.mayRetry(monotonic: TimerDescriptor.monotonicNow()) else { return }
         let batch = commit.take()
-        // The supervisors start now, gated: their exec overlaps the flush of their records,
-        // and each starts its command only once its gate opens, after the commit.
+        // The supervisors start while their records are flushed, gated: each starts its
+        // command only once its gate opens, after the commit.
         var started: [ExecutionID: SupervisorProcess?] = [:]
-        do throws(StateStoreError) {
-            for spawn in batch.spawns { _ = try store.prepareLog(job: spawn.run.record.job, id: spawn.run.record.id) }
+        let launchGated = { [self] in
             for spawn in batch.spawns {
                 let record = spawn.run.record
                 // One that cannot start is started again after the commit, where a failure is its run's outcome.
@@ -176,8 +175,11 @@ extension Daemon {
                     started[record.id] = process
                 }
             }
+        }
+        do throws(StateStoreError) {
+            for spawn in batch.spawns { _ = try store.prepareLog(job: spawn.run.record.job, id: spawn.run.record.id) }
             try store.writeBatch(batch.documents.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) },
-                                 access: accessLists(for: batch.documents.keys))
+                                 access: accessLists(for: batch.documents.keys), alongside: batch.spawns.isEmpty ? nil : launchGated)
         } catch {
             for id in started.keys { supervisors.abandon(id) }
             commitRefused(batch, error: error)

@@ -51,7 +51,10 @@ package enum AtomicFile {
     /// whole files only. If a temp file cannot be written, none is renamed and the old
     /// versions stay. `alsoFlush` names more directories to fsync in the same pass (new
     /// directories' parents); their failures are not the commit's.
-    package static func writeGroup(_ documents: [Document], alsoFlush: Set<String> = []) throws(StateStoreError) {
+    /// `alongside` runs on the calling thread while the first documents are flushed.
+    package static func writeGroup(_ documents: [Document], alsoFlush: Set<String> = [],
+                                   alongside: (() -> Void)? = nil) throws(StateStoreError) {
+        var alongside = alongside
         var written: [(temp: String, path: String)] = []
         func discard() { for entry in written { unlink(entry.temp) } }
         // In chunks, so that a commit of thousands of documents holds few descriptors.
@@ -72,7 +75,8 @@ package enum AtomicFile {
                     throw StateStoreError(error, path: document.path)
                 }
             }
-            let synced = flushAll(open.map { .descriptor($0) })
+            let synced = flushAll(open.map { .descriptor($0) }, alongside: alongside)
+            alongside = nil
             if let failed = synced.firstIndex(where: { $0 != nil }) {
                 discard()
                 throw StateStoreError(synced[failed]!, path: documents[chunk + failed].path)
@@ -104,12 +108,13 @@ package enum AtomicFile {
         case directory(String)
     }
 
-    /// Runs the flushes side by side; the error of each, in order.
-    private static func flushAll(_ flushes: [Flush]) -> [Errno?] {
+    /// Runs the flushes side by side (and `alongside` on this thread meanwhile); the error
+    /// of each, in order.
+    private static func flushAll(_ flushes: [Flush], alongside: (() -> Void)? = nil) -> [Errno?] {
         let errors = UnsafeMutableBufferPointer<Errno?>.allocate(capacity: flushes.count)
         errors.initialize(repeating: nil)
         defer { errors.deallocate() }
-        FlushPool.shared.forEach(flushes.count) { index in
+        FlushPool.shared.forEach(flushes.count, alongside: alongside) { index in
             do throws(Errno) {
                 switch flushes[index] {
                 case .descriptor(let fd):

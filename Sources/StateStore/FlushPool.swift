@@ -40,10 +40,13 @@ package final class FlushPool: @unchecked Sendable {
     }
 
     /// Calls `body` once for each of `0..<count`, side by side, and returns when all are
-    /// done. `body` must be safe to call from several threads at once.
-    package func forEach(_ count: Int, _ body: (Int) -> Void) {
-        guard count > 1 else {
+    /// done. `body` must be safe to call from several threads at once. `alongside`, when
+    /// given, runs on the calling thread while the pool's threads start on the items (the
+    /// caller joins them after it): work that must not wait for the flushes, nor they for it.
+    package func forEach(_ count: Int, alongside: (() -> Void)? = nil, _ body: (Int) -> Void) {
+        guard count > 1 || (count == 1 && alongside != nil) else {
             if count == 1 { body(0) }
+            alongside?()
             return
         }
         callers.lock()
@@ -55,9 +58,14 @@ package final class FlushPool: @unchecked Sendable {
             self.count = count
             next = 0
             unfinished = count
-            // As many helpers as there are items beyond the caller's first: no thread
-            // wakes for nothing (each wake is a context switch).
-            for _ in 0..<min(count - 1, threads) { pthread_cond_signal(workReady) }
+            // As many helpers as there are items the caller does not take at once: no
+            // thread wakes for nothing (each wake is a context switch).
+            for _ in 0..<min(alongside == nil ? count - 1 : count, threads) { pthread_cond_signal(workReady) }
+            if let alongside {
+                pthread_mutex_unlock(mutex)
+                alongside()
+                pthread_mutex_lock(mutex)
+            }
             work()
             while unfinished > 0 { pthread_cond_wait(workDone, mutex) }
             self.body = nil

@@ -106,18 +106,24 @@ package struct StateStore: Sendable {
     /// Writes several documents as one group commit (one flush for all); a single
     /// document is written on its own. Paths must lie inside the state directory.
     /// `access` holds the ACLs of the files that others may read (SPEC section 11).
-    package func writeBatch(_ documents: [(path: String, bytes: [UInt8])], access: [String: AccessList] = [:]) throws(StateStoreError) {
-        guard !documents.isEmpty else { return }
+    /// `alongside` runs on the calling thread while the documents are flushed (when they
+    /// could not even be written to their temp files, it does not run).
+    package func writeBatch(_ documents: [(path: String, bytes: [UInt8])], access: [String: AccessList] = [:],
+                            alongside: (() -> Void)? = nil) throws(StateStoreError) {
+        guard !documents.isEmpty else {
+            alongside?()
+            return
+        }
         for directory in Set(documents.map { AtomicFile.split($0.path).directory }) { try makeDirectories(directory) }
         let files = documents.map {
             AtomicFile.Document(path: $0.path, bytes: $0.bytes, permissions: permissions(of: $0.path), access: access[$0.path])
         }
         let parents = newDirectories.take()
         do {
-            if files.count == 1 && parents.isEmpty {
+            if files.count == 1 && parents.isEmpty && alongside == nil {
                 try AtomicFile.write(files[0].bytes, to: files[0].path, permissions: files[0].permissions, access: files[0].access)
             } else {
-                try AtomicFile.writeGroup(files, alsoFlush: parents)
+                try AtomicFile.writeGroup(files, alsoFlush: parents, alongside: alongside)
             }
         } catch {
             newDirectories.add(parents)

@@ -144,6 +144,31 @@ import Testing
         }
     }
 
+    /// What runs alongside (the daemon's gated supervisor spawns) overlaps the items
+    /// (the flushes of the records they wait for), even a single one.
+    @Test func workAlongsideOverlapsTheItems() {
+        let pool = FlushPool(threads: 2)
+        let lock = NSLock()
+        nonisolated(unsafe) var itemStarted = false, alongsideStarted = false
+        nonisolated(unsafe) var alongsideSawItem = false, itemSawAlongside = false, callerThread = false
+        let caller = pthread_self()
+        /// Waits (bounded) for `flag`: only work running side by side sees the other's.
+        func waitFor(_ flag: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(10)
+            while !lock.withLock(flag) && Date() < deadline { sched_yield() }
+            return lock.withLock(flag)
+        }
+        pool.forEach(1, alongside: {
+            callerThread = pthread_equal(pthread_self(), caller) != 0
+            lock.withLock { alongsideStarted = true }
+            alongsideSawItem = waitFor { itemStarted }
+        }) { _ in
+            lock.withLock { itemStarted = true }
+            itemSawAlongside = waitFor { alongsideStarted }
+        }
+        #expect(callerThread && alongsideSawItem && itemSawAlongside)
+    }
+
     @Test func itemsRunSideBySide() {
         let pool = FlushPool(threads: 3)
         let lock = NSLock()
