@@ -41,13 +41,16 @@ import TestSupport
     @Test func overlapModes() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
+        // Each run goes on until the test lets it end: the three triggers of a job land while
+        // its first run runs, however loaded the machine.
+        let go = setup.dir.url("go")
         for mode in ["skip", "queue", "allow", "replace"] {
-            // Long enough for three triggers to land while the first runs, even on a loaded machine.
-            try setup.job("\(mode).yaml", "command: sleep 5\noverlap: \(mode)\nmax_queued: 1\n")
+            try setup.job("\(mode).yaml", "command: 'while [ ! -e \(go) ]; do sleep 0.05; done'\noverlap: \(mode)\nmax_queued: 1\n")
         }
         let daemon = try setup.start()
         #expect(await waitUntil { setup.files.result("replace") != nil })
         for mode in ["skip", "queue", "allow", "replace"] { try await triggerThree(setup, mode) }
+        #expect(FileManager.default.createFile(atPath: go, contents: nil))
         #expect(await waitUntil(timeout: .seconds(40)) {
             ["skip", "queue", "allow", "replace"].allSatisfy { mode in setup.files.executions(mode).allSatisfy { ($0["finished_at"] as? String) != nil } }
         }, "\(daemon.log)")
