@@ -33,6 +33,8 @@ import Testing
             var status: Int32 = 0
             waitpid(pid, &status, 0)
         }
-        #expect(ExecutionProcesses.groups(runningExecution: id) == [pid], "its own group, led by itself")
+        // `posix_spawn` returns once the child's exec has let go of the parent's memory, which
+        // is before the kernel has set up the new environment: until then it reads empty.
+        #expect(waitFor { ExecutionProcesses.groups(runningExecution: id) == [pid] }, "its own group, led by itself")
     }
 }
