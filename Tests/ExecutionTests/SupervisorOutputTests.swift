@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import Execution
 
 /// The log and tail the supervisor writes are those of the in-process capture
@@ -62,7 +63,7 @@ import Testing
         let harness = SupervisorHarness(dir: dir)
         let total = 20 << 20, bound = 10 << 20
         let sh = "/bin/sh"
-        #expect(try runProgram(sh, ["-c", "head -c \(total) /dev/urandom > '\(dir.file("input"))'"]).status == 0)
+        #expect(try ProcessRunner.run(sh, ["-c", "head -c \(total) /dev/urandom > '\(dir.file("input"))'"]).status == 0)
         let script = "for i in $(seq 0 19); do dd if=input bs=1M skip=$i count=1 status=none; sleep 0.15; done"
         let start = ContinuousClock.now
         let (_, bounded) = try harness.run(shell(script, in: dir, id: "big", maxBytes: bound))
@@ -72,7 +73,7 @@ import Testing
             printf '\\n[jobdir: output truncated: %d bytes omitted of %d]\\n' \(total - bound) \(total); \
             tail -c \(bound / 2) input; } > expected && cmp expected big.log
             """
-        let compared = try runProgram(sh, ["-c", expected])
+        let compared = try ProcessRunner.run(sh, ["-c", expected])
         #expect(compared.status == 0, "\(compared.stderr)")
         #expect(bounded.output.bytes == Int64(total) && bounded.output.truncated)
         #expect(bounded.exitCode == 0)
@@ -80,7 +81,7 @@ import Testing
         #expect(elapsed < .seconds(6), "took \(elapsed)")
         // Under a bound larger than the output, the log is the output itself.
         let (_, whole) = try harness.run(shell(script, in: dir, id: "whole", maxBytes: 32 << 20))
-        #expect(try runProgram(sh, ["-c", "cmp '\(dir.file("input"))' '\(dir.file("whole.log"))'"]).status == 0)
+        #expect(try ProcessRunner.run(sh, ["-c", "cmp '\(dir.file("input"))' '\(dir.file("whole.log"))'"]).status == 0)
         #expect(!whole.output.truncated && whole.output.bytes == Int64(total))
     }
 }

@@ -183,7 +183,7 @@ import Scheduling
         let dir = TempDirectory()
         defer { dir.remove() }
         let launcher = SupervisorLauncher.locate()
-        let result = try runProgram(launcher.binary, ["v2", "--id", "x", "--log", dir.file("x.log"),
+        let result = try ProcessRunner.run(launcher.binary, ["v2", "--id", "x", "--log", dir.file("x.log"),
                                                        "--outcome", dir.file("x.json"), "--", "/bin/true"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("unsupported invocation `v2`"))
@@ -199,12 +199,4 @@ func waitFor(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
         usleep(2000)
     }
     return condition()
-}
-
-/// Runs a program to its end; its status and stderr. (`posix_spawn`, not Foundation's
-/// `Process`, whose `run()` crashed in a test process with many descriptors open.)
-func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
-    let child = try ChildProcess(path, arguments, stdout: .null, stderr: .pipe)
-    let data = child.readToEnd().stderr
-    return (child.wait(), String(decoding: data, as: UTF8.self))
 }
