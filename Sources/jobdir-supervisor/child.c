@@ -3,6 +3,10 @@
 // job's behalf: the workdir, the env files, the shell and the program are reached as
 // that user. A step that fails is reported on a close-on-exec pipe (EOF means the exec
 // happened), the usual fork/exec idiom, and ends the run as a spawn failure.
+//
+// The child is made and set up ahead (while the daemon still flushes the run's record)
+// and holds before its exec until the supervisor says go: the fork and the setup are off
+// the path from the record's flush to the command's start.
 #define _GNU_SOURCE
 #include "supervisor.h"
 
@@ -44,7 +48,15 @@ __attribute__((noreturn)) static void fail(int report, const struct spawn_failur
     _exit(127);
 }
 
-__attribute__((noreturn)) static void child(const struct invocation *inv, int stdin_fd, int output_fd, int report) {
+/// Closes every descriptor from 3 up but `a` and `b` (both above 2).
+static void close_all_but(int a, int b) {
+    int low = a < b ? a : b, high = a < b ? b : a;
+    if (low > 3) close_range(3, (unsigned)low - 1, 0);
+    if (high > low + 1) close_range((unsigned)low + 1, (unsigned)high - 1, 0);
+    close_range((unsigned)high + 1, ~0U, 0);
+}
+
+__attribute__((noreturn)) static void child(const struct invocation *inv, int stdin_fd, int output_fd, int report, int go) {
     struct spawn_failure f = {0};
     setsid();
     for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
@@ -52,9 +64,9 @@ __attribute__((noreturn)) static void child(const struct invocation *inv, int st
         set_failure(&f, KIND_OTHER, NULL, errno, "dup2: %s", strerror(errno));
         fail(report, &f);
     }
-    // Nothing of the supervisor's but the report pipe (closed by the exec) reaches the command.
-    if (report > 3) close_range(3, (unsigned)report - 1, 0);
-    close_range((unsigned)report + 1, ~0U, 0);
+    // Nothing of the supervisor's but the report pipe and the go pipe (both closed by the
+    // exec) reaches the command.
+    close_all_but(report, go);
 
     if (inv->uid >= 0) {
         gid_t gid = (gid_t)inv->gid;
@@ -104,6 +116,12 @@ __attribute__((noreturn)) static void child(const struct invocation *inv, int st
     char program[8192];
     if (resolve_program(inv->command_count > 0 ? inv->command[0] : NULL, inv->workdir, program, sizeof program, &f) != 0)
         fail(report, &f);
+    // Hold until the supervisor says go; the pipe closed without a byte means the run is
+    // not to start (its record was not committed, or it was canceled): nothing is told.
+    char byte = 0;
+    ssize_t n;
+    do n = read(go, &byte, 1); while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -112,10 +130,19 @@ __attribute__((noreturn)) static void child(const struct invocation *inv, int st
     fail(report, &f);
 }
 
-pid_t start_command(const struct invocation *inv, int stdin_fd, int output_fd, struct spawn_failure *f) {
-    int report[2];
+int prepare_command(const struct invocation *inv, int stdin_fd, int output_fd, struct held_command *held, struct spawn_failure *f) {
+    int report[2], go[2];
+    held->pid = -1;
+    held->go = held->report = -1;
     if (pipe2(report, O_CLOEXEC) != 0) {
         set_failure(f, KIND_OTHER, NULL, errno, "pipe2: %s (errno %d)", strerror(errno), errno);
+        return -1;
+    }
+    if (pipe2(go, O_CLOEXEC) != 0) {
+        int e = errno;
+        close(report[0]);
+        close(report[1]);
+        set_failure(f, KIND_OTHER, NULL, e, "pipe2: %s (errno %d)", strerror(e), e);
         return -1;
     }
     pid_t pid = fork();
@@ -123,30 +150,59 @@ pid_t start_command(const struct invocation *inv, int stdin_fd, int output_fd, s
         int e = errno;
         close(report[0]);
         close(report[1]);
+        close(go[0]);
+        close(go[1]);
         set_failure(f, KIND_OTHER, NULL, e, "fork: %s (errno %d)", strerror(e), e);
         return -1;
     }
     if (pid == 0) {
         close(report[0]);
-        child(inv, stdin_fd, output_fd, report[1]);
+        close(go[1]);
+        child(inv, stdin_fd, output_fd, report[1], go[0]);
     }
     close(report[1]);
+    close(go[0]);
+    held->pid = pid;
+    held->go = go[1];
+    held->report = report[0];
+    return 0;
+}
+
+pid_t release_command(struct held_command *held, struct spawn_failure *f) {
+    // A child that failed its setup has exited: the byte finds no reader (EPIPE, SIGPIPE
+    // is blocked) and its report says why.
+    ssize_t sent;
+    do sent = write(held->go, "g", 1); while (sent < 0 && errno == EINTR);
+    close(held->go);
+    held->go = -1;
     struct spawn_failure told;
     size_t got = 0;
     for (;;) {
-        ssize_t n = read(report[0], (char *)&told + got, sizeof told - got);
+        ssize_t n = read(held->report, (char *)&told + got, sizeof told - got);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         got += (size_t)n;
         if (got == sizeof told) break;
     }
-    close(report[0]);
-    if (got == 0) return pid;
+    close(held->report);
+    held->report = -1;
+    pid_t pid = held->pid;
+    if (got == 0 && sent == 1) return pid;
     // The child reported and exits: reap it here, nothing of it ran.
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    held->pid = -1;
     if (got == sizeof told) *f = told;
     else set_failure(f, KIND_OTHER, NULL, 0, "the command's child ended before the exec");
     return -1;
+}
+
+void discard_command(struct held_command *held) {
+    if (held->pid < 0) return;
+    close(held->go);
+    close(held->report);
+    while (waitpid(held->pid, NULL, 0) < 0 && errno == EINTR) {}
+    held->pid = -1;
+    held->go = held->report = -1;
 }
 
 const char *limit_reached(const struct invocation *inv, int status, const struct rusage *usage, char *message, size_t size) {

@@ -285,62 +285,74 @@ int main(int argc, char **argv) {
     int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
     signal_fd = sfd;
 
+    // The command's child is made and set up first, and holds before its exec: with a
+    // gate, this happens while the daemon still flushes the run's record. A step that
+    // fails here is told only after the go (the record must be durable first).
+    struct spawn_failure failure = {0};
+    int failed = 0;
+    const char *stdin_path = inv.stdin_path ? inv.stdin_path : "/dev/null";
+    int stdin_fd = -1, pipe_fds[2] = {-1, -1};
+    struct held_command held = {.pid = -1, .go = -1, .report = -1};
+    if (sfd < 0) {
+        set_failure(&failure, KIND_OTHER, NULL, errno, "signalfd: %s (errno %d)", strerror(errno), errno);
+        failed = 1;
+    } else if ((stdin_fd = open(stdin_path, O_RDONLY | O_CLOEXEC)) < 0 || pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        // The command's stdin: --stdin is opened here, with the supervisor's rights (a
+        // notifier's input is in the daemon's state directory), before the child changes user.
+        int e = errno;
+        set_failure(&failure, KIND_OTHER, stdin_fd < 0 ? stdin_path : NULL, e, "%s %s: %s (errno %d)",
+                    stdin_fd < 0 ? "open" : "pipe2", stdin_fd < 0 ? stdin_path : "", strerror(e), e);
+        failed = 1;
+    } else if (prepare_command(&inv, stdin_fd, pipe_fds[1], &held, &failure) != 0) {
+        failed = 1;
+    }
+    if (stdin_fd >= 0) close(stdin_fd);
+    if (pipe_fds[1] >= 0) close(pipe_fds[1]);
+
     if (inv.gate_fd >= 0) {
         char go = 0;
         ssize_t n;
         do n = read(inv.gate_fd, &go, 1); while (n < 0 && errno == EINTR);
         close(inv.gate_fd);
-        if (n != 1 || go != 'g') return 3;
+        if (n != 1 || go != 'g') {
+            discard_command(&held);
+            return 3;
+        }
         // The run starts now, not when the supervisor did.
         start_ns = monotonic_ns();
         started_at_ms = wall_ms();
     }
 
-    struct spawn_failure failure = {0};
-    if (sfd < 0) {
-        set_failure(&failure, KIND_OTHER, NULL, errno, "signalfd: %s (errno %d)", strerror(errno), errno);
-        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
-    }
-
-    int log_fd = open(inv.log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, log_mode(inv.log_path));
-    if (log_fd < 0) {
+    int log_fd = -1;
+    if (!failed && (log_fd = open(inv.log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, log_mode(inv.log_path))) < 0) {
         int e = errno;
         set_failure(&failure, KIND_LOG, inv.log_path, e, "log %s: %s", inv.log_path, strerror(e));
-        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
+        failed = 1;
     }
-    // The command's stdin: --stdin is opened here, with the supervisor's rights (a
-    // notifier's input is in the daemon's state directory), before the child changes user.
-    const char *stdin_path = inv.stdin_path ? inv.stdin_path : "/dev/null";
-    int stdin_fd = open(stdin_path, O_RDONLY | O_CLOEXEC), pipe_fds[2] = {-1, -1};
-    if (stdin_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) != 0) {
-        int e = errno;
-        set_failure(&failure, KIND_OTHER, stdin_fd < 0 ? stdin_path : NULL, e, "%s %s: %s (errno %d)",
-                    stdin_fd < 0 ? "open" : "pipe2", stdin_fd < 0 ? stdin_path : "", strerror(e), e);
-        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
-    }
-
-    // A cancel that came before the spawn: nothing starts.
+    // A cancel that came before the go: nothing starts.
     int child_signal = 0;
-    if (read_signals(sfd, &child_signal)) {
+    if (!failed && read_signals(sfd, &child_signal)) {
         set_failure(&failure, KIND_CANCELED, NULL, 0, "canceled before it started");
-        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
+        failed = 1;
     }
     // A fleet lease already past its deadline (the daemon was paused between the claim and
     // the spawn, or the file is gone): the occurrence may be another host's by now.
     int64_t fence_at = NONE;
-    if (inv.fence_file) {
+    if (!failed && inv.fence_file) {
         fence_at = read_fence(inv.fence_file);
         if (fence_at <= monotonic_ns()) {
             set_failure(&failure, KIND_CANCELED, NULL, 0, "the fleet lease's deadline had passed before it started");
-            return spawn_failed(&inv, &failure, start_ns, started_at_ms);
+            failed = 1;
         }
+    }
+    if (failed) {
+        discard_command(&held);
+        if (pipe_fds[0] >= 0) close(pipe_fds[0]);
+        return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     }
     struct run r = {.inv = &inv, .start_ns = start_ns, .started_at_ms = started_at_ms, .out_fd = pipe_fds[0],
                     .timeout_at = NONE, .kill_at = NONE, .drain_until = NONE, .killed_at = NONE, .fence_at = fence_at};
-    // The identity, limits, workdir, env files and program lookup are the child's (child.c).
-    r.pid = start_command(&inv, stdin_fd, pipe_fds[1], &failure);
-    close(stdin_fd);
-    close(pipe_fds[1]);
+    r.pid = release_command(&held, &failure);
     if (r.pid < 0) return spawn_failed(&inv, &failure, start_ns, started_at_ms);
     if (inv.report_fd >= 0) {
         char line[32];
@@ -378,8 +390,10 @@ int main(int argc, char **argv) {
         if (r.out_fd >= 0 && r.drain_until <= now) drain(&r, 1);
         if (!finished && r.leader_done && r.out_fd < 0) {
             capture_finish(&r.capture);
-            if (fsync(log_fd) != 0 && !r.capture.log_error[0])
-                snprintf(r.capture.log_error, sizeof r.capture.log_error, "log: fsync: %s (errno %d)", strerror(errno), errno);
+            // The log's data is flushed before the outcome tells its size; a log with
+            // nothing in it has no data to flush (most short runs of cron-style jobs).
+            if (r.capture.total > 0 && fdatasync(log_fd) != 0 && !r.capture.log_error[0])
+                snprintf(r.capture.log_error, sizeof r.capture.log_error, "log: fdatasync: %s (errno %d)", strerror(errno), errno);
             close(log_fd);
             unsigned char tail[TAIL_SIZE];
             size_t tail_count = ring_copy(&r.capture.last, tail);

@@ -80,10 +80,27 @@ void spawn_errno_failure(int code, const char *program, const char *workdir, str
 /// `keep` and JOBDIR_*; returns 0, or -1 with `f` filled, never with a value (envfile.c).
 int apply_env_file(const char *path, char *const *keep, int keep_count, struct spawn_failure *f);
 
+/// The command's child, made and set up, holding before its exec (child.c).
+struct held_command {
+    pid_t pid;
+    /// The supervisor's end of the pipe the child waits on: a byte is the go.
+    int go;
+    /// Read end of the child's close-on-exec report pipe: EOF means the exec happened.
+    int report;
+};
+
 /// Forks the command's child: its own session, the run's user and groups, umask, limits,
-/// nice, I/O class, workdir, env files, then exec. Returns the pid, or -1 with `f` filled
-/// from the child's report on a close-on-exec pipe (child.c).
-pid_t start_command(const struct invocation *inv, int stdin_fd, int output_fd, struct spawn_failure *f);
+/// nice, I/O class, workdir, env files, then it holds before the exec until
+/// `release_command`. Returns 0, or -1 with `f` filled when no child could be made; a
+/// failure of the child's setup is told by `release_command` (child.c).
+int prepare_command(const struct invocation *inv, int stdin_fd, int output_fd, struct held_command *held, struct spawn_failure *f);
+
+/// Lets the held child exec. Returns its pid once the exec happened, or -1 with `f`
+/// filled from the child's report (the child is reaped then) (child.c).
+pid_t release_command(struct held_command *held, struct spawn_failure *f);
+
+/// Ends a held child without its exec (nothing of the command ran) and reaps it (child.c).
+void discard_command(struct held_command *held);
 
 /// What the kernel says about a run ended by one of its limits: the limit's name and a
 /// message, or NULL (child.c).

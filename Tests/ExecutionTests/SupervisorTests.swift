@@ -137,24 +137,13 @@ import Scheduling
         let dir = TempDirectory()
         defer { dir.remove() }
         let harness = SupervisorHarness(dir: dir)
-        var report: [Int32] = [-1, -1], gate: [Int32] = [-1, -1]
-        #expect(pipe(&report) == 0)
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &gate) == 0)
-        let launched = try harness.launcher.launch(shell("echo ran > ran", in: dir, id: "g"), outcomePath: harness.outcomePath("g"),
-                                                   reportFD: report[1], gateFD: gate[1])
-        close(report[1])
-        close(gate[1])
-        defer { close(report[0]) }
+        let gated = try GatedSupervisor(harness, shell("echo ran > ran", in: dir, id: "g"))
+        defer { close(gated.report) }
         // Waiting at the gate: nothing of the run exists yet.
-        #expect(try !launched.pidfd.wait(milliseconds: 200), "the supervisor waits for its go")
+        #expect(try !gated.launched.pidfd.wait(milliseconds: 200), "the supervisor waits for its go")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
         let released = Date()
-        if go {
-            var byte = UInt8(ascii: "g")
-            #expect(write(gate[0], &byte, 1) == 1)
-        }
-        close(gate[0])
-        let status = try harness.finish(launched)
+        let status = try gated.end(go: go)
         if go {
             #expect(status == 0)
             let outcome = try SupervisorOutcome.read(harness.outcomePath("g"))
@@ -165,6 +154,37 @@ import Scheduling
             #expect(status == 3 << 8, "exit status 3: gate closed without a go")
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "no log, no outcome, no run")
         }
+    }
+
+    /// The command's child is set up while the supervisor waits at its gate, so a command
+    /// that cannot start (here a workdir that is not there) fails then; but nothing is told
+    /// before the go: the record may never be committed. A go reports the spawn failure; a
+    /// closed gate leaves nothing, and no child behind.
+    @Test(arguments: [false, true])
+    func aGatedCommandThatCannotStartSaysSoOnlyAfterItsGo(_ go: Bool) throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let harness = SupervisorHarness(dir: dir)
+        var request = shell("echo ran", in: dir, id: "w")
+        request.workingDirectory = dir.file("missing")
+        let gated = try GatedSupervisor(harness, request)
+        defer { close(gated.report) }
+        // The child's setup has failed by now (it is all there is to do); still nothing is said.
+        #expect(try !gated.launched.pidfd.wait(milliseconds: 300), "the supervisor waits for its go")
+        var ready = pollfd(fd: gated.report, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&ready, 1, 0) == 0, "nothing on the report pipe before the go")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        let status = try gated.end(go: go)
+        if go {
+            #expect(status == 0)
+            let outcome = try SupervisorOutcome.read(harness.outcomePath("w"))
+            #expect(outcome.termination == .spawnFailed)
+            #expect(outcome.error?.kind == "spawn_bad_workdir")
+        } else {
+            #expect(status == 3 << 8, "exit status 3: gate closed without a go")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "no log, no outcome")
+        }
+        #expect(!zombieChildren().contains(gated.launched.pid))
     }
 
     @Test func noZombieIsLeftAndNoTempFile() throws {
@@ -199,4 +219,36 @@ func waitFor(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
         usleep(2000)
     }
     return condition()
+}
+
+/// A supervisor launched the way the daemon launches one: a report pipe and a gate.
+private struct GatedSupervisor {
+    let harness: SupervisorHarness
+    let launched: LaunchedSupervisor
+    /// The read end of the report pipe (the caller closes it).
+    let report: Int32
+    private let gate: Int32
+
+    init(_ harness: SupervisorHarness, _ request: SpawnRequest) throws {
+        var report: [Int32] = [-1, -1], gate: [Int32] = [-1, -1]
+        #expect(pipe(&report) == 0)
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &gate) == 0)
+        launched = try harness.launcher.launch(request, outcomePath: harness.outcomePath(request.id),
+                                               reportFD: report[1], gateFD: gate[1])
+        close(report[1])
+        close(gate[1])
+        self.harness = harness
+        self.report = report[0]
+        self.gate = gate[0]
+    }
+
+    /// Sends the go (or not) and closes the gate; the supervisor's exit status.
+    func end(go: Bool) throws -> Int32? {
+        if go {
+            var byte = UInt8(ascii: "g")
+            #expect(write(gate, &byte, 1) == 1)
+        }
+        close(gate)
+        return try harness.finish(launched)
+    }
 }
