@@ -14,3 +14,5 @@ int pthread_setname_np(pthread_t thread, const char *name);
 int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
 int pipe2(int pipefd[2], int flags);
+// Declared by <stdio.h> only under _GNU_SOURCE (glibc >= 2.28).
+int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);

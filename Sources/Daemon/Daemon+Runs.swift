@@ -186,7 +186,7 @@ extension Daemon {
             return
         }
         for spawn in batch.spawns { launch(spawn, started: started[spawn.run.record.id]) }
-        for path in batch.removals { unlink(path) }
+        for path in batch.removals { store.retire(path) }
         for id in batch.acknowledgements { supervisors.acknowledge(id) }
         commitLanded()
     }

@@ -7,6 +7,8 @@ import SystemCalls
 ///
 /// Recipe: temp file `.<name>.tmp.<pid>.<random>` in the same directory, opened
 /// `O_CREAT|O_EXCL|O_CLOEXEC`; write all; fsync; rename over the target; fsync the directory.
+/// The group commit writes into the inodes of files it replaced before where it can
+/// (`SpareFiles`), with the same guarantees.
 package enum AtomicFile {
     /// Replaces `path` with `bytes`. On failure the previous version stays in place and
     /// the temp file is removed; the error carries the path and errno. With `durable`
@@ -55,7 +57,7 @@ package enum AtomicFile {
     package static func writeGroup(_ documents: [Document], alsoFlush: Set<String> = [],
                                    alongside: (() -> Void)? = nil) throws(StateStoreError) {
         var alongside = alongside
-        var written: [(temp: String, path: String)] = []
+        var written: [(temp: String, path: String, reusesSpares: Bool)] = []
         func discard() { for entry in written { unlink(entry.temp) } }
         // In chunks, so that a commit of thousands of documents holds few descriptors.
         for chunk in stride(from: 0, to: documents.count, by: Self.descriptorsPerChunk) {
@@ -63,13 +65,23 @@ package enum AtomicFile {
             defer { for fd in open { Sys.close(fd) } }
             for document in documents[chunk..<min(chunk + Self.descriptorsPerChunk, documents.count)] {
                 let (directory, name) = split(document.path)
-                let temp = directory + "/" + temporaryName(for: name)
                 do throws(Errno) {
-                    let fd = try Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL, document.permissions)
+                    let fd: Int32, temp: String
+                    var reused = false
+                    if document.reusesSpares, document.access == nil,
+                       let spare = SpareFiles.take(in: directory, permissions: document.permissions) {
+                        (fd, temp) = spare
+                        reused = true
+                    } else {
+                        temp = directory + "/" + temporaryName(for: name)
+                        fd = try Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL, document.permissions)
+                    }
                     open.append(fd)
-                    written.append((temp, document.path))
+                    written.append((temp, document.path, document.reusesSpares))
                     if let access = document.access { grant(access, fd) }
                     try Sys.writeAll(fd, document.bytes)
+                    // A spare's old content, where it was longer, is cut off.
+                    if reused { _ = try Sys.retrying("ftruncate") { ftruncate(fd, off_t(document.bytes.count)) } }
                 } catch {
                     discard()
                     throw StateStoreError(error, path: document.path)
@@ -82,18 +94,37 @@ package enum AtomicFile {
                 throw StateStoreError(synced[failed]!, path: documents[chunk + failed].path)
             }
         }
+        // A replaced file's inode stays under the temp name (`SpareFiles`), kept once its
+        // directory is flushed.
+        var spares: [String: [String]] = [:]
         for (index, entry) in written.enumerated() {
-            do { try Sys.renameat(AT_FDCWD, entry.temp, AT_FDCWD, entry.path) } catch {
+            do throws(Errno) {
+                if !entry.reusesSpares {
+                    try Sys.renameat(AT_FDCWD, entry.temp, AT_FDCWD, entry.path)
+                } else if try SpareFiles.replace(entry.temp, entry.path) {
+                    spares[split(entry.path).directory, default: []].append(entry.temp)
+                }
+            } catch {
                 for rest in written[index...] { unlink(rest.temp) }
+                for path in spares.values.joined() { unlink(path) }
                 throw StateStoreError(error, path: entry.path)
             }
         }
         let touched = Set(written.map { split($0.path).directory })
         let directories = touched.union(alsoFlush).sorted()
         let flushed = flushAll(directories.map { .directory($0) })
+        var failure: StateStoreError?
         for (directory, error) in zip(directories, flushed) {
-            if let error, touched.contains(directory) { throw StateStoreError(error, path: directory) }
+            let kept = spares[directory] ?? []
+            if let error {
+                for path in kept { unlink(path) }
+                if touched.contains(directory) && failure == nil { failure = StateStoreError(error, path: directory) }
+            } else {
+                if !kept.isEmpty { SpareFiles.keep(kept, in: directory) }
+                SpareFiles.flushed(directory)
+            }
         }
+        if let failure { throw failure }
     }
 
     static let descriptorsPerChunk = 128
@@ -137,12 +168,17 @@ package enum AtomicFile {
         package var bytes: [UInt8]
         package var permissions: mode_t = 0o644
         package var access: AccessList? = nil
+        /// Written into the inode of a file replaced before in its directory, and its own
+        /// replaced inode kept for that (`SpareFiles`): for the documents of every run.
+        package var reusesSpares = false
 
-        package init(path: String, bytes: [UInt8], permissions: mode_t = 0o644, access: AccessList? = nil) {
+        package init(path: String, bytes: [UInt8], permissions: mode_t = 0o644, access: AccessList? = nil,
+                     reusesSpares: Bool = false) {
             self.path = path
             self.bytes = bytes
             self.permissions = permissions
             self.access = access
+            self.reusesSpares = reusesSpares
         }
     }
 

@@ -31,6 +31,7 @@ extension StateStore {
                 changed = true
                 try openPath(to: directory, for: readers)
                 try apply(wanted, toDirectory: directory)
+                SpareFiles.forget(in: directory)
                 let file = readers.isEmpty ? nil : AccessList(readers: readers, directory: false)
                 for entry in try Sys.listDirectory(directory) where !entry.isDirectory && !AtomicFile.isTemporaryName(entry.name) {
                     try apply(file, toFile: directory + "/" + entry.name)

@@ -103,8 +103,8 @@ package struct StateStore: Sendable {
     }
 
     /// One record, or nil if it does not exist.
-    /// Writes several documents as one group commit (one flush for all); a single
-    /// document is written on its own. Paths must lie inside the state directory.
+    /// Writes several documents as one group commit (one flush for all). Paths must lie
+    /// inside the state directory.
     /// `access` holds the ACLs of the files that others may read (SPEC section 11).
     /// `alongside` runs on the calling thread while the documents are flushed (when they
     /// could not even be written to their temp files, it does not run).
@@ -116,19 +116,24 @@ package struct StateStore: Sendable {
         }
         for directory in Set(documents.map { AtomicFile.split($0.path).directory }) { try makeDirectories(directory) }
         let files = documents.map {
-            AtomicFile.Document(path: $0.path, bytes: $0.bytes, permissions: permissions(of: $0.path), access: access[$0.path])
+            AtomicFile.Document(path: $0.path, bytes: $0.bytes, permissions: permissions(of: $0.path), access: access[$0.path],
+                                reusesSpares: $0.path.hasPrefix(layout.executionsDirectory + "/") || $0.path.hasPrefix(layout.resultsDirectory + "/"))
         }
         let parents = newDirectories.take()
         do {
-            if files.count == 1 && parents.isEmpty && alongside == nil {
-                try AtomicFile.write(files[0].bytes, to: files[0].path, permissions: files[0].permissions, access: files[0].access)
-            } else {
-                try AtomicFile.writeGroup(files, alsoFlush: parents, alongside: alongside)
-            }
+            try AtomicFile.writeGroup(files, alsoFlush: parents, alongside: alongside)
         } catch {
             newDirectories.add(parents)
             throw error
         }
+    }
+
+    /// Removes a file the daemon is done with once a commit made that safe (an outcome file,
+    /// a claimed request). A supervisor's outcome file is kept as a spare of its job's
+    /// records directory instead (`SpareFiles`), for the next record written there.
+    package func retire(_ path: String) {
+        if path.hasSuffix(".outcome"), path.hasPrefix(layout.executionsDirectory + "/"), SpareFiles.adopt(path) { return }
+        unlink(path)
     }
 
     /// Results and approval requests are the daemon's user's (0600) in directories others

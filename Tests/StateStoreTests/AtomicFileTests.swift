@@ -1,3 +1,5 @@
+import CLinux
+import Definitions
 import Foundation
 import Glibc
 import Synchronization
@@ -181,5 +183,141 @@ import Testing
             lock.withLock { inFlight -= 1 }
         }
         #expect(mostInFlight >= 2)
+    }
+}
+
+/// The group commit writes into the inodes of files it replaced (`SpareFiles`), but never
+/// into one that a reader still has open or that is not what a new file would be.
+@Suite struct SpareFileTests {
+    private func write(_ text: String, to path: String) throws {
+        try AtomicFile.writeGroup([AtomicFile.Document(path: path, bytes: Array(text.utf8), permissions: 0o600, reusesSpares: true)])
+    }
+
+    private func inode(_ path: String) -> ino_t {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_ino : 0
+    }
+
+    /// The one spare of `dir` after a rewrite: the replaced inode, under a temp name.
+    private func spare(in dir: TempDirectory) throws -> String {
+        let hidden = dir.names().filter { AtomicFile.isTemporaryName($0) }
+        try #require(hidden.count == 1, "one spare: \(dir.names())")
+        return dir.file(hidden[0])
+    }
+
+    @Test func aReplacedFilesInodeTakesTheNextDocument() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        try write("one, a longer first version\n", to: dir.file("p.json"))
+        let first = inode(dir.file("p.json"))
+        try write("two\n", to: dir.file("p.json"))
+        #expect(dir.read("p.json") == "two\n")
+        #expect(SpareFiles.count(in: dir.path) == 1)
+        #expect(inode(try spare(in: dir)) == first, "the replaced inode is kept, not freed")
+        try write("new\n", to: dir.file("q.json"))
+        #expect(inode(dir.file("q.json")) == first, "and written into again")
+        #expect(dir.read("q.json") == "new\n", "written over from the start and cut to its length")
+        #expect(dir.read("p.json") == "two\n")
+        #expect(dir.names() == ["p.json", "q.json"])
+        var info = stat()
+        stat(dir.file("q.json"), &info)
+        #expect(info.st_mode & 0o7777 == 0o600)
+    }
+
+    @Test func aReaderOfTheOldVersionReadsItWhole() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let old = String(repeating: "old version\n", count: 1000)
+        try write(old, to: dir.file("p.json"))
+        let reader = open(dir.file("p.json"), O_RDONLY)
+        defer { close(reader) }
+        try write("two\n", to: dir.file("p.json"))
+        try write("new\n", to: dir.file("q.json"))
+        #expect(inode(dir.file("q.json")) != 0)
+        var buffer = [UInt8](repeating: 0, count: old.utf8.count + 10)
+        let count = pread(reader, &buffer, buffer.count, 0)
+        #expect(String(decoding: buffer[0..<max(count, 0)], as: UTF8.self) == old, "an open old version is never written into")
+        #expect(dir.read("q.json") == "new\n")
+    }
+
+    @Test func aSpareWithAnotherLinkIsNotWrittenInto() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        try write("one\n", to: dir.file("p.json"))
+        try write("two\n", to: dir.file("p.json"))
+        #expect(link(try spare(in: dir), dir.file("kept")) == 0)
+        try write("new\n", to: dir.file("q.json"))
+        #expect(dir.read("kept") == "one\n")
+        #expect(inode(dir.file("q.json")) != inode(dir.file("kept")))
+        #expect(dir.names() == ["kept", "p.json", "q.json"], "the unfit spare is removed")
+    }
+}
+
+/// A supervisor's outcome file, once its run is recorded, is kept as a spare of its job's
+/// records directory, usable only after that directory's next flush.
+@Suite struct RetiredOutcomeTests {
+    /// A prepared store and the records directory of job `j`, made as the daemon makes it
+    /// for a job without readers (0700).
+    static func storeWithRecordsDirectory(_ dir: TempDirectory) throws -> (StateStore, String) {
+        let store = StateStore(root: dir.path)
+        _ = try store.prepare()
+        let records = store.layout.executionsDirectory(job: "j")
+        #expect(mkdir(records, 0o700) == 0)
+        return (store, records)
+    }
+
+    @Test func anOutcomeFileTakesANextRecordOnceItsDirectoryIsFlushed() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let (store, records) = try Self.storeWithRecordsDirectory(dir)
+        let outcome = records + "/20261206T120000.000Z-manual-0001.outcome"
+        try AtomicFile.write(Array("{\"outcome\": 1}\n".utf8), to: outcome, permissions: 0o600)
+        var info = stat()
+        stat(outcome, &info)
+        let outcomeInode = info.st_ino
+
+        store.retire(outcome)
+        #expect(access(outcome, F_OK) != 0, "the outcome file is gone from view")
+        #expect(SpareFiles.count(in: records) == 0, "not a spare before its directory is flushed")
+        try store.writeBatch([(path: records + "/a.json", bytes: Array("{\"a\": 1}\n".utf8))])
+        stat(records + "/a.json", &info)
+        #expect(info.st_ino != outcomeInode)
+        #expect(SpareFiles.count(in: records) == 1, "a spare once flushed")
+        try store.writeBatch([(path: records + "/b.json", bytes: Array("{\"b\": 1}\n".utf8))])
+        stat(records + "/b.json", &info)
+        #expect(info.st_ino == outcomeInode, "the next record is written into it")
+        #expect(try String(contentsOfFile: records + "/b.json", encoding: .utf8) == "{\"b\": 1}\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: records).sorted() == ["a.json", "b.json"])
+    }
+
+    /// Spares made without the job's readers' ACL are not what a new record would be once
+    /// the readers are given: they go, and the next record carries the ACL.
+    @Test func givingAJobReadersDropsItsDirectorysSpares() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let (store, records) = try Self.storeWithRecordsDirectory(dir)
+        try store.writeBatch([(path: records + "/a.json", bytes: Array("{}".utf8))])
+        try store.writeBatch([(path: records + "/a.json", bytes: Array("{\"again\": 1}".utf8))])
+        #expect(SpareFiles.count(in: records) == 1)
+        guard (try? store.grant(StateReaders(users: [65534], groups: []), job: "j")) != nil else {
+            Issue.record("the filesystem of \(dir.path) takes no POSIX ACLs")
+            return
+        }
+        #expect(SpareFiles.count(in: records) == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: records) == ["a.json"])
+        try store.writeBatch([(path: records + "/b.json", bytes: Array("{}".utf8))])
+        #expect(getxattr(records + "/b.json", AccessList.accessAttribute, nil, 0) > 0, "the new record has the readers' ACL")
+    }
+
+    @Test func otherFilesAreRemoved() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        _ = try store.prepare()
+        let claim = store.layout.root + "/triggers/.claimed-x"
+        FileManager.default.createFile(atPath: claim, contents: Data("x".utf8))
+        store.retire(claim)
+        #expect(access(claim, F_OK) != 0)
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: store.layout.root + "/triggers")).contains { AtomicFile.isTemporaryName($0) })
     }
 }

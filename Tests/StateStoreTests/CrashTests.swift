@@ -32,7 +32,10 @@ import Testing
         }
     }
 
-    @Test func killedWriterNeverLeavesAPartialFile() async throws {
+    /// `group`: the writer goes through the group commit, which writes into the inodes of
+    /// the versions it replaced (`SpareFiles`) while the reader has them open.
+    @Test(arguments: [false, true])
+    func killedWriterNeverLeavesAPartialFile(group: Bool) async throws {
         try #require(access(Self.fixture, X_OK) == 0, "fixture not built at \(Self.fixture)")
         let dir = TempDirectory()
         defer { dir.remove() }
@@ -58,7 +61,8 @@ import Testing
         for i in 1...iterations {
             let first = i * 1_000_000
             var pid: pid_t = 0
-            let argv: [UnsafeMutablePointer<CChar>?] = [strdup(Self.fixture), strdup(path), strdup(String(first)), nil]
+            let argv: [UnsafeMutablePointer<CChar>?] = [strdup(Self.fixture), strdup(path), strdup(String(first))]
+                + (group ? [strdup("group")] : []) + [nil]
             defer { argv.forEach { free($0) } }
             try #require(posix_spawn(&pid, Self.fixture, nil, nil, argv, environ) == 0)
             // Kill at a random instant: after a random number (1...8) of completed writes,

@@ -86,7 +86,13 @@ package final class ChildProcess: @unchecked Sendable {
         let envp = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") }
         defer { (argv + envp).forEach { free($0) } }
         var spawned: pid_t = 0
-        let result = posix_spawn(&spawned, executable, &actions, &attributes, argv + [nil], envp + [nil])
+        var result = posix_spawn(&spawned, executable, &actions, &attributes, argv + [nil], envp + [nil])
+        // A binary just copied (an upgrade's) is "busy" while a process another thread is
+        // spawning still holds the copy's descriptor, until that process's exec: try again.
+        for _ in 0..<100 where result == ETXTBSY {
+            usleep(20_000)
+            result = posix_spawn(&spawned, executable, &actions, &attributes, argv + [nil], envp + [nil])
+        }
         guard result == 0 else {
             for fd in [outRead, errRead] where fd >= 0 { close(fd) }
             throw ChildProcessError(message: "posix_spawn \(executable): \(String(cString: strerror(result)))")

@@ -1,15 +1,17 @@
 // Test fixture for StateStoreTests' crash test: rewrites one execution record with
-// AtomicFile in a tight loop until it is killed. Usage: atomic-writer-fixture PATH FIRST-ATTEMPT
+// AtomicFile in a tight loop until it is killed.
+// Usage: atomic-writer-fixture PATH FIRST-ATTEMPT [group]
+// With `group`, through the group commit, which writes into the inodes it replaced.
 import Foundation
 import Scheduling
 import StateStore
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, let first = Int(arguments[2]) else {
-    FileHandle.standardError.write(Data("usage: atomic-writer-fixture PATH FIRST-ATTEMPT\n".utf8))
+guard arguments.count == 3 || (arguments.count == 4 && arguments[3] == "group"), let first = Int(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: atomic-writer-fixture PATH FIRST-ATTEMPT [group]\n".utf8))
     exit(2)
 }
-let path = arguments[1]
+let path = arguments[1], group = arguments.count == 4
 let due = Date(timeIntervalSince1970: 1_795_397_400)
 var record = ExecutionRecord.queued(
     id: ExecutionID(dueAt: due, trigger: .cron, random: 0x7f3a), job: "crash", occurrence: .slot(job: "crash", kind: .cron, at: due),
@@ -20,7 +22,12 @@ var attempt = first
 while true {
     record.attempt = attempt
     do {
-        try AtomicFile.write(try StateJSON.encode(record, path: path), to: path)
+        let bytes = try StateJSON.encode(record, path: path)
+        if group {
+            try AtomicFile.writeGroup([AtomicFile.Document(path: path, bytes: bytes, reusesSpares: true)])
+        } else {
+            try AtomicFile.write(bytes, to: path)
+        }
     } catch {
         FileHandle.standardError.write(Data("\(error)\n".utf8))
         exit(1)
