@@ -13,19 +13,35 @@ package struct HistoryRetention: Hashable, Sendable {
         self.maxAge = maxAge
     }
 
-    /// The records to remove, oldest first: beyond `keep` by id order, or older than
-    /// `maxAge` at `now`; never a non-terminal record. Pure.
-    package func victims(_ records: [ExecutionRecord], now: Date) -> [ExecutionRecord] {
-        let sorted = records.sorted { $0.id < $1.id }
-        var remove = Set<ExecutionID>()
-        if let keep, sorted.count > keep {
-            for r in sorted.prefix(sorted.count - max(keep, 0)) where r.state.isTerminal { remove.insert(r.id) }
+    /// The ids whose records may go, oldest first, from the ids alone: those beyond `keep`
+    /// by id order, and those due before `maxAge` ago (a record ends after it is due, so
+    /// none due later ended earlier). Only these records need reading, not the whole
+    /// history at every run. Pure.
+    package func candidates(_ ids: [ExecutionID], now: Date) -> [ExecutionID] {
+        let sorted = ids.sorted(), beyond = beyondKeep(sorted.count), cutoff = ageCutoff(now)
+        return sorted.enumerated().filter { entry in
+            entry.offset < beyond || cutoff.map { entry.element.dueAt < $0 } == true
+        }.map(\.element)
+    }
+
+    /// The records to remove, oldest first, among `records` (read from `candidates(ids)`,
+    /// `ids` being all of the job's): beyond `keep` by id order, or ended before `maxAge`
+    /// ago; never a non-terminal record. A candidate that could not be read is not among
+    /// `records`: it stays. Pure.
+    package func victims(among records: [ExecutionRecord], of ids: [ExecutionID], now: Date) -> [ExecutionRecord] {
+        let sorted = ids.sorted(), cutoff = ageCutoff(now)
+        let beyond = Set(sorted.prefix(beyondKeep(sorted.count)))
+        return records.sorted { $0.id < $1.id }.filter { r in
+            r.state.isTerminal && (beyond.contains(r.id) || cutoff.map { (r.finishedAt ?? r.createdAt) < $0 } == true)
         }
-        if let maxAge {
-            let seconds = Double(maxAge.components.seconds) + Double(maxAge.components.attoseconds) / 1e18
-            let cutoff = now.addingTimeInterval(-seconds)
-            for r in sorted where r.state.isTerminal && (r.finishedAt ?? r.createdAt) < cutoff { remove.insert(r.id) }
-        }
-        return sorted.filter { remove.contains($0.id) }
+    }
+
+    /// How many of `count` records, oldest first, are beyond `keep`.
+    private func beyondKeep(_ count: Int) -> Int {
+        keep.map { max(count - max($0, 0), 0) } ?? 0
+    }
+
+    private func ageCutoff(_ now: Date) -> Date? {
+        maxAge.map { now.addingTimeInterval(-(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18)) }
     }
 }

@@ -124,9 +124,11 @@ package enum SpareFiles {
 
     /// Takes a file the daemon is done with out of view (renamed to a temp file's name) to
     /// be a spare once its directory is next flushed (until then, a crash may give it its
-    /// name back, and its content must still be there). False when it cannot be renamed.
+    /// name back, and its content must still be there). False when it cannot be renamed,
+    /// or when the filesystem is short of space (the caller removes it then, freeing some).
     static func adopt(_ path: String) -> Bool {
         let (directory, name) = AtomicFile.split(path)
+        guard hasRoom(directory) else { return false }
         let spare = directory + "/" + AtomicFile.temporaryName(for: name)
         guard rename(path, spare) == 0 else { return false }
         pending.withLock { $0[directory, default: []].append(spare) }

@@ -194,34 +194,42 @@ package struct StateStore: Sendable {
         }.sorted()
     }
 
-    /// Applies `retention` to `job` after a run: removes the victims' records and logs
-    /// in one batch, then fsyncs the two directories once. Returns the removed ids.
-    /// A record that cannot be read stops the pruning with an error, unless `unreadable`
-    /// is given: then it is passed there, left in place and not counted.
+    /// Applies `retention` to `job` after a run: removes the victims' records and logs.
+    /// Returns the removed ids. Only
+    /// the records that may go are read (`HistoryRetention.candidates`). A record that
+    /// cannot be read stops the pruning with an error, unless `unreadable` is given: then
+    /// it is passed there and left in place.
     @discardableResult
     package func pruneHistory(
         job: String, retention: HistoryRetention, now: Date, unreadable: ((StateStoreError) -> Void)? = nil
     ) throws(StateStoreError) -> [ExecutionID] {
-        let records: [ExecutionRecord]
-        if let unreadable {
-            records = try readableExecutions(job: job, unreadable: unreadable)
-        } else {
-            records = try executions(job: job)
-        }
-        let victims = retention.victims(records, now: now)
-        guard !victims.isEmpty else { return [] }
-        for record in victims {
-            for path in [layout.executionFile(job: job, id: record.id), layout.logFile(job: job, id: record.id),
-                         layout.outcomeFile(job: job, id: record.id)] {
-                do { try Sys.unlinkat(AT_FDCWD, path) } catch {
-                    if error.code != ENOENT { throw StateStoreError(error, path: path) }
-                }
+        let ids = try recordIDs(job: job)
+        var records: [ExecutionRecord] = []
+        for id in retention.candidates(ids, now: now) {
+            do throws(StateStoreError) {
+                if let record = try record(job: job, id: id) { records.append(record) }
+            } catch {
+                guard let unreadable else { throw error }
+                unreadable(error)
             }
         }
-        for directory in [layout.executionsDirectory(job: job), layout.logsDirectory(job: job)] {
-            try? syncDirectory(directory)
+        let victims = retention.victims(among: records, of: ids, now: now)
+        guard !victims.isEmpty else { return [] }
+        for record in victims {
+            // A pruned record's inode is kept for the job's next record (`SpareFiles`).
+            let path = layout.executionFile(job: job, id: record.id)
+            if !SpareFiles.adopt(path) { try remove(path) }
+            try remove(layout.logFile(job: job, id: record.id))
+            try remove(layout.outcomeFile(job: job, id: record.id))
         }
+        // Not flushed: a record that a crash brings back is pruned again at the next run.
         return victims.map(\.id)
+    }
+
+    private func remove(_ path: String) throws(StateStoreError) {
+        do { try Sys.unlinkat(AT_FDCWD, path) } catch {
+            if error.code != ENOENT { throw StateStoreError(error, path: path) }
+        }
     }
 
     /// Creates the log's directory and returns the log's absolute path.
@@ -258,14 +266,6 @@ package struct StateStore: Sendable {
             return
         }
         if sync { newDirectories.add([parent]) }
-    }
-
-    private func syncDirectory(_ path: String) throws(StateStoreError) {
-        do {
-            let fd = try Sys.open(path, O_RDONLY | O_DIRECTORY)
-            defer { Sys.close(fd) }
-            try Sys.fsync(fd)
-        } catch { throw StateStoreError(error, path: path) }
     }
 }
 

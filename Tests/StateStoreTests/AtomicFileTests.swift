@@ -309,6 +309,23 @@ import Testing
         #expect(getxattr(records + "/b.json", AccessList.accessAttribute, nil, 0) > 0, "the new record has the readers' ACL")
     }
 
+    @Test func aPrunedRecordTakesALaterRecord() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let (store, records) = try Self.storeWithRecordsDirectory(dir)
+        let old = try finished(sampleRecord(job: "j", minutes: 0)), kept = try finished(sampleRecord(job: "j", minutes: 1))
+        try store.writeBatch([old, kept].map { (path: store.layout.executionFile(job: "j", id: $0.id), bytes: try StateJSON.encode($0, path: "") ) })
+        var info = stat()
+        stat(store.layout.executionFile(job: "j", id: old.id), &info)
+        let prunedInode = info.st_ino
+        #expect(try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 1), now: t0) == [old.id])
+        #expect(try store.recordIDs(job: "j") == [kept.id])
+        try store.writeBatch([(path: records + "/c.json", bytes: Array("{}".utf8))])
+        try store.writeBatch([(path: records + "/d.json", bytes: Array("{}".utf8))])
+        stat(records + "/d.json", &info)
+        #expect(info.st_ino == prunedInode, "the pruned record's inode is written into once its directory was flushed")
+    }
+
     @Test func otherFilesAreRemoved() throws {
         let dir = TempDirectory()
         defer { dir.remove() }

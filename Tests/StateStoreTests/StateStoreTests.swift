@@ -233,6 +233,22 @@ import Testing
         #expect(try store.recordIDs(job: "j") == [records[1].id, records[3].id])
     }
 
+    /// At its limit a job prunes after every run: only the records that may go are read,
+    /// not its whole history (a record among the newest that does not parse is not even
+    /// looked at).
+    @Test func retentionReadsOnlyTheRecordsThatMayGo() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        try store.prepare()
+        let records = try (0..<5).map { try finished(sampleRecord(job: "j", minutes: $0)) }
+        for r in records { try store.write(r) }
+        try Data("{\"state\": ".utf8).write(to: URL(fileURLWithPath: store.layout.executionFile(job: "j", id: records[4].id)))
+        let removed = try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 3), now: t0)
+        #expect(removed == [records[0].id, records[1].id])
+        #expect(try store.recordIDs(job: "j") == records[2...].map(\.id))
+    }
+
     @Test func retentionByAge() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
