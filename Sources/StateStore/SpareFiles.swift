@@ -17,26 +17,33 @@ import SystemCalls
 ///
 /// A spare is kept only once the exchange that made it is durable (its directory
 /// flushed): before that, a crash could give the target its old inode back, which must
-/// then still hold the old content. It is reused only when nobody has it open (a reader
-/// that opened the old version reads it whole: a write lease, which the kernel grants
-/// only to a file without other open descriptors, is taken and let go first; nobody can
-/// open it anew but by its temp name), and when it is what a new temp file would be: a
-/// regular file of the daemon's user with one link, the document's mode and no ACL of
-/// its own (documents with an ACL, and directories carrying a default ACL, always get
-/// new files). A spare that is not fit is removed, as the rename would have.
+/// then still hold the old content. It is reused only after a rest of 250 ms (an `open`
+/// caught between its name lookup and the open itself has finished by then), when nobody
+/// has it open (a reader that opened the old version reads it whole: a write lease, which
+/// the kernel grants only to a file without other open descriptors, is taken and let go
+/// first; nobody can open it anew but by its temp name), and when it is what a new temp
+/// file would be: a regular file of the daemon's user with one link and the document's
+/// mode. A spare with an ACL (documents with readers, directories carrying a default ACL)
+/// is not kept at all. A spare that is not fit is removed, as the rename would have.
 ///
 /// A spare's name is a temp file's name (`.<name>.tmp.<pid>.<hex>`), so readers skip it
 /// and the next daemon's start removes it; until reused it holds the version it replaced.
 /// Only the documents written at every run (records in `executions/<job>/`, results) are
 /// written this way (`Document.reusesSpares`); with less than 1 MiB free no spare is used.
-/// A supervisor's outcome file, once its run is recorded, becomes a spare of its job's
-/// records directory too (`StateStore.retire`) instead of being removed.
+/// A supervisor's outcome file, once its run is recorded, and a pruned record become
+/// spares of their job's records directory too (`adopt`) instead of being removed. At most
+/// 16 a directory, 4,096 in all.
 package enum SpareFiles {
     /// Spares kept per directory, and in all (past that, a spare is removed).
-    static let perDirectory = 4
-    static let inAll = 1024
+    static let perDirectory = 16
+    static let inAll = 4096
+    /// How long a spare rests before it is written into: an `open` of the old version
+    /// that had resolved its name before the exchange but not yet opened the file (which
+    /// the lease does not see) has long finished by then.
+    static let rest: UInt64 = 250_000_000
 
-    private static let spares = Mutex<[String: [String]]>([:])
+    /// Spares by directory, oldest first, with the monotonic time each was kept.
+    private static let spares = Mutex<[String: [(path: String, since: UInt64)]]>([:])
     /// Files taken out of view (`adopt`) whose directory has not been flushed since.
     private static let pending = Mutex<[String: [String]]>([:])
     /// Cleared when the filesystem refuses `RENAME_EXCHANGE` (then every write renames).
@@ -48,8 +55,15 @@ package enum SpareFiles {
     /// `permissions` without an ACL of its own; nil when there is none (a spare that is not
     /// fit is removed).
     static func take(in directory: String, permissions: mode_t) -> (fd: Int32, path: String)? {
-        guard spares.withLock({ $0[directory]?.isEmpty == false }), hasRoom(directory) else { return nil }
-        while let path = spares.withLock({ $0[directory]?.popLast() }) {
+        let rested = Sys.monotonicNow() &- rest
+        func next() -> String? {
+            spares.withLock { all in
+                guard let first = all[directory]?.first, first.since <= rested else { return nil }
+                return all[directory]?.removeFirst().path
+            }
+        }
+        guard spares.withLock({ ($0[directory]?.first?.since ?? .max) <= rested }), hasRoom(directory) else { return nil }
+        while let path = next() {
             if let fd = reopen(path, permissions: permissions) { return (fd, path) }
             unlink(path)
         }
@@ -79,10 +93,12 @@ package enum SpareFiles {
     }
 
     /// Whether `fd` is the only open descriptor of its file: the kernel grants a write
-    /// lease only then (fcntl(2)). The lease is let go at once.
+    /// lease only then (fcntl(2)). The lease is let go at once. Should someone open the
+    /// file meanwhile, the kernel signals the lease's holder: SIGURG, which is ignored by
+    /// default, instead of SIGIO, which would end the daemon.
     private static func nobodyElseHasOpen(_ fd: Int32) -> Bool {
-        let setLease: Int32 = 1024 /* F_SETLEASE */
-        guard fcntl(fd, setLease, Int32(F_WRLCK)) == 0 else { return false }
+        let setLease: Int32 = 1024 /* F_SETLEASE */, setSignal: Int32 = 10 /* F_SETSIG */
+        guard fcntl(fd, setSignal, SIGURG) == 0, fcntl(fd, setLease, Int32(F_WRLCK)) == 0 else { return false }
         _ = fcntl(fd, setLease, Int32(F_UNLCK))
         return true
     }
@@ -94,24 +110,27 @@ package enum SpareFiles {
         if exchanging.load(ordering: .relaxed) {
             if renameat2(AT_FDCWD, temp, AT_FDCWD, path, 2 /* RENAME_EXCHANGE */) == 0 { return true }
             switch errno {
-            case ENOENT: break
-            case EINVAL, ENOSYS, EOPNOTSUPP: exchanging.store(false, ordering: .relaxed)
             case EINTR: return try replace(temp, path)
-            default: throw Errno(errno, call: "renameat2")
+            case EINVAL, ENOSYS, EOPNOTSUPP: exchanging.store(false, ordering: .relaxed)
+            default: break  // ENOENT: a new file; anything else, the plain rename says
             }
         }
         try Sys.renameat(AT_FDCWD, temp, AT_FDCWD, path)
         return false
     }
 
-    /// Keeps the spares of a flushed directory, up to the bounds; removes the rest.
+    /// Keeps the spares of a flushed directory, up to the bounds; removes the rest, and
+    /// at once any that carries an ACL (a job's readers', a result's): it could never be
+    /// written into, and its old version must not stay readable by readers since removed.
     static func keep(_ paths: [String], in directory: String) {
+        let now = Sys.monotonicNow()
+        let plain = paths.filter { CLinux.lgetxattr($0, AccessList.accessAttribute, nil, 0) < 0 && errno == ENODATA }
         let dropped = spares.withLock { all -> [String] in
             var total = all.values.reduce(0) { $0 + $1.count }
-            var dropped: [String] = []
-            for path in paths {
+            var dropped = paths.filter { !plain.contains($0) }
+            for path in plain {
                 if total < inAll && all[directory, default: []].count < perDirectory {
-                    all[directory, default: []].append(path)
+                    all[directory, default: []].append((path, now))
                     total += 1
                 } else {
                     dropped.append(path)
@@ -144,12 +163,19 @@ package enum SpareFiles {
     /// Removes the spares of `directory` (its ACL changed: a spare made under the old one
     /// is not what a new file would be).
     package static func forget(in directory: String) {
-        let all = spares.withLock { $0.removeValue(forKey: directory) ?? [] } + pending.withLock { $0.removeValue(forKey: directory) ?? [] }
+        let all = (spares.withLock { $0.removeValue(forKey: directory) ?? [] }).map(\.path)
+            + pending.withLock { $0.removeValue(forKey: directory) ?? [] }
         for path in all { unlink(path) }
     }
 
     /// How many spares `directory` holds now.
     package static func count(in directory: String) -> Int {
         spares.withLock { $0[directory]?.count ?? 0 }
+    }
+
+    /// How many of them have rested long enough to be written into.
+    package static func rested(in directory: String) -> Int {
+        let rested = Sys.monotonicNow() &- rest
+        return spares.withLock { $0[directory]?.filter { $0.since <= rested }.count ?? 0 }
     }
 }
