@@ -32,10 +32,11 @@ import SystemCalls
 /// written this way (`Document.reusesSpares`); with less than 1 MiB free no spare is used.
 /// A supervisor's outcome file, once its run is recorded, and a pruned record become
 /// spares of their job's records directory too (`adopt`) instead of being removed. At most
-/// 16 a directory, 4,096 in all.
+/// 64 a directory, 4,096 in all.
 package enum SpareFiles {
-    /// Spares kept per directory, and in all (past that, a spare is removed).
-    static let perDirectory = 16
+    /// Spares kept per directory, and in all (past that, a spare is removed): with the
+    /// rest below, a directory written 2 times a run needs 2 × runs a second / 4 of them.
+    static let perDirectory = 64
     static let inAll = 4096
     /// How long a spare rests before it is written into: an `open` of the old version
     /// that had resolved its name before the exchange but not yet opened the file (which
