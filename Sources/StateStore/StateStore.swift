@@ -117,7 +117,7 @@ package struct StateStore: Sendable {
         for directory in Set(documents.map { AtomicFile.split($0.path).directory }) { try makeDirectories(directory) }
         let files = documents.map {
             AtomicFile.Document(path: $0.path, bytes: $0.bytes, permissions: permissions(of: $0.path), access: access[$0.path],
-                                reusesSpares: $0.path.hasPrefix(layout.executionsDirectory + "/") || $0.path.hasPrefix(layout.resultsDirectory + "/"))
+                                reusesSpares: isWrittenEveryRun($0.path))
         }
         let parents = newDirectories.take()
         do {
@@ -134,6 +134,12 @@ package struct StateStore: Sendable {
     package func retire(_ path: String) {
         if path.hasSuffix(".outcome"), path.hasPrefix(layout.executionsDirectory + "/"), SpareFiles.adopt(path) { return }
         unlink(path)
+    }
+
+    /// Records and results: the documents every run writes, which reuse the inodes of the
+    /// versions they replace (`SpareFiles`).
+    func isWrittenEveryRun(_ path: String) -> Bool {
+        path.hasPrefix(layout.executionsDirectory + "/") || path.hasPrefix(layout.resultsDirectory + "/")
     }
 
     /// Results and approval requests are the daemon's user's (0600) in directories others
@@ -195,10 +201,9 @@ package struct StateStore: Sendable {
     }
 
     /// Applies `retention` to `job` after a run: removes the victims' records and logs.
-    /// Returns the removed ids. Only
-    /// the records that may go are read (`HistoryRetention.candidates`). A record that
-    /// cannot be read stops the pruning with an error, unless `unreadable` is given: then
-    /// it is passed there and left in place.
+    /// Returns the removed ids. Only the records that may go are read
+    /// (`HistoryRetention.candidates`). A record that cannot be read stops the pruning with
+    /// an error, unless `unreadable` is given: then it is passed there and left in place.
     @discardableResult
     package func pruneHistory(
         job: String, retention: HistoryRetention, now: Date, unreadable: ((StateStoreError) -> Void)? = nil

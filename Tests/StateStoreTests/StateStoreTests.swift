@@ -216,15 +216,23 @@ import Testing
         #expect(try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 2), now: t0).isEmpty)
     }
 
+    /// A prepared store holding `count` finished records of job `j`, one minute apart, the
+    /// one at `brokenAt` overwritten with JSON cut short; and that record's path.
+    static func finishedRecords(_ count: Int, brokenAt: Int, in dir: TempDirectory) throws
+        -> (store: StateStore, records: [ExecutionRecord], broken: String) {
+        let store = StateStore(root: dir.path)
+        try store.prepare()
+        let records = try (0..<count).map { try finished(sampleRecord(job: "j", minutes: $0)) }
+        for r in records { try store.write(r) }
+        let broken = store.layout.executionFile(job: "j", id: records[brokenAt].id)
+        try Data("{\"state\": ".utf8).write(to: URL(fileURLWithPath: broken))
+        return (store, records, broken)
+    }
+
     @Test func retentionPassesOverAnUnreadableRecordWhenAskedTo() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
-        let store = StateStore(root: dir.path)
-        try store.prepare()
-        let records = try (0..<4).map { try finished(sampleRecord(job: "j", minutes: $0)) }
-        for r in records { try store.write(r) }
-        let broken = store.layout.executionFile(job: "j", id: records[1].id)
-        try Data("{\"state\": ".utf8).write(to: URL(fileURLWithPath: broken))
+        let (store, records, broken) = try Self.finishedRecords(4, brokenAt: 1, in: dir)
         #expect(throws: StateStoreError.self) { try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 1), now: t0) }
         var reported: [String] = []
         let removed = try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 1), now: t0) { reported.append($0.path) }
@@ -239,11 +247,7 @@ import Testing
     @Test func retentionReadsOnlyTheRecordsThatMayGo() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
-        let store = StateStore(root: dir.path)
-        try store.prepare()
-        let records = try (0..<5).map { try finished(sampleRecord(job: "j", minutes: $0)) }
-        for r in records { try store.write(r) }
-        try Data("{\"state\": ".utf8).write(to: URL(fileURLWithPath: store.layout.executionFile(job: "j", id: records[4].id)))
+        let (store, records, _) = try Self.finishedRecords(5, brokenAt: 4, in: dir)
         let removed = try store.pruneHistory(job: "j", retention: HistoryRetention(keep: 3), now: t0)
         #expect(removed == [records[0].id, records[1].id])
         #expect(try store.recordIDs(job: "j") == records[2...].map(\.id))
