@@ -22,9 +22,9 @@ extension StateStore {
         var changed = false
         for directory in directories {
             // A job without readers whose directory is not made yet has nothing to take
-            // away, and its directory, made at its first run in `executions/` or `logs/`
-            // (which never carry a default ACL), inherits no list: it is made then.
-            if readers.isEmpty && !job.contains("/") && access(directory, F_OK) != 0 { continue }
+            // away: its directory is made at its first run, and takes no list from the one
+            // above it (`makeDirectories`), which may be another job's (`x` above `x/y`).
+            if readers.isEmpty && access(directory, F_OK) != 0 { continue }
             try makeDirectories(directory)
             do throws(Errno) {
                 guard try Sys.attribute(directory, AccessList.defaultAttribute) != wanted?.bytes else { continue }
@@ -51,6 +51,20 @@ extension StateStore {
             }
         } catch { throw StateStoreError(error, path: result) }
         return changed
+    }
+
+    /// A directory just made below another job's directory has inherited that job's list
+    /// (its default ACL): it loses it before anything is made in it. A job's own lists are
+    /// set by `grant` alone.
+    func dropInheritedList(_ directory: String) throws(StateStoreError) {
+        do throws(Errno) {
+            guard try Sys.attribute(directory, AccessList.defaultAttribute) != nil else { return }
+            try apply(nil, toDirectory: directory)
+        } catch {
+            // A filesystem without ACLs has nothing to inherit.
+            if error.code == EOPNOTSUPP { return }
+            throw StateStoreError(error, path: directory)
+        }
     }
 
     private func apply(_ list: AccessList?, toDirectory directory: String) throws(Errno) {

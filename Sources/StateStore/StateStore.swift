@@ -255,7 +255,7 @@ package struct StateStore: Sendable {
                         message: "job id `\(job)` cannot name a path in the state directory")
     }
 
-    /// `mkdir -p` with mode 0700: creates `path` and missing parents. Each new entry is
+    /// `mkdir -p` with mode 0700 and no ACL: creates `path` and missing parents. Each new entry is
     /// made durable in its parent by the next commit (`newDirectories`; so it survives a
     /// crash before anything written into it is acknowledged) unless `sync` is false (log
     /// directories, which need not be durable).
@@ -271,6 +271,11 @@ package struct StateStore: Sendable {
             return
         }
         if sync { newDirectories.add([parent]) }
+        do { try dropInheritedList(path) } catch {
+            // Not left behind holding another job's list for a later write to find.
+            rmdir(path)
+            throw error
+        }
     }
 }
 

@@ -127,6 +127,34 @@ import Testing
         #expect(mode(old) == 0o600, "and at start")
     }
 
+    @Test func aJobBelowAnotherTakesNoneOfItsReadersWhenItsDirectoriesAreMadeLater() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = StateStore(root: dir.path)
+        try store.prepare()
+        guard (try? store.grant(StateReaders(users: [65534], groups: []), job: "x")) != nil else {
+            Issue.record("the filesystem of \(dir.path) takes no POSIX ACLs")
+            return
+        }
+        #expect(try store.grant(.nobody, job: "x/y") == false, "nothing to take away")
+        let records = store.layout.executionsDirectory(job: "x/y"), logs = store.layout.logsDirectory(job: "x/y")
+        #expect(access(records, F_OK) != 0, "a job without readers has its directories made at its first run")
+        try store.write(sampleRecord(job: "x/y"))
+        _ = try store.prepareLog(job: "x/y", id: sampleRecord(job: "x/y").id)
+        for directory in [records, logs] {
+            #expect(getxattr(directory, "system.posix_acl_default", nil, 0) < 0 && errno == ENODATA, "\(directory): x's list not inherited")
+            #expect(getxattr(directory, "system.posix_acl_access", nil, 0) < 0 && errno == ENODATA)
+            var st = stat()
+            stat(directory, &st)
+            #expect(st.st_mode & 0o7777 == 0o700)
+        }
+        let record = try #require(try FileManager.default.contentsOfDirectory(atPath: records).first { $0.hasSuffix(".json") })
+        var st = stat()
+        stat(records + "/" + record, &st)
+        #expect(st.st_mode & 0o7777 == 0o600, "only the daemon's user reads x/y's records")
+        #expect(getxattr(records + "/" + record, "system.posix_acl_access", nil, 0) < 0)
+    }
+
     @Test func anAccessListIsTheKernelsFormatSortedByTagAndID() {
         let bytes = AccessList(readers: StateReaders(users: [1001, 7], groups: [50]), directory: false).bytes
         // Header (version 2), then tag/permissions/id triples: owner rw, users 7 and 1001 r,
