@@ -38,7 +38,7 @@ extension Daemon {
         let present = Set(found)
         for path in jobs.registry.knownPaths where !present.contains(path) { reloadJobFile(path) }
         for path in found where path != JobPathRules.defaultsFileName { reloadJobFile(path) }
-        log.event("loaded_all", ["reason": reason, "jobs": "\(jobs.definitions.count)", "invalid": "\(jobs.invalidCount)"])
+        log.event("loaded_all", ["reason": reason, "jobs": "\(jobs.registry.definitionCount)", "invalid": "\(jobs.invalidCount)"])
     }
 
     /// Reads one job file (or notices it is gone) and applies the outcome.

@@ -62,7 +62,7 @@ extension Daemon {
     /// deadline (`StartPlan`); called whenever a run ends or the queue changes.
     func drainQueue(now: Date) {
         // Waiting executions keep waiting while nothing could record their start.
-        guard !stopping, !health.isFailing, let drain = runs.drain(now: now, definitions: jobs.definitionsByID) else { return }
+        guard !stopping, !health.isFailing, let drain = runs.drain(now: now, definition: { jobs.definition($0) }) else { return }
         for (entry, failure) in drain.skip {
             recordSkipped(entry.record, kind: failure.kind, message: failure.message)
         }
@@ -411,7 +411,8 @@ extension Daemon {
     /// once the upstream's last attempt has ended (`ChainFiring`).
     func fireChains(after upstream: ExecutionRecord, retryFollows: Bool) {
         guard !stopping else { return }
-        for firing in ChainFiring.fired(by: upstream, retryFollows: retryFollows, definitions: jobs.definitions) {
+        guard let job = JobID(upstream.job) else { return }
+        for firing in ChainFiring.fired(by: upstream, retryFollows: retryFollows, definitions: jobs.followers(of: job)) {
             guard let definition = jobs.definition(firing.job) else { continue }
             // A chain cycle is refused at validation; should one be loaded anyway, it does not run.
             if jobs.jobsInChainCycles().contains(firing.job) {

@@ -44,7 +44,8 @@ extension Daemon {
 
     /// `@reboot` jobs: once each time the daemon starts (not on reloads).
     func fireRebootJobs() {
-        for definition in jobs.definitions.sorted(by: { $0.id < $1.id }) where definition.enabled && definition.schedules.contains(.reboot) {
+        let rebootJobs = jobs.definitions.filter { $0.enabled && $0.schedules.contains(.reboot) }
+        for definition in rebootJobs.sorted(by: { $0.id < $1.id }) {
             let trigger = ExecutionTrigger(kind: .reboot, scheduledFor: startedAt)
             fire(definition, trigger: trigger, occurrence: .slot(job: definition.id.rawValue, kind: .reboot, at: startedAt))
         }

@@ -21,9 +21,11 @@ struct JobSet {
     private var wakeTimes: [JobID: Date] = [:]
     private var zones: [String: TimeZoneRules] = [:]
     private var chainCycleCache: Set<JobID>?
+    /// The jobs in force with an `after` link to each upstream job.
+    private var followers: [JobID: Set<JobID>] = [:]
     private let localZone = TimeZoneRules.current()
 
-    var definitions: [JobDefinition] { registry.definitions }
+    var definitions: some Sequence<JobDefinition> { registry.definitions }
 
     func definition(_ id: JobID) -> JobDefinition? { registry.definition(id) }
 
@@ -45,14 +47,21 @@ struct JobSet {
     /// Records a file's load outcome.
     mutating func apply(_ load: JobFileLoad) -> JobRegistry.Change {
         chainCycleCache = nil
-        return registry.apply(load)
+        let change = registry.apply(load)
+        switch change {
+        case .added(let definition): indexFollowers(old: nil, new: definition)
+        case .replaced(let old, let new): indexFollowers(old: old, new: new)
+        case .unchanged, .invalid, .removed: break
+        }
+        return change
     }
 
     /// Records that a file is gone; a job it defined loses its triggers.
     mutating func remove(_ relativePath: String) -> JobRegistry.Change? {
         chainCycleCache = nil
         let change = registry.remove(relativePath)
-        if case .removed(let id, _)? = change {
+        if case .removed(let id, let last)? = change {
+            indexFollowers(old: last, new: nil)
             plans[id] = nil
             wakeTimes[id] = nil
             timelines[id] = nil
@@ -119,6 +128,19 @@ struct JobSet {
         let zone = (try? TimeZoneRules.cached(named: name)) ?? localZone
         zones[name] = zone
         return zone
+    }
+
+    /// The definitions in force with an `after` link to `upstream`, whatever its condition.
+    func followers(of upstream: JobID) -> [JobDefinition] {
+        (followers[upstream] ?? []).compactMap { registry.definition($0) }
+    }
+
+    private mutating func indexFollowers(old: JobDefinition?, new: JobDefinition?) {
+        for link in old?.after ?? [] {
+            followers[link.job]?.remove(old!.id)
+            if followers[link.job]?.isEmpty == true { followers[link.job] = nil }
+        }
+        for link in new?.after ?? [] { followers[link.job, default: []].insert(new!.id) }
     }
 
     /// Jobs on an `after` cycle, computed again after definitions change.

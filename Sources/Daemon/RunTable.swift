@@ -153,10 +153,17 @@ struct RunTable {
     mutating func queueNeedsPlanning() { queueChanged = true }
 
     /// The queue's decisions at `now`, or none when nothing changed and no deadline passed.
-    mutating func drain(now: Date, definitions: [JobID: JobDefinition]) -> Drain? {
+    /// `definition` is asked only for the jobs with waiting executions: the cost of a turn
+    /// does not grow with the number of jobs loaded.
+    mutating func drain(now: Date, definition: (JobID) -> JobDefinition?) -> Drain? {
         guard !waiting.isEmpty else { return nil }
         guard queueChanged || (nextQueueDeadline.map { $0 <= now } ?? false) else { return nil }
         queueChanged = false
+        var definitions: [JobID: JobDefinition] = [:]
+        for entry in waiting.values {
+            guard let job = JobID(entry.record.job), definitions[job] == nil else { continue }
+            definitions[job] = definition(job)
+        }
         let plan = StartPlan(snapshot, definitions: definitions, limits: limits, now: now)
         snapshot = plan.snapshot
         var drain = Drain()

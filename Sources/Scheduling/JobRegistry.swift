@@ -31,7 +31,11 @@ package struct JobRegistry: Sendable {
 
     package init() {}
 
-    package var definitions: [JobDefinition] { entries.values.compactMap(\.definition) }
+    /// The definitions in force, in no order; walked, not copied.
+    package var definitions: some Sequence<JobDefinition> { entries.values.lazy.compactMap(\.definition) }
+
+    /// How many jobs have a definition in force.
+    package var definitionCount: Int { entries.values.reduce(0) { $0 + ($1.definition == nil ? 0 : 1) } }
 
     package func definition(_ id: JobID) -> JobDefinition? { entries[id]?.definition }
 

@@ -285,6 +285,25 @@ import Testing
         let cyclic2 = jobs.jobsInChainCycles()
         #expect(cyclic2 == [Policy.jobID("a"), Policy.jobID("b"), Policy.jobID("c")])
     }
+
+    @Test func aJobsFollowersAreTheJobsInForceLinkedAfterIt() {
+        var jobs = JobSet()
+        let up = Policy.jobID("up")
+        func followers() -> [String] { jobs.followers(of: up).map(\.id.rawValue).sorted() }
+        _ = jobs.apply(load("a", "after: up"))
+        _ = jobs.apply(load("b", "after: {job: up, on: failure}"))
+        _ = jobs.apply(load("c", "after: other"))
+        #expect(followers() == ["a", "b"])
+        _ = jobs.apply(load("a", "after: other"))
+        #expect(followers() == ["b"], "an edit that drops the link drops the follower")
+        _ = jobs.apply(JobFileLoad(relativePath: "b.yaml", file: "/jobs/b.yaml", id: JobID("b")!,
+                                   result: .failure(Diagnostics([Diagnostic("broken", at: SourceMark(file: "/jobs/b.yaml", line: 1, column: 1))]))))
+        #expect(followers() == ["b"], "an invalid edit keeps the definition in force, and its link")
+        _ = jobs.remove("b.yaml")
+        #expect(followers().isEmpty)
+        _ = jobs.apply(load("c", "after: up"))
+        #expect(followers() == ["c"])
+    }
 }
 
 /// Recovery follows a run's supervisor found by its command line only if it is the

@@ -45,16 +45,16 @@ import Testing
         #expect(table.snapshot[a].queued == [second.id])
 
         // While the first runs, planning starts nothing and says why the second waits.
-        let blocked = table.drain(now: Policy.at(2), definitions: [a: definition])
+        let blocked = table.drain(now: Policy.at(2), definition: { $0 == a ? definition : nil })
         #expect(blocked?.start.isEmpty == true)
         #expect(blocked?.waiting[a]?[second.id] == .overlap)
-        let plan = table.drain(now: Policy.at(2), definitions: [a: definition])
+        let plan = table.drain(now: Policy.at(2), definition: { $0 == a ? definition : nil })
         #expect(plan == nil, "nothing changed: no new plan")
 
         let ended = table.finish(first.id)
         #expect(ended?.record.id == first.id)
         #expect(table.snapshot.running(inPool: "db") == 0)
-        let drain = table.drain(now: Policy.at(3), definitions: [a: definition])
+        let drain = table.drain(now: Policy.at(3), definition: { $0 == a ? definition : nil })
         #expect(drain?.start.map(\.entry.record.id) == [second.id])
         #expect(drain?.start.first?.entry.requestEnvironment == ["K": "V"])
         #expect(table.waiting.isEmpty)
@@ -128,13 +128,13 @@ import Testing
 
     @Test func aWaitingExecutionPastItsDeadlineIsSkippedWhenTheDeadlineComes() {
         var (table, definition, _, late) = oneRunningOneWaiting("overlap: queue\nstarting_deadline: 10s")
-        _ = table.drain(now: Policy.at(2), definitions: [a: definition])
+        _ = table.drain(now: Policy.at(2), definition: { $0 == a ? definition : nil })
         // The loop must wake just past the deadline although nothing else changes.
         let wake = table.queueWake
         #expect(wake == Policy.at(11.001))
-        let plan2 = table.drain(now: Policy.at(5), definitions: [a: definition])
+        let plan2 = table.drain(now: Policy.at(5), definition: { $0 == a ? definition : nil })
         #expect(plan2 == nil)
-        let drain = table.drain(now: wake!, definitions: [a: definition])
+        let drain = table.drain(now: wake!, definition: { $0 == a ? definition : nil })
         #expect(drain?.skip.map(\.entry.record.id) == [late.id])
         #expect(drain?.skip.first?.failure.kind == "deadline")
         #expect(table.waiting.isEmpty && table.queueWake == nil)
@@ -145,7 +145,7 @@ import Testing
         var table = RunTable(limits: RunLimits(maxParallel: 4))
         startRunning(&table, queued("a", 0), definition)
         table.enqueue(WaitingExecution(record: queued("a", 1, kind: .manual), requestEnvironment: [:]), job: a)
-        _ = table.drain(now: Policy.at(2), definitions: [a: definition])
+        _ = table.drain(now: Policy.at(2), definition: { $0 == a ? definition : nil })
         #expect(table.queueWake == nil)
     }
 

@@ -28,7 +28,7 @@ import Testing
         #expect(registry.entries[JobID("a")!]?.problems == nil)
         guard case .removed(let id, _)? = registry.remove("a.yaml") else { Issue.record("not removed"); return }
         #expect(id == JobID("a")!)
-        #expect(registry.definitions.isEmpty)
+        #expect(registry.definitionCount == 0)
     }
 
     @Test func aSecondFileWithTheSameIDIsRefused() {
