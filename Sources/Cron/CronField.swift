@@ -55,7 +55,7 @@ enum CronField: Int, Sendable, CaseIterable {
     /// Parses one field exactly as cronsim's `Field.parse` does (text already upper-cased).
     func parse(_ s: Substring) throws(Failure) -> Value {
         if s == "*" { return Value(values: Self.mask(range)) }
-        if s.contains(",") {
+        if s.contains("," as Character) {
             var result = Value()
             for term in s.split(separator: ",", omittingEmptySubsequences: false) {
                 if term.isEmpty { throw Failure(detail: "empty item in list `\(s)`") }
@@ -63,7 +63,7 @@ enum CronField: Int, Sendable, CaseIterable {
             }
             return result
         }
-        if self == .dayOfWeek, s.contains("L") {
+        if self == .dayOfWeek, s.contains("L" as Character) {
             let value = s.dropLast()
             guard s.last == "L", !value.isEmpty, value.allSatisfy(\.isASCIIDigit) else {
                 throw Failure(detail: "`\(s)`: L needs a day number before it, e.g. 5L for the last Friday")

@@ -105,7 +105,7 @@ extension Daemon {
         guard !name.hasPrefix(".") else { return }
         let box = inbox.cancels
         let file = box.directory + "/" + path
-        guard !path.contains("/") else {
+        guard !path.utf8.contains(UInt8(ascii: "/")) else {
             log.event("cancel_refused", ["file": file, "reason": "not directly in cancel/; a cancel request is cancel/<execution-id>"])
             return
         }

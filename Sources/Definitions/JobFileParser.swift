@@ -191,11 +191,11 @@ struct Fields {
         guard let texts = checker.strings(node, key: "schedule") else { return [] }
         var entries: [ScheduleEntry] = []
         for (text, item) in texts {
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let trimmed = text.trimmingSpacesAndTabs()
             if trimmed == "@reboot" {
                 entries.append(.reboot)
             } else if trimmed.hasPrefix("@every") {
-                let rest = String(trimmed.dropFirst("@every".count)).trimmingCharacters(in: .whitespaces)
+                let rest = trimmed.dropFirst("@every".count).trimmingSpacesAndTabs()
                 if let interval = DurationText.parse(rest), interval > .zero {
                     entries.append(.every(interval))
                 } else {

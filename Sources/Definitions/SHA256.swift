@@ -32,15 +32,15 @@ package struct SHA256: @unchecked Sendable {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         _ = EVP_DigestFinal_ex(context.pointer, &digest, &length)
-        context = Context()
-        let digits = Array("0123456789abcdef")
-        var text = ""
+        _ = EVP_DigestInit_ex(context.pointer, EVP_sha256(), nil)
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
         text.reserveCapacity(Int(length) * 2)
         for byte in digest[0..<Int(length)] {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0xF)])
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 
     private final class Context {

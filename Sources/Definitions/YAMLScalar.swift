@@ -19,6 +19,7 @@ package enum YAMLScalar: Sendable, Equatable {
     private static let trueWords: Set<String> = ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]
     private static let falseWords: Set<String> = ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]
     private static let nullWords: Set<String> = ["", "~", "null", "Null", "NULL"]
+    private static let floatBytes = Array("0123456789.eE+-_".utf8)
 
     /// Resolves a plain (unquoted) scalar; quoted scalars are always strings.
     package static func resolve(_ text: String, quoted: Bool, tag: String?) -> YAMLScalar {
@@ -34,15 +35,28 @@ package enum YAMLScalar: Sendable, Equatable {
         default: break
         }
         if quoted { return .string(text) }
-        if nullWords.contains(text) { return .null }
-        if trueWords.contains(text) { return .bool(true) }
-        if falseWords.contains(text) { return .bool(false) }
+        // No word above is longer than five bytes.
+        if text.utf8.count <= 5 {
+            if nullWords.contains(text) { return .null }
+            if trueWords.contains(text) { return .bool(true) }
+            if falseWords.contains(text) { return .bool(false) }
+        }
         if let int = parseInt(text) { return .int(int) }
         if let float = parseFloat(text) { return .float(float) }
         return .string(text)
     }
 
     private static func parseInt(_ text: String) -> Int? {
+        // `Int(_:radix:)` takes nothing but signs, ASCII letters and digits: anything else
+        // (a space, any non-ASCII byte) is a string without a closer look.
+        let candidate = text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "-"): true
+            default: false
+            }
+        }
+        guard candidate else { return nil }
         var body = Substring(text.filter { $0 != "_" })
         var sign = 1
         if body.first == "-" { sign = -1; body = body.dropFirst() } else if body.first == "+" { body = body.dropFirst() }
@@ -54,8 +68,10 @@ package enum YAMLScalar: Sendable, Equatable {
     }
 
     private static func parseFloat(_ text: String) -> Double? {
-        let pattern = text.allSatisfy { "0123456789.eE+-_".contains($0) } && text.contains(where: \.isNumber)
-        guard pattern, text.contains(".") else {
+        // Bytes, not characters: every character of the pattern is one ASCII byte.
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let pattern = text.utf8.allSatisfy { floatBytes.contains($0) } && text.utf8.contains(where: isDigit)
+        guard pattern, text.utf8.contains(UInt8(ascii: ".")) else {
             return [".inf", ".Inf", ".INF", "+.inf", "-.inf", ".nan", ".NaN", ".NAN"].contains(text) ? Double.nan : nil
         }
         return Double(String(text.filter { $0 != "_" }))

@@ -30,7 +30,7 @@ enum ExecutableLookup {
         guard !program.isEmpty else {
             return .failure(SpawnFailure(kind: SpawnFailure.notFound, message: "empty command"))
         }
-        if program.contains("/") {
+        if program.utf8.contains(UInt8(ascii: "/")) {
             let full = absolute(program, in: workingDirectory)
             if let failure = checkExecutable(full, shownAs: program) { return .failure(failure) }
             return .success(program)

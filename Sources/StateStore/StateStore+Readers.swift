@@ -43,7 +43,7 @@ extension StateStore {
         // The result may have been written before its job's lists were known (owed writes
         // replayed at start): it is looked at on its own.
         let result = layout.resultFile(job: job), file = readers.isEmpty ? nil : AccessList(readers: readers, directory: false)
-        if !readers.isEmpty, job.contains("/") { try openResultPath(to: result) }
+        if !readers.isEmpty, job.utf8.contains(UInt8(ascii: "/")) { try openResultPath(to: result) }
         do throws(Errno) {
             if access(result, F_OK) == 0, try Sys.attribute(result, AccessList.accessAttribute) != file?.bytes {
                 changed = true

@@ -50,6 +50,20 @@ import Testing
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
         #expect(SHA256.hex(million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        var hasher = SHA256()
+        hasher.update(Array("abc".utf8))
+        var copy = hasher
+        #expect(hasher.finalizeHex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(hasher.finalizeHex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "it starts over")
+        copy.update(Array("d".utf8))
+        #expect(copy.finalizeHex() == SHA256.hex(Array("abcd".utf8)), "a copy goes on on its own")
+    }
+
+    @Test(arguments: ["  0 3 * * *\t", "\u{00A0}@reboot\u{3000}", "\u{2003}x y\u{202F}", "\n5 * * * *\n", "", " \t ",
+                      " e\u{0301} ", "\u{200B}x", "x\u{FEFF}", "\u{1680}\u{205F}x", "\u{180E}x\u{2028}", "\u{0085}x\u{000B}"])
+    func trimsSpacesAndTabsAsFoundationsWhitespaceSetDoes(text: String) {
+        #expect(text.trimmingSpacesAndTabs() == text.trimmingCharacters(in: .whitespaces))
+        #expect(text.dropFirst(0).trimmingSpacesAndTabs() == text.trimmingCharacters(in: .whitespaces))
     }
 
     @Test func suggestsCloseKeys() {

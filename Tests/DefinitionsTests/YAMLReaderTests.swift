@@ -29,6 +29,17 @@ import Testing
         #expect(node["h"]?.resolvedScalar == .string("12"))
     }
 
+    @Test(arguments: [
+        ("1_000", YAMLScalar.int(1000)), ("-0b101", .int(-5)), ("+42", .int(42)), ("_7", .int(7)), ("0", .int(0)),
+        ("1e3", .string("1e3")), ("1.5e3", .float(1500)), ("-.5", .float(-0.5)), ("1_0.2_5", .float(10.25)),
+        ("job 1", .string("job 1")), ("\u{FF11}", .string("\u{FF11}")), ("1\u{0301}", .string("1\u{0301}")),
+        ("0o7", .string("0o7")), ("Off", .bool(false)), ("ON", .bool(true)), ("NULL", .null), ("nulls", .string("nulls")),
+        ("12:30", .string("12:30")), ("0xZZ", .string("0xZZ")), ("--5", .string("--5")),
+    ])
+    func resolvesPlainScalars(text: String, expected: YAMLScalar) {
+        #expect(YAMLScalar.resolve(text, quoted: false, tag: nil) == expected)
+    }
+
     @Test func refusesFilesOverOneMebibyte() {
         let big = "a: " + String(repeating: "x", count: YAMLReader.maxBytes)
         let (root, problems) = read(big)
