@@ -16,3 +16,4 @@ int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, co
 int pipe2(int pipefd[2], int flags);
 // Declared by <stdio.h> only under _GNU_SOURCE (glibc >= 2.28).
 int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
+#include <malloc.h>

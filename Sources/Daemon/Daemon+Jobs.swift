@@ -1,3 +1,4 @@
+import CLinux
 import Definitions
 import Foundation
 import Scheduling
@@ -37,12 +38,26 @@ extension Daemon {
         }
         let present = Set(found)
         for path in jobs.registry.knownPaths where !present.contains(path) { reloadJobFile(path) }
-        for path in found where path != JobPathRules.defaultsFileName { reloadJobFile(path) }
+        let paths = found.filter { $0 != JobPathRules.defaultsFileName }
+        if paths.count < Self.readAheadThreshold {
+            for path in paths { reloadJobFile(path) }
+        } else {
+            let reads = JobFileReadAhead(paths, directory: jobDirectory, defaults: jobs.defaults)
+            while let (path, read) = reads.next() { reloadJobFile(path, read: read) }
+            reads.stop()
+            // The parse trees and reads are gone; the heap they grew goes back to the system
+            // (about a fifth of the daemon's memory after 10,000 files).
+            malloc_trim(0)
+        }
         log.event("loaded_all", ["reason": reason, "jobs": "\(jobs.registry.definitionCount)", "invalid": "\(jobs.invalidCount)"])
     }
 
-    /// Reads one job file (or notices it is gone) and applies the outcome.
-    func reloadJobFile(_ relativePath: String) {
+    /// Below this many files a full load reads them on the loop thread.
+    static let readAheadThreshold = 64
+
+    /// Reads one job file (or notices it is gone) and applies the outcome; `read` is the
+    /// file already read and parsed by a `JobFileReadAhead`.
+    func reloadJobFile(_ relativePath: String, read: JobFileRead? = nil) {
         if relativePath == JobPathRules.defaultsFileName {
             log.event("defaults_changed", ["file": jobDirectory.path(of: relativePath)])
             loadAllJobs(reason: "_defaults.yaml changed")
@@ -53,7 +68,8 @@ extension Daemon {
             if let change = jobs.remove(relativePath) { apply(change) }
             return
         }
-        guard let load = jobDirectory.load(relativePath, defaults: jobs.defaults) else { return }
+        let load = if let read { jobDirectory.finish(read) } else { jobDirectory.load(relativePath, defaults: jobs.defaults) }
+        guard let load else { return }
         apply(jobs.apply(load))
     }
 
@@ -105,7 +121,7 @@ extension Daemon {
     /// user makes one first and so refuses everyone else's triggers for the jobs below it.
     private func shareTriggerDirectories(_ definition: JobDefinition) {
         let id = definition.id.rawValue
-        guard id.contains("/") else { return }
+        guard id.utf8.contains(UInt8(ascii: "/")) else { return }
         do {
             for moved in try DropBox(directory: store.layout.triggersDirectory).makeSharedDirectories(for: id) {
                 log.event("trigger_directory_moved_aside", ["job": id, "directory": "triggers/" + moved.path,

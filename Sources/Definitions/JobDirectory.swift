@@ -78,36 +78,55 @@ package struct JobDirectory: Sendable {
 
     /// Loads one job file; nil when the rules ignore the path.
     package func load(_ relativePath: String, defaults: DefaultsFile) -> JobFileLoad? {
+        finish(read(relativePath, defaults: defaults))
+    }
+
+    /// The first part of `load`: the file read and parsed. It touches nothing another
+    /// thread may change, so several files may be read side by side (`finish` then runs
+    /// on the thread that asks the password database, whose answers are not thread-safe).
+    package func read(_ relativePath: String, defaults: DefaultsFile) -> JobFileRead {
         let file = path(of: relativePath)
         let start = SourceMark(file: file, line: 1, column: 1)
         let id: JobID
         switch JobPathRules.classify(relativePath) {
-        case .ignored, .defaults: return nil
+        case .ignored, .defaults: return JobFileRead(stage: .ignored)
         case .invalidID(let reason):
-            return JobFileLoad(relativePath: relativePath, file: file, id: nil, result: .failure(Diagnostics([Diagnostic(reason, at: start)])))
+            return JobFileRead(stage: .done(JobFileLoad(relativePath: relativePath, file: file, id: nil,
+                                                        result: .failure(Diagnostics([Diagnostic(reason, at: start)])))))
         case .job(let jobID): id = jobID
         }
-        var outcome: Result<JobDefinition, Diagnostics>
         switch JobFileReader.readOwned(file) {
         case .failure(let problem):
-            outcome = .failure(Diagnostics([problem]))
+            return JobFileRead(stage: .done(JobFileLoad(relativePath: relativePath, file: file, id: id, result: .failure(Diagnostics([problem])))))
         case .success(let (bytes, owner)):
-            if let refusal = JobPathOwnership(root: root).problem(directoriesOf: relativePath, fileOwner: owner) {
-                return JobFileLoad(relativePath: relativePath, file: file, id: id, result: .failure(Diagnostics([Diagnostic(refusal, at: start)])))
-            }
-            outcome = definition(from: bytes, id: id, file: file, relativePath: relativePath, defaults: defaults)
-            if case .success(var definition) = outcome {
-                switch JobOwnership.resolve(definition, fileOwner: owner, start: start) {
-                case .success(let identity):
-                    definition.runAs = identity
-                    definition.fileOwner = owner
-                    outcome = .success(definition)
-                case .failure(let problems):
-                    outcome = .failure(problems)
-                }
+            let parsed = definition(from: bytes, id: id, file: file, relativePath: relativePath, defaults: defaults)
+            return JobFileRead(stage: .parsed(JobFileLoad(relativePath: relativePath, file: file, id: id, result: parsed), owner: owner))
+        }
+    }
+
+    /// The rest of `load`: the owners of the file's directories (a refusal there wins over
+    /// whatever the file holds) and the user the job runs as.
+    package func finish(_ read: JobFileRead) -> JobFileLoad? {
+        guard case .parsed(var load, let owner) = read.stage else {
+            if case .done(let load) = read.stage { return load }
+            return nil
+        }
+        let start = SourceMark(file: load.file, line: 1, column: 1)
+        if let refusal = JobPathOwnership(root: root).problem(directoriesOf: load.relativePath, fileOwner: owner) {
+            load.result = .failure(Diagnostics([Diagnostic(refusal, at: start)]))
+            return load
+        }
+        if case .success(var definition) = load.result {
+            switch JobOwnership.resolve(definition, fileOwner: owner, start: start) {
+            case .success(let identity):
+                definition.runAs = identity
+                definition.fileOwner = owner
+                load.result = .success(definition)
+            case .failure(let problems):
+                load.result = .failure(problems)
             }
         }
-        return JobFileLoad(relativePath: relativePath, file: file, id: id, result: outcome)
+        return load
     }
 
     /// The content of the job file at `relativePath` (named `file` in messages), parsed
@@ -173,6 +192,20 @@ package enum DefaultsFile: Sendable {
     case absent
     case valid(YAMLNode, sha256: String)
     case invalid(file: String, [Diagnostic])
+}
+
+/// A job file read and parsed, waiting for `JobDirectory.finish`.
+package struct JobFileRead: Sendable {
+    enum Stage: Sendable {
+        /// The rules ignore the path.
+        case ignored
+        /// Refused before anything was parsed.
+        case done(JobFileLoad)
+        /// Parsed; the owners are still to be checked.
+        case parsed(JobFileLoad, owner: UInt32)
+    }
+
+    let stage: Stage
 }
 
 /// One job file's outcome.

@@ -61,8 +61,11 @@ package enum JobFileReader {
             + "run `chown \(userName(me)) \(path)`"
     }
 
+    /// By `getpwuid_r`: files are read on more than one thread (`JobDirectory.read`).
     static func userName(_ uid: uid_t) -> String {
-        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid \(uid)" }
+        var entry = passwd(), found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &found) == 0, found != nil, let name = entry.pw_name else { return "uid \(uid)" }
         return String(cString: name)
     }
 }

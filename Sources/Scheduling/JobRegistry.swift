@@ -7,11 +7,29 @@ import Definitions
 package struct JobRegistry: Sendable {
     package struct Entry: Sendable {
         /// The definition in force: the last valid one.
-        package var definition: JobDefinition?
+        package var definition: JobDefinition? {
+            get { stored?.definition }
+            set { stored = newValue.map(StoredDefinition.init) }
+        }
         package var file: String
         package var relativePath: String
         /// The problems of the file as it is now; nil when it is valid.
         package var problems: [Diagnostic]?
+        /// Out of line: a definition is large (about 900 bytes), and a dictionary keeps
+        /// room for a third more entries than it holds.
+        private var stored: StoredDefinition?
+
+        init(definition: JobDefinition?, file: String, relativePath: String, problems: [Diagnostic]?) {
+            stored = definition.map(StoredDefinition.init)
+            self.file = file
+            self.relativePath = relativePath
+            self.problems = problems
+        }
+    }
+
+    private final class StoredDefinition: Sendable {
+        let definition: JobDefinition
+        init(_ definition: JobDefinition) { self.definition = definition }
     }
 
     package enum Change: Sendable {

@@ -193,6 +193,36 @@ import TestSupport
         #expect(daemon.stop() == 0)
     }
 
+    /// Past 64 files a full load reads and parses them on a thread of its own: each file's
+    /// outcome is the one it has when loaded alone, in the same order.
+    @Test func aStartWithManyFilesLoadsEachAsItWouldAlone() async throws {
+        let setup = try Setup()
+        defer { setup.dir.remove() }
+        for index in 0..<100 { try setup.job("team\(index % 4)/job\(index).yaml", "command: 'true'\ndescription: job \(index)\n") }
+        for index in 0..<10 { try setup.job("broken\(index).yaml", "command: 'true'\ntimeout: soon\n") }
+        try setup.job("-bad id.yaml", "command: 'true'\n")
+        try setup.job("team1/job1.yaml~", "command: 'true'\n")
+        try setup.job("nobody\(0).yaml", "command: 'true'\nuser: no-such-user-here\n")
+        let daemon = try setup.start()
+        #expect(await waitUntil { daemon.log.contains("loaded_all reason=start") }, "\(daemon.log)")
+        #expect(daemon.log.contains("loaded_all reason=start jobs=100 invalid=12"), "\(daemon.log.suffix(3000))")
+        #expect(await waitUntil { setup.files.result("broken9") != nil && setup.files.result("team3/job99") != nil })
+        for index in 0..<100 {
+            #expect(setup.files.result("team\(index % 4)/job\(index)")?["description"] as? String == "job \(index)")
+        }
+        for index in 0..<10 {
+            let error = setup.files.result("broken\(index)")?["definition_error"] as? String
+            #expect(error?.contains("broken\(index).yaml:2:10: `timeout` must be a duration") == true, "\(error ?? "none")")
+        }
+        let unknownUser = setup.files.result("nobody0")?["definition_error"] as? String
+        #expect(unknownUser?.contains("no-such-user-here") == true, "\(unknownUser ?? "none")")
+        // The loaded_all line comes after every file's own line.
+        let lines = daemon.log.split(separator: "\n")
+        let summary = try #require(lines.firstIndex { $0.contains("loaded_all") })
+        #expect(lines[..<summary].filter { $0.contains(" loaded job=") }.count == 100)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func sighupRescansTheJobsDirectory() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
