@@ -37,6 +37,8 @@ extension Daemon {
             return
         }
         let present = Set(found)
+        triggerDirectoriesShared = []
+        defer { triggerDirectoriesShared = nil }
         for path in jobs.registry.knownPaths where !present.contains(path) { reloadJobFile(path) }
         let paths = found.filter { $0 != JobPathRules.defaultsFileName }
         if paths.count < Self.readAheadThreshold {
@@ -121,8 +123,10 @@ extension Daemon {
     /// user makes one first and so refuses everyone else's triggers for the jobs below it.
     private func shareTriggerDirectories(_ definition: JobDefinition) {
         let id = definition.id.rawValue
-        guard id.utf8.contains(UInt8(ascii: "/")) else { return }
+        guard let slash = id.lastIndex(of: "/") else { return }
+        if triggerDirectoriesShared?.contains(id[..<slash]) == true { return }
         do {
+            defer { triggerDirectoriesShared?.insert(id[..<slash]) }
             for moved in try DropBox(directory: store.layout.triggersDirectory).makeSharedDirectories(for: id) {
                 log.event("trigger_directory_moved_aside", ["job": id, "directory": "triggers/" + moved.path,
                                                             "to": "triggers/" + moved.movedTo, "owner": "\(moved.owner)",

@@ -1,3 +1,4 @@
+import CLinux
 import Cron
 import Definitions
 import Execution
@@ -189,7 +190,13 @@ extension Daemon {
         for path in batch.removals { store.retire(path) }
         for id in batch.acknowledgements { supervisors.acknowledge(id) }
         commitLanded()
+        // A commit of thousands of documents (every result at the first start) grew the heap
+        // of each flushing thread by their encodings: it goes back to the system.
+        if batch.documents.count >= Self.largeCommit { malloc_trim(0) }
     }
+
+    /// A commit of at least this many documents gives the memory it used back.
+    static let largeCommit = 512
 
     /// Starts the supervisor of a run whose `running` record is durable, or opens the
     /// gate of the one `started` during the commit.

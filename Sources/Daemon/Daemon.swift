@@ -51,6 +51,9 @@ package final class Daemon {
     var service: ServiceReporter!
     var unreadableFiles = UnreadableStateFiles()
     var fleet: FleetBook?
+    /// During a full load: the directories of nested jobs' triggers already seen to in it
+    /// (`shareTriggerDirectories`), each checked once per load, not once per job below it.
+    var triggerDirectoriesShared: Set<Substring>?
 
     package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
