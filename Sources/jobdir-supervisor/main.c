@@ -308,6 +308,10 @@ int main(int argc, char **argv) {
     }
     if (stdin_fd >= 0) close(stdin_fd);
     if (pipe_fds[1] >= 0) close(pipe_fds[1]);
+    // The log's and the outcome's inodes are made while the daemon flushes the record too;
+    // the log is named only after the go, the outcome when the run ends.
+    int log_ahead = failed ? -1 : make_file_ahead(inv.log_path, O_RDWR, log_mode(inv.log_path));
+    outcome_ahead_fd = make_file_ahead(inv.outcome_path, O_WRONLY, 0600);
 
     if (inv.gate_fd >= 0) {
         char go = 0;
@@ -316,6 +320,7 @@ int main(int argc, char **argv) {
         close(inv.gate_fd);
         if (n != 1 || go != 'g') {
             discard_command(&held);
+            // The files made ahead had no name: they go with their descriptors.
             return 3;
         }
         // The run starts now, not when the supervisor did.
@@ -324,7 +329,11 @@ int main(int argc, char **argv) {
     }
 
     int log_fd = -1;
-    if (!failed && (log_fd = open(inv.log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, log_mode(inv.log_path))) < 0) {
+    if (log_ahead >= 0) {
+        if (!failed && name_file_made_ahead(log_ahead, inv.log_path) == 0) log_fd = log_ahead;
+        else close(log_ahead);
+    }
+    if (!failed && log_fd < 0 && (log_fd = open(inv.log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, log_mode(inv.log_path))) < 0) {
         int e = errno;
         set_failure(&failure, KIND_LOG, inv.log_path, e, "log %s: %s", inv.log_path, strerror(e));
         failed = 1;

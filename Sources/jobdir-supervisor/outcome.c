@@ -1,5 +1,6 @@
 // The outcome file, `"schema": "jobdir.outcome/v1"`: pretty-printed JSON with sorted
 // keys, timestamps RFC 3339 UTC with milliseconds, written atomically.
+#define _GNU_SOURCE  // O_TMPFILE
 #include "supervisor.h"
 
 #include <errno.h>
@@ -130,6 +131,35 @@ static int write_all(int fd, const char *data, size_t length) {
     return 0;
 }
 
+int outcome_ahead_fd = -1;
+
+int make_file_ahead(const char *path, int flags, mode_t mode) {
+    const char *slash = strrchr(path, '/');
+    char directory[4096];
+    if (slash) snprintf(directory, sizeof directory, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+    else snprintf(directory, sizeof directory, ".");
+    return open(directory, O_TMPFILE | flags | O_CLOEXEC, mode);
+}
+
+int name_file_made_ahead(int fd, const char *path) {
+    // Through /proc, which needs no capability (AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH).
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
+/// The outcome written into its file made ahead and flushed, then named: the name appears
+/// with the whole content, as a rename would show it. -1 (and the caller writes it the
+/// usual way) when anything fails.
+static int write_outcome_ahead(const char *path, const struct buffer *b) {
+    int fd = outcome_ahead_fd;
+    outcome_ahead_fd = -1;
+    if (fd < 0) return -1;
+    int ok = write_all(fd, b->data, b->length) == 0 && fsync(fd) == 0 && name_file_made_ahead(fd, path) == 0;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
 int write_outcome(const char *path, const struct outcome *o) {
     struct buffer b = {0};
     render_outcome(&b, o);
@@ -140,6 +170,16 @@ int write_outcome(const char *path, const struct outcome *o) {
     const char *name = slash ? slash + 1 : path;
     if (slash) snprintf(directory, sizeof directory, "%.*s", (int)(slash == path ? 1 : slash - path), path);
     else snprintf(directory, sizeof directory, ".");
+    if (write_outcome_ahead(path, &b) == 0) {
+        free(b.data);
+        int dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0) return -1;
+        int synced = fsync(dir);
+        int saved = errno;
+        close(dir);
+        errno = saved;
+        return synced;
+    }
     int fd = -1;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);

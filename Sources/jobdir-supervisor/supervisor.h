@@ -167,6 +167,17 @@ struct outcome {
 /// Writes the outcome atomically: temp file in the same directory, fsync, rename, fsync
 /// of the directory. Returns 0, or -1 with errno set.
 int write_outcome(const char *path, const struct outcome *o);
+
+// A file of `path`'s directory made now without a name (O_TMPFILE): its inode is allocated
+// before the run needs it (on ext4 an allocation scans past every inode freed lately, at
+// times for most of a millisecond), and `name_file_made_ahead` gives it the name later, at
+// once. -1 when the filesystem cannot (the caller then makes the file when it needs it).
+int make_file_ahead(const char *path, int flags, mode_t mode);
+// Links the file made ahead as `path`; fails with EEXIST when `path` exists.
+int name_file_made_ahead(int fd, const char *path);
+// The outcome file's inode, made ahead at start (-1 when none): `write_outcome` names it
+// on its first try.
+extern int outcome_ahead_fd;
 /// The outcome's JSON, as the file holds it.
 void render_outcome(struct buffer *b, const struct outcome *o);
 
