@@ -19,6 +19,9 @@ struct JobSet {
     private var timelines: [JobID: JobTimeline] = [:]
     private var plans: [JobID: TriggerPlan] = [:]
     private var wakeTimes: [JobID: Date] = [:]
+    /// The earliest of `wakeTimes` (`.some(nil)`: none), or `.none` when it must be looked
+    /// for again: a loop turn asks for it, so with thousands of jobs it is kept, not searched.
+    private var earliestWake: Date?? = .some(nil)
     private var zones: [String: TimeZoneRules] = [:]
     private var chainCycleCache: Set<JobID>?
     /// The jobs in force with an `after` link to each upstream job.
@@ -63,7 +66,7 @@ struct JobSet {
         if case .removed(let id, let last)? = change {
             indexFollowers(old: last, new: nil)
             plans[id] = nil
-            wakeTimes[id] = nil
+            setWakeTime(id, nil)
             timelines[id] = nil
         }
         return change
@@ -86,10 +89,10 @@ struct JobSet {
     /// trigger kind (for `next_due`), or nil when it has no plan.
     mutating func updateWakeTime(_ id: JobID, now: Date) -> [String: Date]? {
         guard let plan = plans[id], let timeline = timelines[id], let definition = registry.definition(id) else {
-            wakeTimes[id] = nil
+            setWakeTime(id, nil)
             return nil
         }
-        wakeTimes[id] = definition.enabled ? plan.wakeTime(timeline, now: now) : nil
+        setWakeTime(id, definition.enabled ? plan.wakeTime(timeline, now: now) : nil)
         var nextDue: [String: Date] = [:]
         if definition.enabled {
             for (kind, _) in plan.kinds {
@@ -103,8 +106,19 @@ struct JobSet {
     var plannedJobs: [JobID] { Array(plans.keys) }
 
     /// Jobs whose wake time has come, in id order.
-    func dueJobs(now: Date) -> [JobID] {
-        wakeTimes.filter { $0.value <= now }.map(\.key).sorted()
+    mutating func dueJobs(now: Date) -> [JobID] {
+        guard let earliest = nextWake, earliest <= now else { return [] }
+        return wakeTimes.filter { $0.value <= now }.map(\.key).sorted()
+    }
+
+    private mutating func setWakeTime(_ id: JobID, _ time: Date?) {
+        let old = if let time { wakeTimes.updateValue(time, forKey: id) } else { wakeTimes.removeValue(forKey: id) }
+        guard case .some(let earliest) = earliestWake else { return }
+        if let old, old == earliest, time.map({ $0 > old }) ?? true {
+            earliestWake = .none  // the earliest moved later or went: looked for when asked
+        } else if let time, earliest.map({ time < $0 }) ?? true {
+            earliestWake = .some(time)
+        }
     }
 
     /// The slots of `id` due at `now`; they count as dealt with from here on.
@@ -116,7 +130,14 @@ struct JobSet {
     }
 
     /// The earliest wake time of any job.
-    var nextWake: Date? { wakeTimes.values.min() }
+    var nextWake: Date? {
+        mutating get {
+            if case .some(let known) = earliestWake { return known }
+            let found = wakeTimes.values.min()
+            earliestWake = .some(found)
+            return found
+        }
+    }
 
     /// The earliest wake time later than `instant`.
     func nextWake(after instant: Date) -> Date? { wakeTimes.values.filter { $0 > instant }.min() }

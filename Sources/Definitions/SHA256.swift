@@ -17,7 +17,7 @@ package struct SHA256: @unchecked Sendable {
 
     package mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         if !isKnownUniquelyReferenced(&context) { context = context.copy() }
-        let handled = bytes.withContiguousStorageIfAvailable { buffer in
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
             _ = EVP_DigestUpdate(context.pointer, buffer.baseAddress, buffer.count)
         }
         if handled == nil {

@@ -257,6 +257,37 @@ import Testing
         #expect(due3?.slots.isEmpty == true)
     }
 
+    @Test func theEarliestWakeFollowsEveryChange() {
+        var jobs = JobSet()
+        for (id, every) in [("a", 10), ("b", 10), ("c", 25), ("d", 40)] {
+            guard case .added(let definition) = jobs.apply(load(id, "every: \(every)s")) else { Issue.record("not added"); return }
+            _ = jobs.install(definition, firstSeen: Policy.at(0), lastSlots: { [:] }, now: Policy.at(0))
+            _ = jobs.updateWakeTime(definition.id, now: Policy.at(0))
+        }
+        #expect(jobs.nextWake == Policy.at(10))
+        #expect(jobs.dueJobs(now: Policy.at(9)).isEmpty)
+        #expect(jobs.dueJobs(now: Policy.at(10)).map(\.rawValue) == ["a", "b"])
+        _ = jobs.takeDueSlots(Policy.jobID("a"), now: Policy.at(10))
+        _ = jobs.updateWakeTime(Policy.jobID("a"), now: Policy.at(10))
+        #expect(jobs.nextWake == Policy.at(10), "b still waits at 10")
+        _ = jobs.takeDueSlots(Policy.jobID("b"), now: Policy.at(10))
+        _ = jobs.updateWakeTime(Policy.jobID("b"), now: Policy.at(10))
+        #expect(jobs.nextWake == Policy.at(20))
+        _ = jobs.remove("a.yaml")
+        _ = jobs.remove("b.yaml")
+        #expect(jobs.nextWake == Policy.at(25), "the earliest removed: the next one")
+        _ = jobs.apply(load("c", "every: 25s\nenabled: false"))
+        _ = jobs.updateWakeTime(Policy.jobID("c"), now: Policy.at(10))
+        #expect(jobs.nextWake == Policy.at(40))
+        guard case .added(let early) = jobs.apply(load("e", "every: 5s")) else { Issue.record("not added"); return }
+        _ = jobs.install(early, firstSeen: Policy.at(10), lastSlots: { [:] }, now: Policy.at(10))
+        _ = jobs.updateWakeTime(early.id, now: Policy.at(10))
+        #expect(jobs.nextWake == Policy.at(15), "an earlier one added")
+        _ = jobs.remove("d.yaml")
+        _ = jobs.remove("e.yaml")
+        #expect(jobs.nextWake == nil && jobs.dueJobs(now: Policy.at(1000)).isEmpty)
+    }
+
     @Test func aDisabledJobDoesNotWake() {
         var jobs = JobSet()
         guard case .added(let definition) = jobs.apply(load("a", "every: 10s\nenabled: false")) else { return }
