@@ -141,6 +141,8 @@ struct Scenarios {
         var idleCPUSeconds: Double
         var idleWakeups: Int
         var idleLoopWakeups: Int
+        /// After the first commit of every result, the edit and the idle period.
+        var settledMiB: Double
     }
 
     /// 10,000 job files whose next slot is an hour away.
@@ -174,7 +176,8 @@ struct Scenarios {
         let cpu = Double(daemon.cpuTicks - cpuBefore) / Double(sysconf(Int32(_SC_CLK_TCK)))
         return ScaleFigures(loadSeconds: load, residentMiB: resident, editMilliseconds: edit, idleCPUSeconds: cpu,
                             idleWakeups: daemon.contextSwitches() - switchesBefore,
-                            idleLoopWakeups: daemon.contextSwitches(thread: "jobdir-loop") - loopBefore)
+                            idleLoopWakeups: daemon.contextSwitches(thread: "jobdir-loop") - loopBefore,
+                            settledMiB: Double(daemon.residentKiB) / 1024)
     }
 
     /// `git checkout` switching 1,000 job files: until every change is in effect.

@@ -142,13 +142,14 @@ for round in 1...repeats {
     if round == repeats { idle = figures }
 }
 let (load, loadSpread) = summarize(loads), (memory, memorySpread) = summarize(memories), (edit, editSpread) = summarize(edits)
-rows.append(Row(name: "start → \(scaleJobs) jobs loaded (s)", value: String(format: "%.2f", load), spread: loadSpread, floor: "-", target: "< 2", met: load < 2))
-rows.append(Row(name: "resident memory after load (MiB)", value: String(format: "%.1f", memory), spread: memorySpread, floor: "-", target: "< 100", met: memory < 100))
+rows.append(Row(name: "start → \(scaleJobs) jobs loaded (s)", value: String(format: "%.2f", load), spread: loadSpread, floor: "-", target: "< 1", met: load < 1))
+rows.append(Row(name: "resident memory after load (MiB)", value: String(format: "%.1f", memory), spread: memorySpread, floor: "-", target: "< 64", met: memory < 64))
 rows.append(Row(name: "one edited file in effect (ms)", value: String(format: "%.1f", edit), spread: editSpread, floor: "-", target: "", met: nil))
 if let idle {
     rows.append(Row(name: "idle \(idleSeconds) s: wakeups of the daemon's event loop thread", value: "\(idle.idleLoopWakeups)", spread: "1 run", floor: "-", target: "0", met: idle.idleLoopWakeups == 0))
     rows.append(Row(name: "idle \(idleSeconds) s: wakeups of all threads (Swift runtime included)", value: "\(idle.idleWakeups)", spread: "1 run", floor: "-", target: "0", met: idle.idleWakeups == 0))
     rows.append(Row(name: "idle \(idleSeconds) s: daemon CPU time (s)", value: String(format: "%.2f", idle.idleCPUSeconds), spread: "1 run", floor: "-", target: "", met: nil))
+    rows.append(Row(name: "resident memory once every result is written and idle (MiB)", value: String(format: "%.1f", idle.settledMiB), spread: "1 run", floor: "-", target: "", met: nil))
 }
 
 // Reload storm.
