@@ -65,7 +65,8 @@ extension Daemon {
             loadAllJobs(reason: "_defaults.yaml changed")
             return
         }
-        let exists = access(jobDirectory.path(of: relativePath), F_OK) == 0
+        // A file read ahead was there when it was read (the read says when it was not).
+        let exists = read.map { !$0.isMissing } ?? (access(jobDirectory.path(of: relativePath), F_OK) == 0)
         if !exists {
             if let change = jobs.remove(relativePath) { apply(change) }
             return

@@ -81,9 +81,10 @@ package struct JobDirectory: Sendable {
         finish(read(relativePath, defaults: defaults))
     }
 
-    /// The first part of `load`: the file read and parsed. It touches nothing another
-    /// thread may change, so several files may be read side by side (`finish` then runs
-    /// on the thread that asks the password database, whose answers are not thread-safe).
+    /// The first part of `load`: the file read, its directories' owners checked, and the
+    /// file parsed. It touches nothing another thread may change (a name for a message
+    /// comes from `getpwuid_r`), so files may be read on another thread; `finish` then
+    /// resolves the run user on the thread that asks the password database.
     package func read(_ relativePath: String, defaults: DefaultsFile) -> JobFileRead {
         let file = path(of: relativePath)
         let start = SourceMark(file: file, line: 1, column: 1)
@@ -97,25 +98,28 @@ package struct JobDirectory: Sendable {
         }
         switch JobFileReader.readOwned(file) {
         case .failure(let problem):
-            return JobFileRead(stage: .done(JobFileLoad(relativePath: relativePath, file: file, id: id, result: .failure(Diagnostics([problem])))))
+            let load = JobFileLoad(relativePath: relativePath, file: file, id: id, result: .failure(Diagnostics([problem])))
+            return JobFileRead(stage: access(file, F_OK) == 0 ? .done(load) : .missing(load))
         case .success(let (bytes, owner)):
+            if let refusal = JobPathOwnership(root: root).problem(directoriesOf: relativePath, fileOwner: owner) {
+                return JobFileRead(stage: .done(JobFileLoad(relativePath: relativePath, file: file, id: id,
+                                                            result: .failure(Diagnostics([Diagnostic(refusal, at: start)])))))
+            }
             let parsed = definition(from: bytes, id: id, file: file, relativePath: relativePath, defaults: defaults)
             return JobFileRead(stage: .parsed(JobFileLoad(relativePath: relativePath, file: file, id: id, result: parsed), owner: owner))
         }
     }
 
-    /// The rest of `load`: the owners of the file's directories (a refusal there wins over
-    /// whatever the file holds) and the user the job runs as.
+    /// The rest of `load`: the user the job runs as.
     package func finish(_ read: JobFileRead) -> JobFileLoad? {
-        guard case .parsed(var load, let owner) = read.stage else {
-            if case .done(let load) = read.stage { return load }
-            return nil
+        var load: JobFileLoad
+        let owner: UInt32
+        switch read.stage {
+        case .ignored: return nil
+        case .done(let refused), .missing(let refused): return refused
+        case .parsed(let parsed, let fileOwner): (load, owner) = (parsed, fileOwner)
         }
         let start = SourceMark(file: load.file, line: 1, column: 1)
-        if let refusal = JobPathOwnership(root: root).problem(directoriesOf: load.relativePath, fileOwner: owner) {
-            load.result = .failure(Diagnostics([Diagnostic(refusal, at: start)]))
-            return load
-        }
         if case .success(var definition) = load.result {
             switch JobOwnership.resolve(definition, fileOwner: owner, start: start) {
             case .success(let identity):
@@ -199,13 +203,18 @@ package struct JobFileRead: Sendable {
     enum Stage: Sendable {
         /// The rules ignore the path.
         case ignored
+        /// The file is not there (any more); the load says it could not be opened.
+        case missing(JobFileLoad)
         /// Refused before anything was parsed.
         case done(JobFileLoad)
-        /// Parsed; the owners are still to be checked.
+        /// Parsed; the run user is still to be resolved.
         case parsed(JobFileLoad, owner: UInt32)
     }
 
     let stage: Stage
+
+    /// Whether the file was gone when it was to be read.
+    package var isMissing: Bool { if case .missing = stage { true } else { false } }
 }
 
 /// One job file's outcome.

@@ -22,7 +22,7 @@ package struct JobPathOwnership: Sendable {
             guard stat(path, &info) == 0 else { return "refused: cannot stat the directory \(path): \(String(cString: strerror(errno)))" }
             let owner = UInt32(info.st_uid)
             if owner != 0 && owner != fileOwner && owner != daemonUID {
-                let name = RunIdentity.passwd(uid: owner)?.name ?? "uid \(owner)"
+                let name = JobFileReader.userName(owner)  // getpwuid_r: files are read on more than one thread
                 return "refused: the directory \(path) is owned by \(name), who could replace this file; a job's directories must belong to its owner or root (`chown root \(path)`)"
             }
             if info.st_mode & (S_IWGRP | S_IWOTH) != 0 {

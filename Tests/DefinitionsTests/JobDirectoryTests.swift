@@ -34,6 +34,23 @@ import TestSupport
         #expect(catalog.definitions[JobID("reports/weekly")!]?.workdir == dir.path + "/reports")
     }
 
+    @Test func aFileReadAheadIsFinishedAsALoadWouldBeAndAGoneOneIsToldApart() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("a.yaml", "command: echo a\ntimeout: 5m\n")
+        let jobs = JobDirectory(root: dir.path)
+        let read = jobs.read("a.yaml", defaults: .absent)
+        #expect(!read.isMissing)
+        let finished = try #require(jobs.finish(read))
+        let loaded = try #require(jobs.load("a.yaml", defaults: .absent))
+        #expect(try finished.result.get() == loaded.result.get())
+        let gone = jobs.read("gone.yaml", defaults: .absent)
+        #expect(gone.isMissing, "a file that is not there is told apart from one that cannot be read")
+        guard case .failure(let problems)? = jobs.finish(gone)?.result else { Issue.record("no failure"); return }
+        #expect(problems.items.first?.message.hasPrefix("cannot open") == true, "for other callers, as load says it")
+        #expect(jobs.finish(jobs.read("notes.txt", defaults: .absent)) == nil, "ignored")
+    }
+
     @Test func changingDefaultsChangesTheDefinitionHash() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
