@@ -45,8 +45,8 @@ extension Daemon {
             for path in paths { reloadJobFile(path) }
         } else {
             let reads = JobFileReadAhead(paths, directory: jobDirectory, defaults: jobs.defaults)
+            defer { reads.stop() }
             while let (path, read) = reads.next() { reloadJobFile(path, read: read) }
-            reads.stop()
             // The parse trees and reads are gone; the heap they grew goes back to the system
             // (about a fifth of the daemon's memory after 10,000 files).
             malloc_trim(0)
@@ -127,12 +127,13 @@ extension Daemon {
         guard let slash = id.lastIndex(of: "/") else { return }
         if triggerDirectoriesShared?.contains(id[..<slash]) == true { return }
         do {
-            defer { triggerDirectoriesShared?.insert(id[..<slash]) }
             for moved in try DropBox(directory: store.layout.triggersDirectory).makeSharedDirectories(for: id) {
                 log.event("trigger_directory_moved_aside", ["job": id, "directory": "triggers/" + moved.path,
                                                             "to": "triggers/" + moved.movedTo, "owner": "\(moved.owner)",
                                                             "requests_kept": "\(moved.requestsKept)"])
             }
+            // Only a directory seen to: one that failed is tried again for the next job below it.
+            triggerDirectoriesShared?.insert(id[..<slash])
         } catch {
             log.event("trigger_directory_not_made", ["job": id, "error": "\(error)",
                                                      "note": "requests for it from users other than the directory's owner may be refused"])

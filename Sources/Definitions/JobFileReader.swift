@@ -63,9 +63,19 @@ package enum JobFileReader {
 
     /// By `getpwuid_r`: files are read on more than one thread (`JobDirectory.read`).
     static func userName(_ uid: uid_t) -> String {
-        var entry = passwd(), found: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &found) == 0, found != nil, let name = entry.pw_name else { return "uid \(uid)" }
-        return String(cString: name)
+        var size = 4096
+        while size <= 1 << 20 {
+            var entry = passwd(), found: UnsafeMutablePointer<passwd>?
+            var buffer = [CChar](repeating: 0, count: size)
+            // The name points into the buffer: read while the buffer is pinned.
+            let (status, name) = buffer.withUnsafeMutableBufferPointer { storage -> (Int32, String?) in
+                let status = getpwuid_r(uid, &entry, storage.baseAddress!, storage.count, &found)
+                let name: UnsafeMutablePointer<CChar>? = status == 0 && found != nil ? entry.pw_name : nil
+                return (status, name.map { String(cString: $0) })
+            }
+            if status == ERANGE { size *= 4; continue }
+            return name ?? "uid \(uid)"
+        }
+        return "uid \(uid)"
     }
 }

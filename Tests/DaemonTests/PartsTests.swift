@@ -363,3 +363,41 @@ import Testing
         #expect(!Daemon.isSupervisor(arguments: other, status: root, executable: other[0], of: id, daemonUID: 0))
     }
 }
+
+/// A full load's reads come in the order asked, the same whether a thread reads ahead or
+/// (no thread to be had) each is read when taken.
+@Suite struct JobFileReadAheadTests {
+    @Test func readsComeInOrderWithOrWithoutAThread() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("jobdir-readahead-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/team", withIntermediateDirectories: true)
+        var paths: [String] = []
+        for index in 0..<300 {
+            let path = index % 3 == 0 ? "team/job\(index).yaml" : "job\(index).yaml"
+            let text = index % 7 == 0 ? "command: 'true'\ntimeout: soon\n" : "command: 'true'\ndescription: job \(index)\n"
+            try text.write(toFile: root + "/" + path, atomically: true, encoding: .utf8)
+            chmod(root + "/" + path, 0o644)
+            paths.append(path)
+        }
+        paths.append("gone.yaml")
+        let directory = JobDirectory(root: root)
+        func outcomes(threaded: Bool) -> [String] {
+            let reads = JobFileReadAhead(paths, directory: directory, defaults: .absent, ahead: 16, threaded: threaded)
+            defer { reads.stop() }
+            var seen: [String] = []
+            while let (path, read) = reads.next() {
+                guard let load = directory.finish(read) else { seen.append("\(path) ignored"); continue }
+                switch load.result {
+                case .success(let definition): seen.append("\(path) \(definition.description ?? "")")
+                case .failure(let problems): seen.append("\(path) \(read.isMissing ? "gone" : problems.items.first?.message ?? "")")
+                }
+            }
+            return seen
+        }
+        let threaded = outcomes(threaded: true), inline = outcomes(threaded: false)
+        #expect(threaded.count == 301 && threaded == inline)
+        #expect(threaded.first?.hasPrefix("team/job0.yaml `timeout` must be a duration") == true, "\(threaded.first ?? "")")
+        #expect(threaded[1] == "job1.yaml job 1")
+        #expect(threaded.last == "gone.yaml gone")
+    }
+}
