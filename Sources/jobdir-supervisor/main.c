@@ -246,12 +246,10 @@ static int read_signals(int sfd, int *child) {
 static mode_t log_mode(const char *log_path) {
     const char *slash = strrchr(log_path, '/');
     if (!slash || slash == log_path) return 0600;
-    size_t length = (size_t)(slash - log_path);
-    char *directory = strndup(log_path, length);
+    char directory[4096];
+    directory_of(log_path, directory, sizeof directory);
     struct stat info;
-    int has_group = directory && stat(directory, &info) == 0 && (info.st_mode & 0050);
-    free(directory);
-    return has_group ? 0640 : 0600;
+    return stat(directory, &info) == 0 && (info.st_mode & 0050) ? 0640 : 0600;
 }
 
 static void show_id(const char *id) {

@@ -133,12 +133,27 @@ static int write_all(int fd, const char *data, size_t length) {
 
 int outcome_ahead_fd = -1;
 
-int make_file_ahead(const char *path, int flags, mode_t mode) {
+void directory_of(const char *path, char *directory, size_t size) {
     const char *slash = strrchr(path, '/');
+    if (slash) snprintf(directory, size, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+    else snprintf(directory, size, ".");
+}
+
+int make_file_ahead(const char *path, int flags, mode_t mode) {
     char directory[4096];
-    if (slash) snprintf(directory, sizeof directory, "%.*s", (int)(slash == path ? 1 : slash - path), path);
-    else snprintf(directory, sizeof directory, ".");
+    directory_of(path, directory, sizeof directory);
     return open(directory, O_TMPFILE | flags | O_CLOEXEC, mode);
+}
+
+/// fsync of the directory: the new name in it is durable. 0, or -1 with errno set.
+static int sync_directory(const char *directory) {
+    int dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    int synced = fsync(dir);
+    int saved = errno;
+    close(dir);
+    errno = saved;
+    return synced;
 }
 
 int name_file_made_ahead(int fd, const char *path) {
@@ -168,17 +183,10 @@ int write_outcome(const char *path, const struct outcome *o) {
     const char *slash = strrchr(path, '/');
     char directory[4096], temp[4096];
     const char *name = slash ? slash + 1 : path;
-    if (slash) snprintf(directory, sizeof directory, "%.*s", (int)(slash == path ? 1 : slash - path), path);
-    else snprintf(directory, sizeof directory, ".");
+    directory_of(path, directory, sizeof directory);
     if (write_outcome_ahead(path, &b) == 0) {
         free(b.data);
-        int dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir < 0) return -1;
-        int synced = fsync(dir);
-        int saved = errno;
-        close(dir);
-        errno = saved;
-        return synced;
+        return sync_directory(directory);
     }
     int fd = -1;
     struct timespec now;
@@ -205,11 +213,5 @@ int write_outcome(const char *path, const struct outcome *o) {
         errno = saved;
         return -1;
     }
-    int dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return -1;
-    int synced = fsync(dir);
-    saved = errno;
-    close(dir);
-    errno = saved;
-    return synced;
+    return sync_directory(directory);
 }

@@ -168,6 +168,8 @@ struct outcome {
 /// of the directory. Returns 0, or -1 with errno set.
 int write_outcome(const char *path, const struct outcome *o);
 
+// The directory part of `path` ("." when it has none) into `directory`.
+void directory_of(const char *path, char *directory, size_t size);
 // A file of `path`'s directory made now without a name (O_TMPFILE): its inode is allocated
 // before the run needs it (on ext4 an allocation scans past every inode freed lately, at
 // times for most of a millisecond), and `name_file_made_ahead` gives it the name later, at
