@@ -191,8 +191,8 @@ extension Daemon {
         for id in batch.acknowledgements { supervisors.acknowledge(id) }
         commitLanded()
         // A commit of thousands of documents (every result at the first start) grew the heap
-        // of each flushing thread by their encodings: it goes back to the system.
-        if batch.documents.count >= Self.largeCommit { malloc_trim(0) }
+        // by their encodings: it goes back to the system once they are freed, at the turn's end.
+        if batch.documents.count >= Self.largeCommit { heapToTrim = true }
     }
 
     /// A commit of at least this many documents gives the memory it used back.

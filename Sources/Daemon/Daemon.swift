@@ -54,6 +54,9 @@ package final class Daemon {
     /// During a full load: the directories of nested jobs' triggers already seen to in it
     /// (`shareTriggerDirectories`), each checked once per load, not once per job below it.
     var triggerDirectoriesShared: Set<Substring>?
+    /// Set by a commit of thousands of documents: the heap goes back to the system at the
+    /// turn's end, once the commit's encodings are freed (`flushWrites`).
+    var heapToTrim = false
 
     package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
@@ -137,6 +140,10 @@ package final class Daemon {
             // A run left going when the daemon stops has its pid on disk for the next one.
             if stopping { writeDuePIDs(now: nil) }
             flushWrites()
+            if heapToTrim {
+                heapToTrim = false
+                malloc_trim(0)
+            }
             service.endTurn(running: runs.running.count, queued: runs.waiting.count + runs.owedRetries.count,
                             awaitingApproval: approvals.count, stopping: stopping)
             if stopping && (runs.isIdle || configuration.onStop == .detach) && fleetSettled() { break }
