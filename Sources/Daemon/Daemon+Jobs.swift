@@ -38,7 +38,8 @@ extension Daemon {
         }
         let present = Set(found)
         triggerDirectoriesShared = []
-        defer { triggerDirectoriesShared = nil }
+        stateListing = StateListing()
+        defer { (triggerDirectoriesShared, stateListing) = (nil, nil) }
         for path in jobs.registry.knownPaths where !present.contains(path) { reloadJobFile(path) }
         let paths = found.filter { $0 != JobPathRules.defaultsFileName }
         if paths.count < Self.readAheadThreshold {
@@ -46,7 +47,8 @@ extension Daemon {
         } else {
             let reads = JobFileReadAhead(paths, directory: jobDirectory, defaults: jobs.defaults)
             defer { reads.stop() }
-            while let (path, read) = reads.next() { reloadJobFile(path, read: read) }
+            let accounts = AccountLookup(remembering: true)
+            while let (path, read) = reads.next() { reloadJobFile(path, read: read, accounts: accounts) }
             // The parse trees and reads are gone; the heap they grew goes back to the system
             // (about a fifth of the daemon's memory after 10,000 files).
             malloc_trim(0)
@@ -58,8 +60,9 @@ extension Daemon {
     static let readAheadThreshold = 64
 
     /// Reads one job file (or notices it is gone) and applies the outcome; `read` is the
-    /// file already read and parsed by a `JobFileReadAhead`.
-    func reloadJobFile(_ relativePath: String, read: JobFileRead? = nil) {
+    /// file already read and parsed by a `JobFileReadAhead`, `accounts` the lookups of a
+    /// whole load.
+    func reloadJobFile(_ relativePath: String, read: JobFileRead? = nil, accounts: AccountLookup = AccountLookup()) {
         if relativePath == JobPathRules.defaultsFileName {
             log.event("defaults_changed", ["file": jobDirectory.path(of: relativePath)])
             loadAllJobs(reason: "_defaults.yaml changed")
@@ -71,7 +74,7 @@ extension Daemon {
             if let change = jobs.remove(relativePath) { apply(change) }
             return
         }
-        let load = if let read { jobDirectory.finish(read) } else { jobDirectory.load(relativePath, defaults: jobs.defaults) }
+        let load = if let read { jobDirectory.finish(read, accounts: accounts) } else { jobDirectory.load(relativePath, defaults: jobs.defaults, accounts: accounts) }
         guard let load else { return }
         apply(jobs.apply(load))
     }
@@ -144,7 +147,7 @@ extension Daemon {
     private func grantReaders(_ definition: JobDefinition) {
         guard let granted = readers.update(definition, daemonUID: UInt32(geteuid())) else { return }
         do {
-            try store.grant(granted, job: definition.id.rawValue)
+            try store.grant(granted, job: definition.id.rawValue, listing: stateListing)
         } catch {
             log.event("readers_not_granted", ["job": definition.id.rawValue, "error": "\(error)",
                                               "note": "its records and logs stay readable by the daemon's user only"])
@@ -155,6 +158,7 @@ extension Daemon {
     /// so that a slot run before a restart is never run again.
     private func lastSlots(of id: JobID) -> [TriggerKind: Date] {
         var last: [TriggerKind: Date] = [:]
+        if stateListing?.mayExist(store.layout.executionsDirectory(job: id.rawValue)) == false { return last }
         for execution in (try? store.recordIDs(job: id.rawValue)) ?? [] {
             let kind = execution.trigger
             guard kind == .cron || kind == .every || kind == .at else { continue }

@@ -54,6 +54,8 @@ package final class Daemon {
     /// During a full load: the directories of nested jobs' triggers already seen to in it
     /// (`shareTriggerDirectories`), each checked once per load, not once per job below it.
     var triggerDirectoriesShared: Set<Substring>?
+    /// During a full load: the state directories' entries, listed once (`StateListing`).
+    var stateListing: StateListing?
     /// Set by a commit of thousands of documents: the heap goes back to the system at the
     /// turn's end, once the commit's encodings are freed (`flushWrites`).
     var heapToTrim = false
@@ -71,7 +73,10 @@ package final class Daemon {
         runs = RunTable(limits: RunLimits(maxParallel: configuration.maxParallel, poolSizes: configuration.pools))
         results = ResultBook { _ in nil }
         // A result an earlier daemon wrote; one that cannot be read is reported (once) and ignored.
-        results = ResultBook { [unowned self] id in readDocument(JobResult.self, at: store.layout.resultFile(job: id.rawValue)) }
+        results = ResultBook { [unowned self] id in
+            let path = store.layout.resultFile(job: id.rawValue)
+            return stateListing?.mayExist(path) == false ? nil : readDocument(JobResult.self, at: path)
+        }
     }
 
     var stopping: Bool { shutdown.stopping }

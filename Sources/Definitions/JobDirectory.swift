@@ -77,8 +77,8 @@ package struct JobDirectory: Sendable {
     }
 
     /// Loads one job file; nil when the rules ignore the path.
-    package func load(_ relativePath: String, defaults: DefaultsFile) -> JobFileLoad? {
-        finish(read(relativePath, defaults: defaults))
+    package func load(_ relativePath: String, defaults: DefaultsFile, accounts: AccountLookup = AccountLookup()) -> JobFileLoad? {
+        finish(read(relativePath, defaults: defaults), accounts: accounts)
     }
 
     /// The first part of `load`: the file read, its directories' owners checked, and the
@@ -110,8 +110,9 @@ package struct JobDirectory: Sendable {
         }
     }
 
-    /// The rest of `load`: the user the job runs as.
-    package func finish(_ read: JobFileRead) -> JobFileLoad? {
+    /// The rest of `load`: the user the job runs as (from `accounts`, which a full load
+    /// keeps for all its files).
+    package func finish(_ read: JobFileRead, accounts: AccountLookup = AccountLookup()) -> JobFileLoad? {
         var load: JobFileLoad
         let owner: UInt32
         switch read.stage {
@@ -121,7 +122,7 @@ package struct JobDirectory: Sendable {
         }
         let start = SourceMark(file: load.file, line: 1, column: 1)
         if case .success(var definition) = load.result {
-            switch JobOwnership.resolve(definition, fileOwner: owner, start: start) {
+            switch JobOwnership.resolve(definition, fileOwner: owner, start: start, accounts: accounts) {
             case .success(let identity):
                 definition.runAs = identity
                 definition.fileOwner = owner

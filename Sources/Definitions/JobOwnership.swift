@@ -8,17 +8,17 @@ package enum JobOwnership {
     /// The identity of `definition`'s runs, or the problems with `user:`/`group:`, each at
     /// its position. `fileOwner` is the job file's owner; `daemonUID` the daemon's user.
     package static func resolve(_ definition: JobDefinition, fileOwner: UInt32, start: SourceMark,
-                                daemonUID: UInt32 = UInt32(geteuid()), daemonGID: UInt32 = UInt32(getegid())) -> Result<RunIdentity, Diagnostics> {
+                                accounts: AccountLookup = AccountLookup(), daemonUID: UInt32 = UInt32(geteuid()), daemonGID: UInt32 = UInt32(getegid())) -> Result<RunIdentity, Diagnostics> {
         var problems: [Diagnostic] = []
         let asRoot = daemonUID == 0
         var user: PasswdEntry?
         if let named = definition.user {
-            if let entry = RunIdentity.passwd(named: named.text) {
+            if let entry = accounts.passwd(named: named.text) {
                 if asRoot && fileOwner != 0 && entry.uid != fileOwner {
-                    let owner = RunIdentity.passwd(uid: fileOwner)?.name ?? "uid \(fileOwner)"
+                    let owner = accounts.passwd(uid: fileOwner)?.name ?? "uid \(fileOwner)"
                     problems.append(Diagnostic("`user: \(named.text)`: this file is owned by \(owner), so it may only run as \(owner); only a root-owned file may name another user", at: named.mark))
                 } else if !asRoot && entry.uid != daemonUID {
-                    let me = RunIdentity.passwd(uid: daemonUID)?.name ?? "uid \(daemonUID)"
+                    let me = accounts.passwd(uid: daemonUID)?.name ?? "uid \(daemonUID)"
                     problems.append(Diagnostic("`user: \(named.text)`: the daemon runs as \(me), not root, so it runs every job as \(me); remove `user:` or run the daemon as root", at: named.mark))
                 } else {
                     user = entry
@@ -28,7 +28,7 @@ package enum JobOwnership {
             }
         } else {
             let uid = asRoot ? fileOwner : daemonUID
-            user = RunIdentity.passwd(uid: uid)
+            user = accounts.passwd(uid: uid)
             if user == nil && !asRoot {
                 // A daemon without a password entry (a container's arbitrary uid) runs jobs as it is.
                 let home = getenv("HOME").map { String(cString: $0) } ?? "/"
@@ -39,12 +39,12 @@ package enum JobOwnership {
             }
         }
         var gid = asRoot ? user?.gid : daemonGID
-        var groupName = gid.map(RunIdentity.groupName)
+        var groupName = gid.map(accounts.groupName)
         if let named = definition.group {
-            if let group = RunIdentity.group(named: named.text) {
+            if let group = accounts.group(named: named.text) {
                 let member = user.map { $0.gid == group.gid || group.members.contains($0.name) } ?? true
                 if !asRoot && group.gid != daemonGID {
-                    problems.append(Diagnostic("`group: \(named.text)`: the daemon is not root and runs every job with its own group \(RunIdentity.groupName(daemonGID)); remove `group:` or run the daemon as root", at: named.mark))
+                    problems.append(Diagnostic("`group: \(named.text)`: the daemon is not root and runs every job with its own group \(accounts.groupName(daemonGID)); remove `group:` or run the daemon as root", at: named.mark))
                 } else if asRoot && fileOwner != 0 && !member {
                     problems.append(Diagnostic("`group: \(named.text)`: \(user?.name ?? "the owner") is not a member of it; only a root-owned file may name any group", at: named.mark))
                 } else {

@@ -21,8 +21,11 @@ package struct RunIdentity: Sendable, Equatable {
 
     package static func passwd(uid: UInt32) -> PasswdEntry? { PasswdEntry(getpwuid(uid_t(uid))) }
 
+    /// A line of the group database: its id, name and listed members.
+    package typealias Group = (gid: UInt32, name: String, members: [String])
+
     /// The group's gid and name, for a name or a number.
-    package static func group(named text: String) -> (gid: UInt32, name: String, members: [String])? {
+    package static func group(named text: String) -> Group? {
         let entry = UInt32(text).map { getgrgid(gid_t($0)) } ?? getgrnam(text)
         guard let entry else { return UInt32(text).map { ($0, text, []) } }
         var members: [String] = []

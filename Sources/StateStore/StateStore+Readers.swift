@@ -15,8 +15,10 @@ extension StateStore {
     /// logs and result of `job`; creates its directories so that they never inherit
     /// another job's list (a job id with `/` lies below another's directory). Returns whether anything changed. Throws when the filesystem
     /// takes no ACLs (`EOPNOTSUPP`): then only the daemon's user reads them, as before.
+    /// `listing`, during a full load, answers for files that are not there.
     @discardableResult
-    package func grant(_ readers: StateReaders, job: String) throws(StateStoreError) -> Bool {
+    package func grant(_ readers: StateReaders, job: String, listing: StateListing? = nil) throws(StateStoreError) -> Bool {
+        func exists(_ path: String) -> Bool { listing?.mayExist(path) != false && access(path, F_OK) == 0 }
         let directories = [layout.executionsDirectory(job: job), layout.logsDirectory(job: job)]
         let wanted = readers.isEmpty ? nil : AccessList(readers: readers, directory: true)
         var changed = false
@@ -24,7 +26,7 @@ extension StateStore {
             // A job without readers whose directory is not made yet has nothing to take
             // away: its directory is made at its first run, and takes no list from the one
             // above it (`makeDirectories`), which may be another job's (`x` above `x/y`).
-            if readers.isEmpty && access(directory, F_OK) != 0 { continue }
+            if readers.isEmpty && !exists(directory) { continue }
             try makeDirectories(directory)
             do throws(Errno) {
                 guard try Sys.attribute(directory, AccessList.defaultAttribute) != wanted?.bytes else { continue }
@@ -45,7 +47,7 @@ extension StateStore {
         let result = layout.resultFile(job: job), file = readers.isEmpty ? nil : AccessList(readers: readers, directory: false)
         if !readers.isEmpty, job.utf8.contains(UInt8(ascii: "/")) { try openResultPath(to: result) }
         do throws(Errno) {
-            if access(result, F_OK) == 0, try Sys.attribute(result, AccessList.accessAttribute) != file?.bytes {
+            if exists(result), try Sys.attribute(result, AccessList.accessAttribute) != file?.bytes {
                 changed = true
                 try apply(file, toFile: result)
             }

@@ -74,6 +74,25 @@ import TestSupport
         #expect(try identity("command: x\nuser: nobody\n", owner: nobody.uid, daemon: 0).get().uid == nobody.uid)
     }
 
+    @Test func aLoadsRememberedAccountsAnswerAsTheDatabasesDo() throws {
+        let nobody = try #require(RunIdentity.passwd(named: "nobody"), "the system has no user nobody")
+        let accounts = AccountLookup(remembering: true)
+        let cases: [(text: String, owner: UInt32, daemon: UInt32)] = [
+            ("command: x\n", nobody.uid, 0), ("command: x\n", 0, 0), ("command: x\nuser: nobody\ngroup: root\n", 0, 0),
+            ("command: x\nuser: nobody\n", 0, 0), ("command: x\nuser: no-such-user-here\n", 0, 0),
+            ("command: x\ngroup: no-such-group-here\n", 0, 0), ("command: x\nuser: root\n", nobody.uid, 0),
+            ("command: x\n", 0, nobody.uid), ("command: x\nuser: root\n", 0, nobody.uid),
+        ]
+        // Twice over, so that the second round is answered from what the first remembered.
+        for (text, owner, daemon) in cases + cases {
+            let remembered = parse(text).flatMap {
+                JobOwnership.resolve($0, fileOwner: owner, start: SourceMark(file: "job.yaml", line: 1, column: 1), accounts: accounts,
+                                     daemonUID: daemon, daemonGID: daemon == 0 ? 0 : 65534)
+            }
+            #expect(remembered == identity(text, owner: owner, daemon: daemon), "\(text) owned by \(owner), daemon \(daemon)")
+        }
+    }
+
     @Test func anotherOwnerMayNameOnlyItself() throws {
         let nobody = try #require(RunIdentity.passwd(named: "nobody"), "the system has no user nobody")
         guard case .failure(let problems) = identity("command: x\nuser: root\n", owner: nobody.uid, daemon: 0) else {
