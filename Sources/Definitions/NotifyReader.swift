@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Reads `notify` and `ping`, reporting problems with their positions like every other key.
 struct NotifyReader {
@@ -53,12 +54,27 @@ struct NotifyReader {
             checker.report("`\(key)` must be an http:// or https:// URL; found `\(text)`", at: node)
             return nil
         }
-        guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+        guard Self.hasHost(text) else {
             checker.report("`\(key)`: `\(text)` is not a URL with a host", at: node)
             return nil
         }
         return text
     }
+
+    /// Whether `text` parses as a URL with a host. The last answers are kept: a
+    /// `_defaults.yaml` gives every job of a load the same `notify` and `ping` URLs, and
+    /// Foundation's parse of one costs more than the rest of a small job file's.
+    private static func hasHost(_ text: String) -> Bool {
+        if let known = answers.withLock({ $0[text] }) { return known }
+        let answer = URLComponents(string: text)?.host.map { !$0.isEmpty } ?? false
+        answers.withLock { known in
+            if known.count >= 64 { known.removeAll(keepingCapacity: true) }
+            known[text] = answer
+        }
+        return answer
+    }
+
+    private static let answers = Mutex<[String: Bool]>([:])
 
     private mutating func readHeaders(_ node: YAMLNode) -> [NotifyPolicy.Header] {
         guard case .mapping(let pairs) = node.value else {

@@ -51,6 +51,21 @@ import TestSupport
         #expect(jobs.finish(jobs.read("notes.txt", defaults: .absent)) == nil, "ignored")
     }
 
+    @Test func readingAJobFileLeavesItsAccessTimeAlone() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("a.yaml", "command: echo a\n")
+        let path = dir.path + "/a.yaml"
+        // Read two days ago, changed since: any reading that updates access times would.
+        var times = [timespec(tv_sec: time(nil) - 2 * 86_400, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        var before = stat(), after = stat()
+        stat(path, &before)
+        #expect(try JobDirectory(root: dir.path).load("a.yaml", defaults: .absent)?.result.get().id.rawValue == "a")
+        stat(path, &after)
+        #expect(after.st_atim.tv_sec == before.st_atim.tv_sec)
+    }
+
     @Test func changingDefaultsChangesTheDefinitionHash() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

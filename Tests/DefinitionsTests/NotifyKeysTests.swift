@@ -44,4 +44,15 @@ import Testing
         #expect(parser.problems("command: x\nnotify: {webhook: 'http://h/x', onn: failure}\n").first?.contains("did you mean `on`?") == true)
         #expect(parser.problems("command: x\nping: ftp://h/x\n").first?.contains("http:// or https://") == true)
     }
+
+    @Test func aURLIsJudgedTheSameEveryTimeItIsRead() {
+        // More URLs than the answers kept, each read twice: good ones stay good, bad ones bad.
+        for round in 0..<2 {
+            for n in 0..<100 {
+                #expect(parser.problems("command: x\nping: http://host\(n).example/p\n").isEmpty, "round \(round), url \(n)")
+                #expect(parser.problems("command: x\nping: 'http://:\(n)/p'\n").first?.contains("not a URL with a host") == true,
+                        "round \(round), url \(n)")
+            }
+        }
+    }
 }
