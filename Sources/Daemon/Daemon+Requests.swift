@@ -59,12 +59,11 @@ extension Daemon {
         let execution = newExecutionID(job: id, dueAt: Date(), kind: .manual)
         let claims: Int32
         do {
-            claims = try inbox.openClaimDirectory()
+            claims = try inbox.claimDirectory()
         } catch {
             log.event("trigger_waits", ["file": file, "reason": "cannot make triggers/.claimed the daemon's own directory: \(error)"])
             return
         }
-        defer { close(claims) }
         guard box.move(request, at: path, to: claims, name: inbox.claimName(execution: execution, job: id)) else {
             log.event("trigger_refused", ["file": file, "reason": "the file was replaced while it was read; drop it again"])
             return

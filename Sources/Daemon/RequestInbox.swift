@@ -94,15 +94,36 @@ final class RequestInbox {
     var claims: DropBox { DropBox(directory: claimedDirectory) }
 
     /// A descriptor of `triggers/.claimed`, the daemon's own (`DropBox.privateDirectory`:
-    /// anything else a user put under that name is moved aside first). The caller closes it.
-    func openClaimDirectory() throws(Errno) -> Int32 {
-        try triggers.privateDirectory(".claimed")
+    /// anything else a user put under that name is moved aside first). It is kept open for
+    /// the next claim, and checked again when the name no longer leads to it; the inbox
+    /// closes it.
+    func claimDirectory() throws(Errno) -> Int32 {
+        if let kept = keptClaimDirectory {
+            var info = stat()
+            if lstat(claimedDirectory, &info) == 0, info.st_dev == kept.device, info.st_ino == kept.inode { return kept.fd }
+            close(kept.fd)
+            keptClaimDirectory = nil
+        }
+        let fd = try triggers.privateDirectory(".claimed")
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw Errno(code, call: "fstat")
+        }
+        keptClaimDirectory = (fd, info.st_dev, info.st_ino)
+        return fd
+    }
+
+    private var keptClaimDirectory: (fd: Int32, device: dev_t, inode: ino_t)?
+
+    deinit {
+        if let kept = keptClaimDirectory { close(kept.fd) }
     }
 
     /// Claims left by a crash, oldest first (names in `triggers/.claimed`).
     func leftClaims() -> [String] {
-        guard let fd = try? openClaimDirectory() else { return [] }
-        close(fd)
+        guard (try? claimDirectory()) != nil else { return [] }
         return directoryNames(claimedDirectory)
     }
 

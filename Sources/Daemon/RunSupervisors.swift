@@ -1,3 +1,4 @@
+import CLinux
 import Execution
 import Foundation
 import Glibc
@@ -106,7 +107,7 @@ final class RunSupervisors {
     /// close-on-exec: a pipe, or for a gate a socket pair (see `openGate`).
     private static func pipe(nonblockingRead: Bool, what: String) throws(SpawnFailure) -> (read: Int32, write: Int32) {
         var fds: [Int32] = [-1, -1]
-        let made = nonblockingRead ? Glibc.pipe(&fds) : socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+        let made = nonblockingRead ? CLinux.pipe2(&fds, O_CLOEXEC) : socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
         guard made == 0 else {
             let code = errno
             throw SpawnFailure(kind: SpawnFailure.other, message: "\(what): \(String(cString: strerror(code)))", errno: code)
@@ -116,8 +117,7 @@ final class RunSupervisors {
             Sys.close(fds[index])
             fds[index] = moved
         }
-        guard fds.allSatisfy({ $0 >= 0 }), fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0,
-              !nonblockingRead || fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0 else {
+        guard fds.allSatisfy({ $0 >= 0 }), !nonblockingRead || fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0 else {
             let code = errno
             for fd in fds where fd >= 0 { Sys.close(fd) }
             throw SpawnFailure(kind: SpawnFailure.other, message: "\(what): \(String(cString: strerror(code)))", errno: code)
@@ -155,7 +155,8 @@ final class RunSupervisors {
         guard let id = owners[fd], var entry = entries[id] else { return [] }
         if fd == entry.report {
             var events: [Event] = []
-            var buffer = [UInt8](repeating: 0, count: 256)
+            // An outcome (about 600 bytes) in one read.
+            var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 let n = read(fd, &buffer, buffer.count)
                 if n > 0 { entry.pending += buffer[0..<n]; continue }

@@ -37,21 +37,33 @@ extension SupervisorOutcome {
     }
 
     package static func decode(_ bytes: [UInt8], path: String) throws(OutcomeReadError) -> SupervisorOutcome {
-        struct Header: Decodable { var schema: String? }
-        let decoder = JSONDecoder()
-        guard let header = try? decoder.decode(Header.self, from: Data(bytes)) else {
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(bytes)) else {
             throw OutcomeReadError(code: .unreadable, path: path, message: "not a JSON object")
         }
-        guard let schema = header.schema, schema.hasPrefix("jobdir.outcome/v") else {
+        guard let schema = envelope.schema, schema.hasPrefix("jobdir.outcome/v") else {
             throw OutcomeReadError(code: .unreadable, path: path,
-                                   message: "not an outcome file (schema `\(header.schema ?? "none")`, expected `\(Self.schema)`)")
+                                   message: "not an outcome file (schema `\(envelope.schema ?? "none")`, expected `\(Self.schema)`)")
         }
         guard schema == Self.schema else {
             throw OutcomeReadError(code: .unsupportedVersion, path: path,
                                    message: "outcome format `\(schema)` is not known to this jobdir, which reads `\(Self.schema)`")
         }
-        do { return try decoder.decode(SupervisorOutcome.self, from: Data(bytes)) } catch {
+        do { return try envelope.outcome.get() } catch {
             throw OutcomeReadError(code: .unreadable, path: path, message: "not a valid outcome: \(error)")
+        }
+    }
+
+    /// The schema and the outcome, from one parse of the document (the outcome's problems
+    /// are reported only once the schema is known to be this version's).
+    private struct Envelope: Decodable {
+        var schema: String?
+        var outcome: Result<SupervisorOutcome, any Error>
+
+        private enum CodingKeys: String, CodingKey { case schema }
+
+        init(from decoder: any Decoder) throws {
+            schema = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .schema)
+            outcome = Result { try SupervisorOutcome(from: decoder) }
         }
     }
 }

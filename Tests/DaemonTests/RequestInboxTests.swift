@@ -87,8 +87,7 @@ import Watching
 
     @Test func claimingOrRemovingARequestIsNoRequest() throws {
         let boxes = try Boxes()
-        let claims = try boxes.inbox.openClaimDirectory()
-        close(claims)
+        _ = try boxes.inbox.claimDirectory()
         boxes.write("triggers/backup")
         boxes.write("cancel/x")
         #expect(boxes.requests(expecting: 2) == [.trigger("backup"), .cancel("x")])
@@ -96,6 +95,21 @@ import Watching
         boxes.write("triggers/.claimed/y+backup")
         unlink(boxes.root + "/cancel/x")
         #expect(boxes.requests().isEmpty)
+    }
+
+    @Test func theClaimDirectoryIsCheckedAgainOnceItsNameLeadsElsewhere() throws {
+        let boxes = try Boxes()
+        let first = try boxes.inbox.claimDirectory()
+        #expect(try boxes.inbox.claimDirectory() == first, "kept while it is the one named")
+        boxes.rename("triggers/.claimed", "triggers/old-claims")
+        boxes.makeDirectory("elsewhere")
+        #expect(symlink(boxes.root + "/elsewhere", boxes.root + "/triggers/.claimed") == 0)
+        let second = try boxes.inbox.claimDirectory()
+        var kept = stat(), named = stat()
+        #expect(fstat(second, &kept) == 0 && lstat(boxes.root + "/triggers/.claimed", &named) == 0)
+        #expect(named.st_mode & S_IFMT == S_IFDIR && kept.st_ino == named.st_ino, "a directory of its own again, not the symlink")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: boxes.root + "/triggers")) ?? []
+        #expect(names.contains { $0.hasPrefix(".claimed.foreign-") }, "the symlink moved aside: \(names)")
     }
 
     @Test func aCancelFileIsACancelRequest() throws {
