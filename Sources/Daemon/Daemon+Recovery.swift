@@ -19,22 +19,32 @@ extension Daemon {
         }
         for job in executionJobs() {
             var candidates = Set(newestUnfinished(job: job))
+            var listed: Set<ExecutionID> = []
             if let id = JobID(job), let result = results.existing(id) {
-                for listed in result.running + result.queued.map(\.id) + result.pendingApprovals {
-                    if let execution = ExecutionID(rawValue: listed) { candidates.insert(execution) }
+                for text in result.running + result.queued.map(\.id) + result.pendingApprovals {
+                    if let execution = ExecutionID(rawValue: text) { listed.insert(execution) }
                 }
+                candidates.formUnion(listed)
             }
             // Executions this daemon has begun itself (a chain fired by an outcome collected
             // just now) are not an earlier daemon's to recover.
             for execution in candidates.sorted() where !runs.contains(execution) && !approvals.contains(execution) {
+                let record: ExecutionRecord
                 if let owed = owedRecord(job: job, id: execution) {
-                    if !owed.state.isTerminal { recover(owed) }
-                    continue
+                    record = owed
+                } else {
+                    switch readRecord(job: job, id: execution) {
+                    case .success(let read?): record = read
+                    case .failure: recoverUnreadable(job: job, id: execution); continue
+                    case .success(nil): continue
+                    }
                 }
-                switch readRecord(job: job, id: execution) {
-                case .success(let record?) where !record.state.isTerminal: recover(record)
-                case .failure: recoverUnreadable(job: job, id: execution)
-                default: continue
+                if !record.state.isTerminal {
+                    recover(record)
+                } else if listed.contains(execution), let id = JobID(job) {
+                    // Its end is recorded, but the result written after it was not (a crash
+                    // between the two commits of a turn that started runs): it catches up.
+                    results.update(id) { $0.noteFinished(record) }
                 }
             }
         }

@@ -147,6 +147,23 @@ import TestSupport
         #expect(Set(slots).count == slots.count, "a slot ran twice: \(slots.sorted())")
     }
 
+    @Test func aResultThatMissedItsRunsEndCatchesUpAtTheNextStart() async throws {
+        let fixture = try StateFixture()
+        defer { fixture.remove() }
+        try fixture.job("nightly", "command: 'true'\nschedule: '0 3 * * *'\n")
+        let ended = try fixture.record("nightly", .failed, minutesAgo: 5, exitCode: 2)
+        try fixture.result("nightly") { $0.running = [ended.id.rawValue] }
+        let daemon = try DaemonProcess(jobs: fixture.jobs, state: fixture.state, arguments: [])
+        let files = StateFiles(fixture.state)
+        #expect(await waitUntil {
+            (files.result("nightly")?["last_execution"] as? [String: Any])?["id"] as? String == ended.id.rawValue
+        }, "\(daemon.log)")
+        let result = try #require(files.result("nightly"))
+        #expect((result["running"] as? [Any])?.isEmpty == true, "\(result)")
+        #expect(result["consecutive_failures"] as? Int == 1)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func sigtermLetsARunningJobFinish() async throws {
         let setup = try Setup()
         defer { setup.dir.remove() }
