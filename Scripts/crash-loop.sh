@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Kills the daemon with SIGKILL at random instants, again and again, under load, then
 # checks what it left: every JSON file parses, no slot ran twice, no manual trigger was
-# lost or doubled, no record is left live, and no run recorded `interrupted` had in fact
-# finished its command.
+# lost or doubled, no record is left live, no run recorded `interrupted` had in fact
+# finished its command, and every result counts its job's ended records.
 #
 #   Scripts/crash-loop.sh [KILLS] [MAX_DOWN_SECONDS]      (default 200 kills, up to 1 s down)
 #
@@ -115,6 +115,19 @@ by_job = collections.defaultdict(list)
 for r in records:
     by_job[r["job"]].append(r)
 live = [r["id"] for r in records if r["state"] in ("queued", "running", "awaiting_approval")]
+# Each job's result counts every ended record of its job, by state, and lists none of them
+# as running, queued or awaiting approval.
+results_behind = []
+for job, job_records in sorted(by_job.items()):
+    path = os.path.join(state, "results", job + ".json")
+    if not os.path.exists(path):
+        continue
+    result = json.load(open(path))
+    ended = [r for r in job_records if r["state"] not in ("queued", "running", "awaiting_approval")]
+    counted = collections.Counter({k: v for k, v in (result.get("counts") or {}).items() if v})
+    listed = set(result.get("running", [])) | {q["id"] for q in result.get("queued", [])} | set(result.get("pending_approvals", []))
+    if counted != collections.Counter(r["state"] for r in ended) or listed & {r["id"] for r in ended}:
+        results_behind.append(f"{job}: counts {dict(counted)}, records {dict(collections.Counter(r['state'] for r in ended))}, ended but listed {sorted(listed & {r['id'] for r in ended})}")
 doubled_slots = 0
 for job in ("tick", "interval"):
     slots = collections.Counter(r["occurrence"] for r in by_job[job])
@@ -139,11 +152,13 @@ print(f"runs started (ledger): {sum(starts.values())}, finished: {len(dones)}")
 print(f"slots recorded twice: {doubled_slots}; executions started twice: {ran_twice}")
 print(f"manual triggers dropped: {dropped}, manual records: {len(manual)} ({len(manual) - len(never_started)} ran, {len(never_started)} ended before their command started), lost: {len(manual_lost)}, doubled: {len(manual_doubled)}, triggers left: {len(left_triggers)}, claims left: {len(claims)}")
 print(f"records left live: {len(live)}")
+print(f"results that do not match their records: {len(results_behind)}")
 print(f"interrupted: {len(interrupted)}, of which the command had finished: {len(finished_but_interrupted)}")
 if doubled_slots or ran_twice: problems.append("a slot or execution ran twice")
 if manual_lost or manual_doubled or len(manual) != dropped or left_triggers or claims:
     problems.append(f"a manual trigger was lost or doubled: lost {manual_lost[:5]}, doubled {manual_doubled[:5]}")
 if live: problems.append(f"records left live: {live[:5]}")
+if results_behind: problems.append(f"results that do not match their records: {results_behind}")
 if finished_but_interrupted: problems.append(f"interrupted but finished: {finished_but_interrupted[:5]}")
 for p in problems: print("PROBLEM:", p)
 print("OK" if not problems else "FAILED")

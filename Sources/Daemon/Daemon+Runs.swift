@@ -177,31 +177,16 @@ extension Daemon {
                 }
             }
         }
-        // Results need not be durable before a run starts: with runs to start, they follow in
-        // a second commit once the gates are open, so that a chained run (its upstream's end
-        // and result, its own record) waits for the flushes of two files, not three.
-        let resultsDirectory = store.layout.resultsDirectory + "/"
-        let (first, later) = batch.spawns.isEmpty ? (batch.documents, [:])
-            : (batch.documents.filter { !$0.key.hasPrefix(resultsDirectory) }, batch.documents.filter { $0.key.hasPrefix(resultsDirectory) })
         do throws(StateStoreError) {
             for spawn in batch.spawns { _ = try store.prepareLog(job: spawn.run.record.job, id: spawn.run.record.id) }
-            try store.writeBatch(first.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) },
-                                 access: accessLists(for: first.keys), alongside: batch.spawns.isEmpty ? nil : launchGated)
+            try store.writeBatch(batch.documents.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) },
+                                 access: accessLists(for: batch.documents.keys), alongside: batch.spawns.isEmpty ? nil : launchGated)
         } catch {
             for id in started.keys { supervisors.abandon(id) }
             commitRefused(batch, error: error)
             return
         }
         for spawn in batch.spawns { launch(spawn, started: started[spawn.run.record.id]) }
-        if !later.isEmpty {
-            do throws(StateStoreError) {
-                try store.writeBatch(later.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) }, access: accessLists(for: later.keys))
-            } catch {
-                commitRefused(GroupCommit.Batch(documents: later, spawns: [], removals: batch.removals, acknowledgements: batch.acknowledgements),
-                              error: error)
-                return
-            }
-        }
         for path in batch.removals { store.retire(path) }
         for id in batch.acknowledgements { supervisors.acknowledge(id) }
         commitLanded()
