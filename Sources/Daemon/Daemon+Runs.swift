@@ -242,8 +242,9 @@ extension Daemon {
         case .ended(let id):
             let reported = supervisors.forget(id)
             guard let run = runs.running[id] else {
-                // Its end came over the report pipe: the outcome file it wrote meanwhile goes.
-                if let reported { commit.removeWhenDurable(reported) }
+                // Its end came over the report pipe. The supervisor wrote no outcome file once
+                // told its end was recorded; one it wrote all the same (told too late) goes.
+                if let reported, access(reported, F_OK) == 0 { commit.removeWhenDurable(reported) }
                 return
             }
             let outcomePath = store.layout.outcomeFile(job: run.record.job, id: id)

@@ -3,11 +3,12 @@
 // in its own session (as the run's user, with its limits: child.c), writes its output
 // to the log with the head/tail bound, enforces
 // the timeout and kill grace, acts on a cancel (SIGTERM or SIGINT to the supervisor),
-// reaps every process it is handed, and at the end writes the outcome file atomically
-// and exits. It blocks in ppoll on a signalfd and the output pipe; deadlines are ppoll's
+// reaps every process it is handed, and at the end hands the outcome over (on the report
+// pipe to a daemon that records it, else in the outcome file, written atomically) and
+// exits. It blocks in ppoll on a signalfd and the output pipe; deadlines are ppoll's
 // timeout on CLOCK_MONOTONIC. The invocation is in invocation.c.
 //
-// Exit status: 0 once the outcome is written; 1 if the outcome could not be written;
+// Exit status: 0 once the outcome is recorded or written; 1 if it could not be written;
 // 2 for an invocation it does not understand, 3 when its gate closed without a go
 // (nothing is started or written then).
 //
@@ -181,19 +182,49 @@ static int report_outcome(int fd, const struct outcome *o) {
     return whole;
 }
 
-/// Writes the outcome. A daemon that listens gets it on the report pipe first, so that
-/// it records the run's end while the file is flushed (the file is for a daemon that is
-/// gone or restarts). When the state directory refuses the file (a full disk), the
+/// How long a supervisor whose outcome went over the report pipe waits for the daemon's
+/// word that the run's end is recorded before it writes the outcome file all the same.
+#define ACKNOWLEDGEMENT_WAIT_MS 1000
+
+/// Whether the daemon says it has recorded the outcome (SIGUSR1) before it goes away (the
+/// report pipe has no reader) or `ACKNOWLEDGEMENT_WAIT_MS` pass.
+static int acknowledged(int report_fd) {
+    int64_t deadline = monotonic_ns() + ACKNOWLEDGEMENT_WAIT_MS * NS_PER_MS;
+    for (;;) {
+        int64_t left = deadline - monotonic_ns();
+        if (left <= 0) return 0;
+        struct timespec wait = {.tv_sec = left / 1000000000LL, .tv_nsec = left % 1000000000LL};
+        struct pollfd p[2] = {{.fd = signal_fd, .events = POLLIN}, {.fd = report_fd, .events = 0}};
+        int n = ppoll(p, 2, &wait, NULL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return 0;
+        if (p[0].revents & POLLIN) {
+            struct signalfd_siginfo info[16];
+            ssize_t got = read(signal_fd, info, sizeof info);
+            for (ssize_t i = 0; got > 0 && i < got / (ssize_t)sizeof info[0]; i++)
+                if (info[i].ssi_signo == SIGUSR1) return 1;
+        }
+        if (p[1].revents & (POLLERR | POLLHUP)) return 0;
+    }
+}
+
+/// Hands the outcome over. A daemon that listens gets it on the report pipe, records the
+/// run's end durably and says so (SIGUSR1): the outcome file, which is for a daemon that
+/// is gone or restarts, is then not written at all. Without that word (no daemon listens,
+/// it went away, or it took longer than the wait), the outcome is written to its file,
+/// atomically and flushed. The word is waited for only when `may_wait`: a run whose
+/// process group still has members is not left with them unreaped (or a SIGKILL still
+/// due unsent) while the daemon records it; its outcome goes to the file at once. When the state directory refuses the file (a full disk), the
 /// outcome is not dropped: it is kept, the file tried again with a backoff of 50 ms
 /// doubling to 2 s, until it lands or the daemon says it has recorded it (SIGUSR1), or
 /// the outcome's directory is gone.
-static int finish(const struct invocation *inv, struct outcome *o, int64_t start_ns, int64_t started_at_ms) {
+static int finish(const struct invocation *inv, struct outcome *o, int64_t start_ns, int64_t started_at_ms, int may_wait) {
     int64_t elapsed = monotonic_ns() - start_ns;
     o->execution = inv->id;
     o->started_at_ms = started_at_ms;
     o->duration_ms = elapsed / NS_PER_MS;
     o->finished_at_ms = started_at_ms + elapsed / NS_PER_MS;
-    if (inv->report_fd >= 0) report_outcome(inv->report_fd, o);
+    if (inv->report_fd >= 0 && report_outcome(inv->report_fd, o) && may_wait && signal_fd >= 0 && acknowledged(inv->report_fd)) return 0;
     if (write_outcome(inv->outcome_path, o) == 0) return 0;
     fprintf(stderr, "jobdir-supervisor: cannot write the outcome %s: %s; keeping it until it can be\n", inv->outcome_path, strerror(errno));
     int64_t backoff = 50 * NS_PER_MS;
@@ -220,7 +251,7 @@ static int finish(const struct invocation *inv, struct outcome *o, int64_t start
 static int spawn_failed(const struct invocation *inv, const struct spawn_failure *f, int64_t start_ns, int64_t started_at_ms) {
     struct outcome o = {.termination = "spawn_failed", .exit_code = -1, .signal = -1, .failure = f};
     if (strcmp(f->kind, KIND_CANCELED) == 0) o.stopped_by = "cancel";
-    return finish(inv, &o, start_ns, started_at_ms);
+    return finish(inv, &o, start_ns, started_at_ms, 1);
 }
 
 /// Whether a cancel (SIGTERM, SIGINT) is among the signals read now.
@@ -306,10 +337,12 @@ int main(int argc, char **argv) {
     }
     if (stdin_fd >= 0) close(stdin_fd);
     if (pipe_fds[1] >= 0) close(pipe_fds[1]);
-    // The log's and the outcome's inodes are made while the daemon flushes the record too;
-    // the log is named only after the go, the outcome when the run ends.
+    // The log's inode is made while the daemon flushes the record too, and named only after
+    // the go. So is the outcome's when no daemon listens (one that listens takes the outcome
+    // on the report pipe, and an inode made and freed at every run would slow the making of
+    // every later one: see `SpareFiles` in the daemon).
     int log_ahead = failed ? -1 : make_file_ahead(inv.log_path, O_RDWR, log_mode(inv.log_path));
-    outcome_ahead_fd = make_file_ahead(inv.outcome_path, O_WRONLY, 0600);
+    if (inv.report_fd < 0) outcome_ahead_fd = make_file_ahead(inv.outcome_path, O_WRONLY, 0600);
 
     if (inv.gate_fd >= 0) {
         char go = 0;
@@ -418,7 +451,7 @@ int main(int argc, char **argv) {
                 .terminated_leftovers = r.terminated_leftovers,
                 .limit = limit, .limit_message = limit ? limit_message : NULL,
             };
-            status = finish(&inv, &o, start_ns, started_at_ms);
+            status = finish(&inv, &o, start_ns, started_at_ms, !group_exists(r.pid));
             finished = 1;
         }
         if (finished) {

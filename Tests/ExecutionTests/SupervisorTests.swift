@@ -131,6 +131,54 @@ import Scheduling
         #expect(said.prefix { $0 != "\n" } == "started \(outcome.pid ?? -1)")
     }
 
+    /// What a supervisor says on its report pipe until its outcome: the outcome's JSON.
+    private func reportedOutcome(_ fd: Int32) -> [UInt8]? {
+        var said: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if let line = said.firstIndex(of: UInt8(ascii: "\n")).map({ String(decoding: said[..<$0], as: UTF8.self) }) {
+                if line.hasPrefix("outcome "), let length = Int(line.dropFirst(8)) {
+                    let start = said.index(after: said.firstIndex(of: UInt8(ascii: "\n"))!)
+                    if said.count - start >= length { return Array(said[start..<(start + length)]) }
+                } else {
+                    said.removeSubrange(...said.firstIndex(of: UInt8(ascii: "\n"))!)
+                    continue
+                }
+            }
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { return nil }
+            said += buffer[0..<n]
+        }
+    }
+
+    /// A daemon that says it has recorded the outcome it was handed (SIGUSR1) spares the
+    /// outcome file: none is written, none is left. One that goes away first (its end of the
+    /// pipe closed) gets the file, written as when nobody listens.
+    @Test(arguments: [true, false])
+    func anOutcomeTheDaemonRecordedIsWrittenToNoFile(_ told: Bool) throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let harness = SupervisorHarness(dir: dir)
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        let launched = try harness.launch(shell("exit 7", in: dir, id: "a"), reportFD: fds[1])
+        close(fds[1])
+        let body = try #require(reportedOutcome(fds[0]))
+        #expect(try SupervisorOutcome.decode(body, path: "report pipe").exitCode == 7)
+        if told {
+            #expect(kill(launched.pid, SIGUSR1) == 0)
+        } else {
+            close(fds[0])
+        }
+        #expect(try harness.finish(launched) == 0)
+        if told {
+            close(fds[0])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.log"], "no outcome file, no temp file")
+        } else {
+            #expect(try SupervisorOutcome.read(harness.outcomePath("a")).exitCode == 7)
+        }
+    }
+
     /// Started while its record is flushed, a gated supervisor does nothing until its go:
     /// a closed gate (a commit the disk refused, a daemon gone) starts nothing, writes no
     /// log and no outcome; a go starts the run, timed from the go.

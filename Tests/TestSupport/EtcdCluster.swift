@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// Real etcd members (Debian's `etcd-server`) started for a test on free 127.0.0.1 ports in
 /// a temp directory; stopped (and the directory removed) by `stop()` or at deinit.
@@ -94,8 +95,22 @@ package final class EtcdCluster: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// A port the kernel hands out for 127.0.0.1 now (closed again at once).
+    /// Ports already handed out by this process: the kernel may give a port it just gave
+    /// (the socket that held it is closed), and one port named twice (a member's client and
+    /// peer URLs) is one etcd cannot start on.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A port the kernel hands out for 127.0.0.1 now (closed again at once) that this
+    /// process has not handed out before.
     package static func freePort() throws -> Int {
+        for _ in 0..<100 {
+            let port = try kernelPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw EtcdClusterError(message: "no free port not handed out before")
+    }
+
+    private static func kernelPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
