@@ -42,8 +42,8 @@ extension Daemon {
                 if !record.state.isTerminal {
                     recover(record)
                 } else if listed.contains(execution), let id = JobID(job) {
-                    // Its end is recorded, but the result written after it was not (a crash
-                    // between the two commits of a turn that started runs): it catches up.
+                    // Its end is recorded, but the result written beside it was lost (the
+                    // files of one commit are not durable as one: a power loss): it catches up.
                     results.update(id) { $0.noteFinished(record) }
                 }
             }
