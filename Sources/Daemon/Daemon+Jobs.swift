@@ -42,12 +42,12 @@ extension Daemon {
         defer { (triggerDirectoriesShared, stateListing) = (nil, nil) }
         for path in jobs.registry.knownPaths where !present.contains(path) { reloadJobFile(path) }
         let paths = found.filter { $0 != JobPathRules.defaultsFileName }
+        let accounts = AccountLookup(remembering: true)
         if paths.count < Self.readAheadThreshold {
-            for path in paths { reloadJobFile(path) }
+            for path in paths { reloadJobFile(path, accounts: accounts) }
         } else {
             let reads = JobFileReadAhead(paths, directory: jobDirectory, defaults: jobs.defaults)
             defer { reads.stop() }
-            let accounts = AccountLookup(remembering: true)
             while let (path, read) = reads.next() { reloadJobFile(path, read: read, accounts: accounts) }
             // The parse trees and reads are gone; the heap they grew goes back to the system
             // (about a fifth of the daemon's memory after 10,000 files).

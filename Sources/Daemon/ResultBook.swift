@@ -11,8 +11,8 @@ import Scheduling
 struct ResultBook {
     /// Out of line, and shared by `current` and `written` while they agree: a result is
     /// about 300 bytes, and 10,000 jobs would otherwise keep two copies of each.
-    private var current: [JobID: StoredResult] = [:]
-    private var written: [JobID: StoredResult] = [:]
+    private var current: [JobID: OutOfLine<JobResult>] = [:]
+    private var written: [JobID: OutOfLine<JobResult>] = [:]
     private var dirty: Set<JobID> = []
     /// Jobs whose only change waiting is a run's start, held until then (`updateStart`).
     private var heldUntil: [JobID: UInt64] = [:]
@@ -23,30 +23,30 @@ struct ResultBook {
         self.loadWritten = loadWritten
     }
 
-    subscript(job: JobID) -> JobResult? { current[job]?.result }
+    subscript(job: JobID) -> JobResult? { current[job]?.value }
 
     /// The job's result in memory, else the one on disk (remembered as written).
     mutating func existing(_ job: JobID) -> JobResult? {
-        if let stored = current[job] { return stored.result }
+        if let stored = current[job] { return stored.value }
         guard let result = loadWritten(job) else { return nil }
-        written[job] = StoredResult(result)
+        written[job] = OutOfLine(result)
         return result
     }
 
     /// Changes the job's result, if it has one.
     mutating func update(_ job: JobID, _ change: (inout JobResult) -> Void) {
-        guard var result = current[job]?.result else { return }
+        guard var result = current[job]?.value else { return }
         change(&result)
-        current[job] = StoredResult(result)
+        current[job] = OutOfLine(result)
         dirty.insert(job)
         heldUntil[job] = nil
     }
 
     /// Changes the job's result, starting from `fresh` when it has none in memory.
     mutating func update(_ job: JobID, orCreate fresh: () -> JobResult, _ change: (inout JobResult) -> Void) {
-        var result = current[job]?.result ?? fresh()
+        var result = current[job]?.value ?? fresh()
         change(&result)
-        current[job] = StoredResult(result)
+        current[job] = OutOfLine(result)
         dirty.insert(job)
         heldUntil[job] = nil
     }
@@ -56,9 +56,9 @@ struct ResultBook {
     /// other change, whichever comes first: a run that ends sooner has its start and its
     /// end in one write of the result instead of two.
     mutating func updateStart(_ job: JobID, heldUntil due: UInt64, _ change: (inout JobResult) -> Void) {
-        guard var result = current[job]?.result else { return }
+        guard var result = current[job]?.value else { return }
         change(&result)
-        current[job] = StoredResult(result)
+        current[job] = OutOfLine(result)
         let otherChangeWaits = dirty.contains(job) && heldUntil[job] == nil
         dirty.insert(job)
         if !otherChangeWaits { heldUntil[job] = min(heldUntil[job] ?? due, due) }
@@ -79,14 +79,14 @@ struct ResultBook {
                 continue
             }
             heldUntil[id] = nil
-            guard var result = current[id]?.result else { continue }
-            if let last = written[id]?.result, last.withoutTimestamp == result.withoutTimestamp {
+            guard var result = current[id]?.value else { continue }
+            if let last = written[id]?.value, last.withoutTimestamp == result.withoutTimestamp {
                 // The same content: `current` takes the written copy, and one is kept.
                 current[id] = written[id]
                 continue
             }
             result.updatedAt = now
-            let stored = StoredResult(result)
+            let stored = OutOfLine(result)
             current[id] = stored
             written[id] = stored
             changed.append(result)
@@ -97,11 +97,6 @@ struct ResultBook {
 
     /// The commit failed: nothing is known to be on disk.
     mutating func forgetWritten() { written.removeAll() }
-}
-
-private final class StoredResult: Sendable {
-    let result: JobResult
-    init(_ result: JobResult) { self.result = result }
 }
 
 private extension JobResult {

@@ -8,8 +8,8 @@ package struct JobRegistry: Sendable {
     package struct Entry: Sendable {
         /// The definition in force: the last valid one.
         package var definition: JobDefinition? {
-            get { stored?.definition }
-            set { stored = newValue.map(StoredDefinition.init) }
+            get { stored?.value }
+            set { stored = newValue.map(OutOfLine.init) }
         }
         package var file: String
         package var relativePath: String
@@ -17,19 +17,14 @@ package struct JobRegistry: Sendable {
         package var problems: [Diagnostic]?
         /// Out of line: a definition is large (about 900 bytes), and a dictionary keeps
         /// room for a third more entries than it holds.
-        private var stored: StoredDefinition?
+        private var stored: OutOfLine<JobDefinition>?
 
         init(definition: JobDefinition?, file: String, relativePath: String, problems: [Diagnostic]?) {
-            stored = definition.map(StoredDefinition.init)
+            stored = definition.map(OutOfLine.init)
             self.file = file
             self.relativePath = relativePath
             self.problems = problems
         }
-    }
-
-    private final class StoredDefinition: Sendable {
-        let definition: JobDefinition
-        init(_ definition: JobDefinition) { self.definition = definition }
     }
 
     package enum Change: Sendable {

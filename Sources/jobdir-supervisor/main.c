@@ -186,6 +186,16 @@ static int report_outcome(int fd, const struct outcome *o) {
 /// word that the run's end is recorded before it writes the outcome file all the same.
 #define ACKNOWLEDGEMENT_WAIT_MS 1000
 
+/// Reads the signals waiting on the signalfd: whether SIGUSR1, the daemon's word that it
+/// has recorded the outcome, is among them.
+static int read_acknowledgement(void) {
+    struct signalfd_siginfo info[16];
+    ssize_t got = read(signal_fd, info, sizeof info);
+    for (ssize_t i = 0; got > 0 && i < got / (ssize_t)sizeof info[0]; i++)
+        if (info[i].ssi_signo == SIGUSR1) return 1;
+    return 0;
+}
+
 /// Whether the daemon says it has recorded the outcome (SIGUSR1) before it goes away (the
 /// report pipe has no reader) or `ACKNOWLEDGEMENT_WAIT_MS` pass.
 static int acknowledged(int report_fd) {
@@ -198,12 +208,7 @@ static int acknowledged(int report_fd) {
         int n = ppoll(p, 2, &wait, NULL);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return 0;
-        if (p[0].revents & POLLIN) {
-            struct signalfd_siginfo info[16];
-            ssize_t got = read(signal_fd, info, sizeof info);
-            for (ssize_t i = 0; got > 0 && i < got / (ssize_t)sizeof info[0]; i++)
-                if (info[i].ssi_signo == SIGUSR1) return 1;
-        }
+        if ((p[0].revents & POLLIN) && read_acknowledgement()) return 1;
         if (p[1].revents & (POLLERR | POLLHUP)) return 0;
     }
 }
@@ -214,10 +219,11 @@ static int acknowledged(int report_fd) {
 /// it went away, or it took longer than the wait), the outcome is written to its file,
 /// atomically and flushed. The word is waited for only when `may_wait`: a run whose
 /// process group still has members is not left with them unreaped (or a SIGKILL still
-/// due unsent) while the daemon records it; its outcome goes to the file at once. When the state directory refuses the file (a full disk), the
-/// outcome is not dropped: it is kept, the file tried again with a backoff of 50 ms
-/// doubling to 2 s, until it lands or the daemon says it has recorded it (SIGUSR1), or
-/// the outcome's directory is gone.
+/// due unsent) while the daemon records it; its outcome goes to the file at once.
+/// When the state directory refuses the file (a full disk), the outcome is not dropped:
+/// it is kept, the file tried again with a backoff of 50 ms doubling to 2 s, until it
+/// lands or the daemon says it has recorded it (SIGUSR1), or the outcome's directory is
+/// gone.
 static int finish(const struct invocation *inv, struct outcome *o, int64_t start_ns, int64_t started_at_ms, int may_wait) {
     int64_t elapsed = monotonic_ns() - start_ns;
     o->execution = inv->id;
@@ -231,12 +237,7 @@ static int finish(const struct invocation *inv, struct outcome *o, int64_t start
     for (;;) {
         struct timespec wait = {.tv_sec = backoff / 1000000000LL, .tv_nsec = backoff % 1000000000LL};
         struct pollfd p = {.fd = signal_fd, .events = POLLIN};
-        if (ppoll(&p, signal_fd >= 0 ? 1 : 0, &wait, NULL) > 0) {
-            struct signalfd_siginfo info[16];
-            ssize_t got = read(signal_fd, info, sizeof info);
-            for (ssize_t i = 0; got > 0 && i < got / (ssize_t)sizeof info[0]; i++)
-                if (info[i].ssi_signo == SIGUSR1) return 0;
-        }
+        if (ppoll(&p, signal_fd >= 0 ? 1 : 0, &wait, NULL) > 0 && read_acknowledgement()) return 0;
         if (write_outcome(inv->outcome_path, o) == 0) return 0;
         // The outcome's directory is gone (the state directory removed or unmounted):
         // nothing can ever record it there, and no daemon took it over the pipe.
